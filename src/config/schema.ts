@@ -1,0 +1,75 @@
+import { z } from "zod";
+import { durationSeconds } from "./duration.js";
+import { optionValue, reasoningEffort } from "./values.js";
+
+const envName = z
+  .string()
+  .regex(/^[A-Za-z_][A-Za-z0-9_]*$/, "environment variable names are letters, digits and _");
+
+export const portsSchema = z
+  .object({
+    from: z.number().int().min(1024).max(65535),
+    to: z.number().int().min(1024).max(65535),
+    env: envName.default("CODEXMCP_PORT"),
+  })
+  .strict()
+  .refine((p) => p.to >= p.from, { message: "ports.to must be >= ports.from" });
+
+export const worktreeSchema = z
+  .object({
+    root: z.string().min(1).optional(),
+    copy: z.array(z.string().min(1)).optional(),
+    setup: z.array(z.string().min(1)).optional(),
+  })
+  .strict();
+
+/** Keys a repository may set in `.codexmcp.yaml` (and a user may default in config.yaml). */
+export const repoConfigShape = {
+  worktree: worktreeSchema.optional(),
+  env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
+  ports: portsSchema.optional(),
+  model: optionValue("model").optional(),
+  profile: optionValue("profile").optional(),
+  reasoning_effort: reasoningEffort.optional(),
+  timeout: durationSeconds("timeout").optional(),
+  topic_types: z
+    .array(z.string().regex(/^[a-z][a-z0-9]{0,19}$/, "topic types are lower-case words"))
+    .min(1)
+    .optional(),
+};
+
+export const repoConfigSchema = z.object(repoConfigShape).strict();
+export type RepoConfig = z.infer<typeof repoConfigSchema>;
+
+const bool = z
+  .union([z.boolean(), z.enum(["1", "0", "true", "false", "yes", "no", "on", "off"])])
+  .transform(toBool);
+
+export function toBool(v: boolean | string): boolean {
+  return typeof v === "boolean" ? v : ["1", "true", "yes", "on"].includes(v.toLowerCase());
+}
+
+/** `$CODEXMCP_HOME/config.yaml`: machine-wide settings plus defaults for every repository. */
+export const userConfigSchema = z
+  .object({
+    ...repoConfigShape,
+    codex_bin: z.string().min(1).optional(),
+    tmux_bin: z.string().min(1).optional(),
+    tmux_socket: z.string().optional(),
+    task_timeout: durationSeconds("task_timeout").optional(),
+    max_parallel: z.number().int().min(1).max(256).optional(),
+    max_wait: durationSeconds("max_wait").optional(),
+    wait: z
+      .object({
+        default_timeout: durationSeconds("wait.default_timeout").optional(),
+        max_timeout: durationSeconds("wait.max_timeout").optional(),
+      })
+      .strict()
+      .optional(),
+    progress_interval: durationSeconds("progress_interval").optional(),
+    retention_days: z.number().min(0).optional(),
+    task_links: bool.optional(),
+    readonly_fallback: z.object({ enabled: bool.optional(), restore: bool.optional() }).strict().optional(),
+  })
+  .strict();
+export type UserConfig = z.infer<typeof userConfigSchema>;

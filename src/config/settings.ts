@@ -1,0 +1,160 @@
+import os from "node:os";
+import path from "node:path";
+import { DEFAULT_TOPIC_TYPES } from "../tasks/topic.js";
+import { UserError } from "../util/errors.js";
+import { durationSeconds } from "./duration.js";
+import { loadYamlConfig } from "./load.js";
+import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
+
+/** Everything the server needs to know, resolved once: flags > environment > config.yaml > defaults. */
+export interface Settings {
+  readonly home: string;
+  readonly codexBin: string;
+  readonly tmuxBin: string;
+  /** undefined: the user's default tmux server; a name (-L) or a path (-S) otherwise. */
+  readonly tmuxSocket: string | undefined;
+  readonly taskTimeoutSeconds: number;
+  readonly model: string | undefined;
+  readonly profile: string | undefined;
+  readonly reasoningEffort: string | undefined;
+  readonly readonlyFallback: boolean;
+  readonly readonlyFallbackRestore: boolean;
+  readonly maxParallel: number;
+  /** Default bound for a blocking `codex` call; 0 = wait until the task ends. */
+  readonly maxWaitSeconds: number;
+  readonly waitDefaultSeconds: number;
+  readonly waitMaxSeconds: number;
+  readonly progressIntervalSeconds: number;
+  readonly retentionDays: number;
+  readonly taskLinks: boolean;
+  readonly topicTypes: readonly string[];
+  /** Defaults every repository inherits; `.codexmcp.yaml` overrides them key by key. */
+  readonly repoDefaults: RepoConfig;
+}
+
+export const DEFAULTS = {
+  taskTimeoutSeconds: 4 * 3600,
+  maxParallel: 4,
+  maxWaitSeconds: 0,
+  waitDefaultSeconds: 50,
+  waitMaxSeconds: 290,
+  progressIntervalSeconds: 10,
+  retentionDays: 30,
+} as const;
+
+/** Environment variables the settings read, with what they set: the single table in the docs. */
+export const ENV_VARS = {
+  CODEXMCP_HOME: "state directory (default ~/.codexmcp)",
+  CODEX_BIN: "Codex binary (default `codex` on PATH)",
+  CODEXMCP_TMUX_BIN: "tmux binary (default `tmux` on PATH)",
+  CODEXMCP_TMUX_SOCKET: "tmux socket: a name (-L) or a path (-S); default the user's default server",
+  CODEXMCP_TASK_TIMEOUT: "wall-clock limit per task (seconds or 30m/2h)",
+  CODEXMCP_MODEL: "default model",
+  CODEX_PROFILE: "default Codex profile",
+  CODEX_REASONING_EFFORT: "default reasoning effort",
+  CODEXMCP_READONLY_FALLBACK: "1 = run read-only tasks unsandboxed with audit (see docs)",
+  CODEXMCP_READONLY_FALLBACK_RESTORE: "1 = restore the workspace after a read-only violation",
+  CODEXMCP_MAX_PARALLEL: "tasks running at once on this machine",
+  CODEXMCP_MAX_WAIT: "default max_wait_seconds for the blocking codex tool (0 = off)",
+  CODEXMCP_WAIT_TIMEOUT: "default codex_wait timeout",
+  CODEXMCP_WAIT_MAX: "largest codex_wait timeout accepted",
+  CODEXMCP_PROGRESS_INTERVAL: "seconds between progress heartbeats",
+  CODEXMCP_RETENTION_DAYS: "days finished task directories are kept",
+  CODEXMCP_TASK_LINKS: "0 = do not create <cwd>/.codex-tasks/<topic> links",
+} as const;
+
+export type EnvVarName = keyof typeof ENV_VARS;
+export type SettingsOverrides = Partial<Record<EnvVarName, string>>;
+
+function seconds(name: string, raw: string | undefined): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const parsed = durationSeconds(name).safeParse(raw);
+  if (!parsed.success) throw new UserError(`${name}=${raw} is not a duration (use seconds or 90s, 30m, 2h).`);
+  return parsed.data;
+}
+
+function integer(name: string, raw: string | undefined, min: number): number | undefined {
+  if (raw === undefined || raw === "") return undefined;
+  const n = Number(raw);
+  if (!Number.isInteger(n) || n < min) throw new UserError(`${name}=${raw} must be an integer >= ${min}.`);
+  return n;
+}
+
+function nonEmpty(raw: string | undefined): string | undefined {
+  return raw === undefined || raw.trim() === "" ? undefined : raw.trim();
+}
+
+export function defaultHome(env: NodeJS.ProcessEnv = process.env): string {
+  return nonEmpty(env.CODEXMCP_HOME) ?? path.join(os.homedir(), ".codexmcp");
+}
+
+export function userConfigPath(home: string): string {
+  return path.join(home, "config.yaml");
+}
+
+/**
+ * Resolves settings. `overrides` carries command-line flags (same names as the environment
+ * variables) and wins over `env`, which wins over config.yaml, which wins over defaults.
+ */
+export async function loadSettings(
+  env: NodeJS.ProcessEnv = process.env,
+  overrides: SettingsOverrides = {},
+): Promise<Settings> {
+  const get = (name: EnvVarName): string | undefined => overrides[name] ?? env[name];
+  const home = path.resolve(nonEmpty(get("CODEXMCP_HOME")) ?? defaultHome({}));
+  const file: UserConfig = (await loadYamlConfig(userConfigPath(home), userConfigSchema)) ?? {};
+  const bool = (name: EnvVarName, fromFile: boolean | undefined, dflt: boolean) => {
+    const raw = nonEmpty(get(name));
+    return raw !== undefined ? toBool(raw) : (fromFile ?? dflt);
+  };
+  const waitMaxSeconds =
+    seconds("CODEXMCP_WAIT_MAX", get("CODEXMCP_WAIT_MAX")) ??
+    file.wait?.max_timeout ??
+    DEFAULTS.waitMaxSeconds;
+  const waitDefaultSeconds = Math.min(
+    waitMaxSeconds,
+    seconds("CODEXMCP_WAIT_TIMEOUT", get("CODEXMCP_WAIT_TIMEOUT")) ??
+      file.wait?.default_timeout ??
+      DEFAULTS.waitDefaultSeconds,
+  );
+  const { worktree, env: repoEnv, ports, timeout, topic_types } = file;
+  return {
+    home,
+    codexBin: nonEmpty(get("CODEX_BIN")) ?? file.codex_bin ?? "codex",
+    tmuxBin: nonEmpty(get("CODEXMCP_TMUX_BIN")) ?? file.tmux_bin ?? "tmux",
+    tmuxSocket: nonEmpty(get("CODEXMCP_TMUX_SOCKET")) ?? nonEmpty(file.tmux_socket),
+    taskTimeoutSeconds:
+      seconds("CODEXMCP_TASK_TIMEOUT", get("CODEXMCP_TASK_TIMEOUT")) ??
+      file.task_timeout ??
+      timeout ??
+      DEFAULTS.taskTimeoutSeconds,
+    model: nonEmpty(get("CODEXMCP_MODEL")) ?? file.model,
+    profile: nonEmpty(get("CODEX_PROFILE")) ?? file.profile,
+    reasoningEffort: nonEmpty(get("CODEX_REASONING_EFFORT")) ?? file.reasoning_effort,
+    readonlyFallback: bool("CODEXMCP_READONLY_FALLBACK", file.readonly_fallback?.enabled, false),
+    readonlyFallbackRestore: bool(
+      "CODEXMCP_READONLY_FALLBACK_RESTORE",
+      file.readonly_fallback?.restore,
+      false,
+    ),
+    maxParallel:
+      integer("CODEXMCP_MAX_PARALLEL", get("CODEXMCP_MAX_PARALLEL"), 1) ??
+      file.max_parallel ??
+      DEFAULTS.maxParallel,
+    maxWaitSeconds:
+      seconds("CODEXMCP_MAX_WAIT", get("CODEXMCP_MAX_WAIT")) ?? file.max_wait ?? DEFAULTS.maxWaitSeconds,
+    waitDefaultSeconds,
+    waitMaxSeconds,
+    progressIntervalSeconds:
+      seconds("CODEXMCP_PROGRESS_INTERVAL", get("CODEXMCP_PROGRESS_INTERVAL")) ??
+      file.progress_interval ??
+      DEFAULTS.progressIntervalSeconds,
+    retentionDays:
+      integer("CODEXMCP_RETENTION_DAYS", get("CODEXMCP_RETENTION_DAYS"), 0) ??
+      file.retention_days ??
+      DEFAULTS.retentionDays,
+    taskLinks: bool("CODEXMCP_TASK_LINKS", file.task_links, true),
+    topicTypes: topic_types ?? DEFAULT_TOPIC_TYPES,
+    repoDefaults: { worktree, env: repoEnv, ports, topic_types },
+  };
+}

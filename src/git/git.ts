@@ -1,0 +1,57 @@
+import { type SimpleGit, simpleGit } from "simple-git";
+import { sleep } from "../util/time.js";
+
+const LOCK_ERROR =
+  /\.lock['"]?: File exists|cannot lock ref|Unable to create '.*\.lock'|could not lock config file|unable to write new index file|is already locked/i;
+
+export function isGitLockError(err: unknown): boolean {
+  return err instanceof Error && LOCK_ERROR.test(err.message);
+}
+
+function client(dir: string, env?: Record<string, string>): SimpleGit {
+  const git = simpleGit({
+    baseDir: dir,
+    maxConcurrentProcesses: 8,
+    trimmed: false,
+    // simple-git's default only fails when stderr is non-empty; `show-ref --quiet` and
+    // `merge-base --is-ancestor` answer with the exit code alone, so any non-zero exit is an error.
+    errors: (error, result) => {
+      if (error || result.exitCode === 0) return error;
+      const text = Buffer.concat([...result.stdErr, ...result.stdOut])
+        .toString("utf8")
+        .trim();
+      return Buffer.from(text || `git exited with code ${result.exitCode}`);
+    },
+  });
+  return env ? git.env({ ...process.env, ...env } as Record<string, string>) : git;
+}
+
+/**
+ * `git <args>` in `dir` (argv, never a shell string). Retries for a while when another git
+ * process holds one of the repository's lock files: concurrent dispatches and the user's own
+ * git commands must not make a dispatch fail.
+ */
+export async function git(
+  dir: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+): Promise<string> {
+  const deadline = Date.now() + 15_000;
+  for (let attempt = 0; ; attempt++) {
+    try {
+      return await client(dir, env).raw([...args]);
+    } catch (err) {
+      if (!isGitLockError(err) || Date.now() > deadline) throw err;
+      await sleep(Math.min(1000, 25 * 2 ** attempt) + Math.random() * 50);
+    }
+  }
+}
+
+/** Like git(), but a failure gives undefined (for probes such as "is this a branch?"). */
+export async function gitMaybe(dir: string, args: readonly string[]): Promise<string | undefined> {
+  try {
+    return await git(dir, args);
+  } catch {
+    return undefined;
+  }
+}

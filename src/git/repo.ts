@@ -1,0 +1,60 @@
+import path from "node:path";
+import { git, gitMaybe } from "./git.js";
+
+export interface RepoInfo {
+  /** Top of the working tree that contains the directory. */
+  readonly toplevel: string;
+  /** The directory's path relative to toplevel ("" at the top). */
+  readonly subdir: string;
+  /** Absolute common git dir (shared by all worktrees). */
+  readonly commonDir: string;
+  /** Absolute git dir of this working tree. */
+  readonly gitDir: string;
+  /** Current branch, or null when HEAD is detached. */
+  readonly branch: string | null;
+  /** HEAD commit, or null in a repository without commits. */
+  readonly head: string | null;
+}
+
+/** Facts about the git working tree containing `dir`, or null when it is not in one. */
+export async function repoInfo(dir: string): Promise<RepoInfo | null> {
+  const out = await gitMaybe(dir, [
+    "rev-parse",
+    "--show-toplevel",
+    "--git-common-dir",
+    "--git-dir",
+    "--show-prefix",
+  ]);
+  if (out === undefined) return null;
+  const [toplevel = "", commonDir = "", gitDir = "", prefix = ""] = out.split("\n");
+  if (!toplevel) return null;
+  const branchRef = await gitMaybe(dir, ["symbolic-ref", "-q", "HEAD"]);
+  const head = await gitMaybe(dir, ["rev-parse", "-q", "--verify", "HEAD^{commit}"]);
+  return {
+    toplevel,
+    subdir: prefix.replace(/\/$/, ""),
+    commonDir: path.resolve(dir, commonDir),
+    gitDir: path.resolve(dir, gitDir),
+    branch: branchRef?.trim().replace(/^refs\/heads\//, "") || null,
+    head: head?.trim() || null,
+  };
+}
+
+export async function revParse(dir: string, rev: string): Promise<string | null> {
+  const out = await gitMaybe(dir, ["rev-parse", "-q", "--verify", `${rev}^{commit}`]);
+  return out?.trim() || null;
+}
+
+export async function mergeBase(dir: string, a: string, b: string): Promise<string | null> {
+  const out = await gitMaybe(dir, ["merge-base", a, b]);
+  return out?.trim() || null;
+}
+
+export async function branchExists(dir: string, branch: string): Promise<boolean> {
+  return (await gitMaybe(dir, ["show-ref", "--verify", "--quiet", `refs/heads/${branch}`])) !== undefined;
+}
+
+export async function countCommits(dir: string, range: string): Promise<number> {
+  const out = await git(dir, ["rev-list", "--count", range]);
+  return Number(out.trim()) || 0;
+}

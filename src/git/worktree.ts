@@ -1,0 +1,119 @@
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import { UserError } from "../util/errors.js";
+import { pathExists } from "../util/files.js";
+import { git, gitMaybe } from "./git.js";
+import { branchExists, mergeBase, type RepoInfo, revParse } from "./repo.js";
+
+export interface WorktreeEntry {
+  readonly dir: string;
+  readonly head: string | null;
+  readonly branch: string | null;
+  readonly prunable: boolean;
+}
+
+export function parseWorktreeList(porcelain: string): WorktreeEntry[] {
+  const entries: WorktreeEntry[] = [];
+  for (const block of porcelain.split(/\n\n+/)) {
+    const lines = block.split("\n").filter(Boolean);
+    const dir = lines.find((l) => l.startsWith("worktree "))?.slice("worktree ".length);
+    if (!dir) continue;
+    const head = lines.find((l) => l.startsWith("HEAD "))?.slice(5) ?? null;
+    const branch =
+      lines
+        .find((l) => l.startsWith("branch "))
+        ?.slice(7)
+        .replace(/^refs\/heads\//, "") ?? null;
+    entries.push({ dir, head, branch, prunable: lines.some((l) => l.startsWith("prunable")) });
+  }
+  return entries;
+}
+
+export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
+  return parseWorktreeList(await git(repoDir, ["worktree", "list", "--porcelain"]));
+}
+
+/** realpath when the path exists, else the resolved path: /tmp vs /private/tmp must compare equal. */
+export async function canonicalPath(p: string): Promise<string> {
+  try {
+    return await fsp.realpath(p);
+  } catch {
+    const parent = path.dirname(p);
+    return parent === p ? p : path.join(await canonicalPath(parent), path.basename(p));
+  }
+}
+
+export interface WorktreeRequest {
+  readonly repo: RepoInfo;
+  readonly dir: string;
+  readonly branch: string;
+}
+
+export interface WorktreeReady {
+  readonly dir: string;
+  readonly branch: string;
+  /** The commit diffs are measured against: the fork point, recorded at dispatch. */
+  readonly baseCommit: string;
+  readonly createdWorktree: boolean;
+  readonly createdBranch: boolean;
+}
+
+/**
+ * Creates the worktree (and its branch from the caller's HEAD), or reuses the one an earlier
+ * version of the topic made. Callers serialise this per repository.
+ */
+export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeReady> {
+  const { repo, branch } = req;
+  if (!repo.head) {
+    throw new UserError(
+      `The repository at ${repo.toplevel} has no commits yet, so no worktree can branch from it; commit something first or use sandbox "read-only".`,
+    );
+  }
+  const dir = await canonicalPath(req.dir);
+  let entries = await listWorktrees(repo.toplevel);
+  const find = async () => {
+    for (const e of entries) if ((await canonicalPath(e.dir)) === dir) return e;
+    return undefined;
+  };
+  let existing = await find();
+  if (existing?.prunable || (existing && !(await pathExists(dir)))) {
+    await git(repo.toplevel, ["worktree", "prune"]);
+    entries = await listWorktrees(repo.toplevel);
+    existing = await find();
+  }
+  if (existing) {
+    if (existing.branch !== branch) {
+      throw new UserError(
+        `The worktree ${dir} is on ${existing.branch ? `branch ${existing.branch}` : "a detached HEAD"}, not ${branch}; move it away or check out ${branch} there.`,
+      );
+    }
+    const base = (await mergeBase(repo.toplevel, repo.head, branch)) ?? repo.head;
+    return { dir, branch, baseCommit: base, createdWorktree: false, createdBranch: false };
+  }
+  if (await pathExists(dir)) {
+    throw new UserError(
+      `${dir} already exists and is not a worktree of ${repo.toplevel}; move it away (or set worktree.root in .codexmcp.yaml) and dispatch again.`,
+    );
+  }
+  const holder = entries.find((e) => e.branch === branch);
+  if (holder) {
+    throw new UserError(
+      `Branch ${branch} is already checked out in ${holder.dir}; a branch can back only one worktree. Remove that worktree or pick another topic.`,
+    );
+  }
+  await fsp.mkdir(path.dirname(dir), { recursive: true });
+  if (await branchExists(repo.toplevel, branch)) {
+    await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
+    const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
+    const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
+    return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false };
+  }
+  await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
+  return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true };
+}
+
+/** Undo what ensureWorktree just made (a dispatch that failed after creating it). */
+export async function rollbackWorktree(repoDir: string, ready: WorktreeReady): Promise<void> {
+  if (ready.createdWorktree) await gitMaybe(repoDir, ["worktree", "remove", "--force", ready.dir]);
+  if (ready.createdBranch) await gitMaybe(repoDir, ["branch", "-D", ready.branch]);
+}

@@ -1,0 +1,135 @@
+import { execFileSync } from "node:child_process";
+import { readdirSync, readFileSync } from "node:fs";
+import { sleep } from "../util/time.js";
+import { isAlive, type ProcessIdentity, processIdentity } from "./liveness.js";
+
+interface Proc {
+  readonly pid: number;
+  readonly ppid: number;
+  readonly pgid: number;
+}
+
+function listProcesses(): Proc[] {
+  let out: string;
+  try {
+    out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid="], {
+      encoding: "utf8",
+      stdio: ["ignore", "pipe", "ignore"],
+      maxBuffer: 16 * 1024 * 1024,
+    });
+  } catch {
+    return [];
+  }
+  const procs: Proc[] = [];
+  for (const line of out.split("\n")) {
+    const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number);
+    if (pid && ppid !== undefined && pgid !== undefined && !Number.isNaN(ppid))
+      procs.push({ pid, ppid, pgid });
+  }
+  return procs;
+}
+
+/** The pids of `roots` and every process below them, plus members of their process groups. */
+export function descendants(roots: readonly number[], procs: readonly Proc[] = listProcesses()): Set<number> {
+  const children = new Map<number, number[]>();
+  for (const p of procs) {
+    const list = children.get(p.ppid);
+    if (list) list.push(p.pid);
+    else children.set(p.ppid, [p.pid]);
+  }
+  const found = new Set<number>();
+  const stack = roots.filter((r) => r > 0);
+  while (stack.length > 0) {
+    const pid = stack.pop() as number;
+    if (found.has(pid)) continue;
+    found.add(pid);
+    for (const c of children.get(pid) ?? []) stack.push(c);
+  }
+  const groups = new Set<number>();
+  for (const p of procs) if (found.has(p.pid) && p.pgid === p.pid) groups.add(p.pgid);
+  for (const p of procs) if (groups.has(p.pgid)) found.add(p.pid);
+  return found;
+}
+
+/**
+ * Processes whose environment carries `NAME=value` (Linux only). Every process a task starts
+ * inherits the task's tag, so this finds even those that left the tree (daemonised,
+ * re-parented to init after their parent died).
+ */
+export function taggedProcesses(name: string, value: string): Set<number> {
+  const found = new Set<number>();
+  let entries: string[];
+  try {
+    entries = readdirSync("/proc");
+  } catch {
+    return found;
+  }
+  const needle = Buffer.from(`${name}=${value}\0`);
+  for (const entry of entries) {
+    if (!/^\d+$/.test(entry)) continue;
+    const pid = Number(entry);
+    if (pid === process.pid) continue;
+    try {
+      const environ = readFileSync(`/proc/${entry}/environ`);
+      if (environ.indexOf(needle) === 0 || environ.indexOf(Buffer.concat([Buffer.from("\0"), needle])) >= 0)
+        found.add(pid);
+    } catch {
+      // gone, or not ours
+    }
+  }
+  return found;
+}
+
+function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
+  for (const pid of pids) {
+    if (pid === process.pid) continue;
+    try {
+      process.kill(pid, signal);
+    } catch {
+      // already gone
+    }
+  }
+}
+
+export interface KillTreeOptions {
+  /** Root processes, by identity so a reused pid is never mistaken for the task's. */
+  readonly roots: readonly ProcessIdentity[];
+  /** Environment tag shared by all processes of the task. */
+  readonly tag?: { readonly name: string; readonly value: string };
+  /** Time between SIGTERM and SIGKILL. */
+  readonly graceMs?: number;
+  /** Pids never to signal (e.g. the caller itself when it is part of the tree). */
+  readonly spare?: readonly number[];
+}
+
+function collect(opts: KillTreeOptions): Set<number> {
+  const liveRoots = opts.roots.filter(isAlive).map((r) => r.pid);
+  const set = liveRoots.length > 0 ? descendants(liveRoots) : new Set<number>();
+  if (opts.tag) for (const pid of taggedProcesses(opts.tag.name, opts.tag.value)) set.add(pid);
+  for (const pid of opts.spare ?? []) set.delete(pid);
+  set.delete(process.pid);
+  return set;
+}
+
+/**
+ * SIGTERM the whole tree, wait up to `graceMs`, then SIGKILL whatever is left (collected again,
+ * so processes started or re-parented meanwhile are caught). The tree is collected before any
+ * signal is sent: killing a parent first would let its children escape to init.
+ * Returns how many processes were found.
+ */
+export async function killTree(opts: KillTreeOptions): Promise<number> {
+  const first = collect(opts);
+  const identities = [...first].map((pid) => processIdentity(pid)).filter((p) => p !== null);
+  signalAll(first, "SIGTERM");
+  const deadline = Date.now() + (opts.graceMs ?? 3000);
+  const allGone = () => identities.every((id) => !isAlive(id)) && collect(opts).size === 0;
+  while (Date.now() < deadline && !allGone()) await sleep(50);
+  for (let round = 0; round < 10 && !allGone(); round++) {
+    const left = collect(opts);
+    for (const id of identities) if (isAlive(id)) left.add(id.pid);
+    for (const pid of opts.spare ?? []) left.delete(pid);
+    signalAll(left, "SIGKILL");
+    await sleep(50);
+  }
+  return first.size;
+}

@@ -1,0 +1,116 @@
+import { once } from "node:events";
+import { createWriteStream } from "node:fs";
+import { createInterface } from "node:readline";
+import { finished } from "node:stream/promises";
+import { execa } from "execa";
+import { transcriptLines } from "../codex/describe.js";
+import { parseEventLine } from "../codex/events.js";
+import { RunSummary, type RunSummaryData } from "../codex/summary.js";
+import { processIdentity } from "../proc/liveness.js";
+import { killTree } from "../proc/tree.js";
+import { TASK_ID_ENV } from "../tasks/types.js";
+import type { Transcript } from "./transcript.js";
+
+export interface CodexRunRequest {
+  readonly taskId: string;
+  readonly bin: string;
+  readonly args: readonly string[];
+  readonly cwd: string;
+  readonly env: Record<string, string>;
+  readonly promptFile: string;
+  readonly eventsFile: string;
+  readonly stderrFile: string;
+  readonly transcript: Transcript;
+  /** Aborting stops codex and its whole process tree. */
+  readonly signal: AbortSignal;
+  readonly onSpawn?: (pid: number) => void;
+}
+
+export interface CodexRunOutcome {
+  readonly exitCode: number | null;
+  readonly signal: string | null;
+  readonly spawnError: string | null;
+  readonly stderrTail: string;
+  readonly summary: RunSummaryData;
+}
+
+const STDERR_TAIL_BYTES = 4096;
+
+/**
+ * Runs `codex exec --json` once: prompt from its file on stdin, stdout appended byte for byte to
+ * events.jsonl while each event is folded into the summary and the transcript, stderr to
+ * stderr.log. Resolves when codex has exited and every byte is on disk.
+ */
+export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOutcome> {
+  const summary = new RunSummary();
+  const events = createWriteStream(req.eventsFile, { flags: "a", mode: 0o600 });
+  const stderrLog = createWriteStream(req.stderrFile, { flags: "a", mode: 0o600 });
+  let stderrTail = "";
+
+  const child = execa(req.bin, [...req.args], {
+    cwd: req.cwd,
+    env: req.env,
+    extendEnv: false,
+    stdin: { file: req.promptFile },
+    stdout: "pipe",
+    stderr: "pipe",
+    buffer: false,
+    reject: false,
+    cleanup: false,
+    stripFinalNewline: false,
+  });
+
+  const identity = child.pid !== undefined ? processIdentity(child.pid) : null;
+  if (child.pid !== undefined) req.onSpawn?.(child.pid);
+
+  let stopping: Promise<number> | undefined;
+  const stop = () => {
+    stopping ??= killTree({
+      roots: identity ? [identity] : [],
+      tag: { name: TASK_ID_ENV, value: req.taskId },
+      spare: [process.pid],
+      graceMs: 3000,
+    });
+  };
+  if (req.signal.aborted) stop();
+  else req.signal.addEventListener("abort", stop, { once: true });
+
+  const reading: Promise<unknown>[] = [];
+  if (child.stdout) {
+    child.stdout.pipe(events);
+    const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    lines.on("line", (line) => {
+      const event = parseEventLine(line);
+      if (!event) {
+        if (line.trim()) req.transcript.line(`codex: ${line}`);
+        return;
+      }
+      summary.push(event);
+      req.transcript.lines(transcriptLines(event));
+    });
+    reading.push(once(lines, "close"));
+  }
+  if (child.stderr) {
+    child.stderr.pipe(stderrLog);
+    child.stderr.on("data", (chunk: Buffer) => {
+      stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+    });
+  }
+
+  const result = await child;
+  await Promise.all(reading);
+  req.signal.removeEventListener("abort", stop);
+  if (stopping) await stopping;
+  if (!events.writableEnded) events.end();
+  if (!stderrLog.writableEnded) stderrLog.end();
+  await Promise.all([finished(events), finished(stderrLog)]).catch(() => undefined);
+
+  const spawned = result.exitCode !== undefined || result.signal !== undefined;
+  return {
+    exitCode: result.exitCode ?? null,
+    signal: result.signal ?? null,
+    spawnError: spawned ? null : (result.shortMessage ?? result.message ?? "codex could not be started"),
+    stderrTail,
+    summary: summary.data(),
+  };
+}

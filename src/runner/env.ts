@@ -1,0 +1,27 @@
+import { promises as fsp } from "node:fs";
+import { hasErrorCode } from "../util/errors.js";
+
+/**
+ * The environment the task must see: the server's, saved by the launcher in a private file
+ * (0600, in a 0700 directory) and deleted as soon as it is read. It travels this way, not in
+ * argv or `tmux -e`, so secrets never show in `ps`, and it does not depend on the environment
+ * of a tmux server that may have started long ago.
+ */
+export async function takeTaskEnv(file: string): Promise<Record<string, string> | undefined> {
+  let text: string;
+  try {
+    text = await fsp.readFile(file, "utf8");
+  } catch (err) {
+    if (hasErrorCode(err, "ENOENT")) return undefined;
+    throw err;
+  }
+  await fsp.rm(file, { force: true });
+  return JSON.parse(text) as Record<string, string>;
+}
+
+/** process.env without undefined values, for a saved snapshot. */
+export function envSnapshot(env: NodeJS.ProcessEnv): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  return out;
+}

@@ -1,0 +1,203 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { describeUsage } from "../codex/describe.js";
+import { processIdentity } from "../proc/liveness.js";
+import { buildResult, worktreeDiff } from "../tasks/result.js";
+import { TaskStore } from "../tasks/store.js";
+import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../tasks/types.js";
+import { errorMessage } from "../util/errors.js";
+import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
+import { formatDuration, nowIso } from "../util/time.js";
+import { type CodexRunOutcome, runCodexProcess } from "./codex-process.js";
+import { takeTaskEnv } from "./env.js";
+import { Transcript } from "./transcript.js";
+
+type StopReason = "cancel" | "timeout" | "signal";
+
+/** Why the runner was asked to stop, first reason wins. */
+class Stopper {
+  readonly controller = new AbortController();
+  reason: StopReason | undefined;
+  detail = "";
+
+  stop(reason: StopReason, detail: string): void {
+    if (this.reason) return;
+    this.reason = reason;
+    this.detail = detail;
+    this.controller.abort();
+  }
+}
+
+function classify(
+  outcome: CodexRunOutcome,
+  stopper: Stopper,
+  timeoutSeconds: number,
+): { status: TerminalStatus; error: string | null } {
+  if (stopper.reason === "timeout") {
+    return {
+      status: "timed_out",
+      error: `Codex exceeded the wall-clock limit of ${formatDuration(timeoutSeconds)} and was stopped.`,
+    };
+  }
+  if (stopper.reason === "cancel")
+    return { status: "cancelled", error: "cancelled on request (codex_cancel)." };
+  if (stopper.reason === "signal")
+    return { status: "cancelled", error: `the runner was stopped by ${stopper.detail}.` };
+  if (outcome.spawnError) return { status: "failed", error: `could not start codex: ${outcome.spawnError}` };
+  if (outcome.exitCode === 0) return { status: "completed", error: null };
+  const why =
+    outcome.summary.turnFailed ??
+    outcome.summary.lastError ??
+    (outcome.stderrTail.trim().split("\n").slice(-3).join(" ").trim() || null);
+  if (outcome.signal)
+    return { status: "failed", error: `codex was killed by ${outcome.signal}${why ? `: ${why}` : ""}` };
+  return { status: "failed", error: `codex exited with code ${outcome.exitCode}${why ? `: ${why}` : ""}` };
+}
+
+export interface RunnerHooks {
+  /** Work before codex starts (worktree setup); throwing fails the task with the message. */
+  beforeCodex?: (ctx: RunnerContext) => Promise<void>;
+  /** Extra result facts after codex ends (read-only audit). */
+  afterCodex?: (ctx: RunnerContext, outcome: CodexRunOutcome) => Promise<{ audit?: unknown }>;
+  /** Runs after the outcome is recorded (start queued tasks). */
+  afterFinalize?: (ctx: RunnerContext) => Promise<void>;
+}
+
+export interface RunnerContext {
+  readonly store: TaskStore;
+  readonly meta: TaskMeta;
+  readonly env: Record<string, string>;
+  readonly transcript: Transcript;
+  readonly signal: AbortSignal;
+}
+
+/**
+ * Executes one task end to end in this process (the runner). It outlives the server that
+ * launched it; its only contract with the rest of the product is the task directory.
+ */
+export async function runTask(taskDir: string, hooks: RunnerHooks = {}): Promise<TaskResult | undefined> {
+  const taskId = path.basename(taskDir);
+  const store = new TaskStore(path.dirname(path.dirname(taskDir)));
+  const loaded = await store.readMeta(taskId);
+  if (!loaded) throw new Error(`no task at ${taskDir}`);
+  let meta: TaskMeta = loaded;
+  const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
+
+  const stopper = new Stopper();
+  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
+    process.on(sig, () => {
+      const requested = existsSync(files("cancel"));
+      stopper.stop(requested ? "cancel" : "signal", sig);
+    });
+  }
+
+  if (existsSync(files("cancel"))) stopper.stop("cancel", "a cancel requested before the runner started");
+
+  const env = { ...((await takeTaskEnv(files("env"))) ?? (process.env as Record<string, string>)) };
+  env[TASK_ID_ENV] = taskId;
+  env.CODEXMCP_TASK_DIR = taskDir;
+
+  const self = processIdentity(process.pid);
+  const launched = await readJsonIfExists<{ launched_at?: string }>(files("runner"));
+  if (self) {
+    await writeJsonAtomic(files("runner"), {
+      ...self,
+      host: meta.host,
+      launched_at: launched?.launched_at ?? nowIso(),
+    });
+  }
+  meta =
+    (await store.updateMeta(taskId, (m) => {
+      m.status = "running";
+      m.started_at = nowIso();
+    })) ?? meta;
+
+  const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
+  const ctx: RunnerContext = { store, meta, env, transcript, signal: stopper.controller.signal };
+  transcript.line(
+    `codexmcp ${taskId} · sandbox ${meta.sandbox} (codex -s ${meta.codex_sandbox}) · ${meta.run_dir}`,
+  );
+  if (meta.git)
+    transcript.line(
+      `worktree ${meta.git.worktree_dir} on ${meta.git.agent_branch} (base ${meta.git.base_branch ?? "detached"} @ ${meta.git.base_commit.slice(0, 12)})`,
+    );
+  if (meta.resume_session_id) transcript.line(`resuming Codex session ${meta.resume_session_id}`);
+
+  const timer = setTimeout(() => stopper.stop("timeout", "timeout"), meta.timeout_seconds * 1000);
+  timer.unref();
+
+  let result: TaskResult;
+  try {
+    await hooks.beforeCodex?.(ctx);
+    if (stopper.reason) throw new StoppedBeforeCodex();
+    transcript.line(`$ ${meta.codex_bin} ${meta.codex_args.join(" ")} < prompt.md`);
+    const outcome = await runCodexProcess({
+      taskId,
+      bin: meta.codex_bin,
+      args: meta.codex_args,
+      cwd: meta.run_dir,
+      env,
+      promptFile: files("prompt"),
+      eventsFile: files("events"),
+      stderrFile: files("stderr"),
+      transcript,
+      signal: stopper.controller.signal,
+      onSpawn: (pid) => {
+        if (self)
+          void writeJsonAtomic(files("runner"), {
+            ...self,
+            host: meta.host,
+            launched_at: launched?.launched_at ?? nowIso(),
+            codex_pid: pid,
+          });
+      },
+    });
+    clearTimeout(timer);
+    const { status, error } = classify(outcome, stopper, meta.timeout_seconds);
+    const extra = (await hooks.afterCodex?.(ctx, outcome)) ?? {};
+    result = buildResult(meta, {
+      status,
+      exitCode: outcome.exitCode,
+      signal: outcome.signal,
+      error,
+      summary: outcome.summary,
+      diff: await worktreeDiff(meta),
+      audit: extra.audit,
+      finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
+    });
+  } catch (err) {
+    clearTimeout(timer);
+    const stopped = err instanceof StoppedBeforeCodex;
+    result = buildResult(meta, {
+      status: stopped ? (stopper.reason === "timeout" ? "timed_out" : "cancelled") : "failed",
+      exitCode: null,
+      signal: null,
+      error: stopped ? `stopped before Codex started (${stopper.detail})` : errorMessage(err),
+      summary: {
+        sessionId: null,
+        result: null,
+        usage: null,
+        turnFailed: null,
+        lastError: null,
+        lastActivity: null,
+        counts: { events: 0, commands: 0, fileChanges: 0, messages: 0 },
+      },
+      diff: await worktreeDiff(meta),
+      finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
+    });
+  }
+
+  const won = await store.finalize(result);
+  const final = won ? result : ((await store.readResult(taskId)) ?? result);
+  transcript.line(
+    `task ${final.status}${final.exit_code !== null ? ` (exit ${final.exit_code})` : ""} after ${formatDuration(final.elapsed_seconds)}${final.usage ? ` · ${describeUsage(final.usage)}` : ""}`,
+  );
+  if (final.error) transcript.line(`error: ${final.error}`);
+  if (final.diff_stat !== undefined)
+    transcript.line(`diff: ${final.diff_stat || "no changes"} · ${final.commits_ahead ?? 0} commit(s) ahead`);
+  await transcript.close();
+  await hooks.afterFinalize?.(ctx).catch(() => undefined);
+  return final;
+}
+
+class StoppedBeforeCodex extends Error {}

@@ -1,0 +1,42 @@
+import { once } from "node:events";
+import { createWriteStream, type WriteStream } from "node:fs";
+
+function clock(): string {
+  return new Date().toTimeString().slice(0, 8);
+}
+
+/**
+ * The human-readable account of a run: appended to codex-exec.log and, when the runner has a
+ * terminal (the tmux pane), shown there too.
+ */
+export class Transcript {
+  private readonly file: WriteStream;
+
+  constructor(
+    logFile: string,
+    private readonly tty: NodeJS.WriteStream | undefined,
+  ) {
+    this.file = createWriteStream(logFile, { flags: "a", mode: 0o600 });
+  }
+
+  line(text: string): void {
+    const stamped = `[${clock()}] ${text}\n`;
+    this.file.write(stamped);
+    this.tty?.write(stamped);
+  }
+
+  lines(texts: readonly string[]): void {
+    for (const t of texts) this.line(t);
+  }
+
+  /** Raw text (setup command output), written as is. */
+  raw(text: string): void {
+    this.file.write(text);
+    this.tty?.write(text);
+  }
+
+  async close(): Promise<void> {
+    this.file.end();
+    await once(this.file, "close");
+  }
+}

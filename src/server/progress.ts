@@ -1,0 +1,84 @@
+import { promises as fsp } from "node:fs";
+import { describeEvent } from "../codex/describe.js";
+import { parseEventLine } from "../codex/events.js";
+import { formatDuration } from "../util/time.js";
+
+const MAX_READ = 256 * 1024;
+
+/**
+ * Follows a task's events.jsonl and reports the latest activity: on every new event (at most
+ * once a second) and as a heartbeat every `heartbeatMs`, so clients that reset their timeout on
+ * progress keep waiting and a person sees what Codex is doing.
+ */
+export class ProgressReporter {
+  private offset = 0;
+  private partial = "";
+  private latest = "starting Codex";
+  private lastSent = 0;
+  private count = 0;
+  private timer: NodeJS.Timeout | undefined;
+  private readonly startedAt = Date.now();
+
+  constructor(
+    private readonly eventsFile: string,
+    private readonly send: (progress: number, message: string) => Promise<void>,
+    private readonly heartbeatMs: number,
+  ) {}
+
+  start(): void {
+    this.timer = setInterval(() => void this.tick(), 1000);
+    this.timer.unref();
+    void this.emit();
+  }
+
+  stop(): void {
+    if (this.timer) clearInterval(this.timer);
+    this.timer = undefined;
+  }
+
+  private async readNew(): Promise<boolean> {
+    let handle: fsp.FileHandle;
+    try {
+      handle = await fsp.open(this.eventsFile, "r");
+    } catch {
+      return false;
+    }
+    try {
+      const { size } = await handle.stat();
+      if (size <= this.offset) return false;
+      // After a big jump only the newest events matter.
+      const start = Math.max(this.offset, size - MAX_READ);
+      if (start > this.offset) this.partial = "";
+      const buf = Buffer.alloc(size - start);
+      await handle.read(buf, 0, buf.length, start);
+      this.offset = size;
+      const text = this.partial + buf.toString("utf8");
+      const lines = text.split("\n");
+      this.partial = lines.pop() ?? "";
+      let changed = false;
+      for (const line of lines) {
+        const event = parseEventLine(line);
+        const said = event && describeEvent(event);
+        if (said) {
+          this.latest = said;
+          changed = true;
+        }
+      }
+      return changed;
+    } finally {
+      await handle.close();
+    }
+  }
+
+  private async tick(): Promise<void> {
+    const changed = await this.readNew().catch(() => false);
+    if (changed || Date.now() - this.lastSent >= this.heartbeatMs) await this.emit();
+  }
+
+  private async emit(): Promise<void> {
+    this.lastSent = Date.now();
+    this.count++;
+    const elapsed = formatDuration((Date.now() - this.startedAt) / 1000);
+    await this.send(this.count, `[${elapsed}] ${this.latest}`).catch(() => undefined);
+  }
+}

@@ -1,0 +1,59 @@
+import { isAlive } from "../proc/liveness.js";
+import { killTree } from "../proc/tree.js";
+import type { Tmux } from "../tmux/tmux.js";
+import { writeJsonAtomic } from "../util/files.js";
+import { nowIso } from "../util/time.js";
+import { type Observation, observeTask } from "./observe.js";
+import { recoverDeadTask } from "./recovery.js";
+import type { TaskStore } from "./store.js";
+import { TASK_ID_ENV } from "./types.js";
+import { waitFor } from "./waiter.js";
+
+/**
+ * Stops a task and everything it started. The runner is asked first (SIGTERM: it stops codex's
+ * tree and records `cancelled` itself); whatever is still alive after a grace period is killed
+ * here, found through the process tree and the task's environment tag, and the outcome is
+ * recorded on the runner's behalf. Worktree and logs stay.
+ */
+export async function cancelTask(
+  store: TaskStore,
+  tmux: Tmux,
+  taskId: string,
+  obs: Observation,
+): Promise<Observation> {
+  await writeJsonAtomic(store.layout.file(taskId, "cancel"), { requested_at: nowIso(), by_pid: process.pid });
+  const runner = obs.runner ?? (await store.readRunner(taskId));
+  if (runner && isAlive(runner)) {
+    try {
+      process.kill(runner.pid, "SIGTERM");
+    } catch {
+      // gone meanwhile
+    }
+    await waitFor(async () => ((await store.readResult(taskId)) ? true : undefined), {
+      timeoutMs: 8000,
+      watch: [store.layout.taskDir(taskId)],
+      pollMs: 100,
+    });
+  }
+  if (!(await store.readResult(taskId))) {
+    await killTree({
+      roots: runner ? [runner] : [],
+      tag: { name: TASK_ID_ENV, value: taskId },
+      graceMs: 1000,
+    });
+    await recoverDeadTask(
+      store,
+      obs.meta,
+      "cancelled on request (codex_cancel); the runner did not stop by itself and was killed.",
+      {
+        tmux,
+        status: "cancelled",
+        finalizedBy: "cancel",
+      },
+    );
+  }
+  // Belt and braces: nothing tagged with this task may outlive a cancel.
+  await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: taskId }, graceMs: 500 });
+  if (obs.meta.tmux_session) await tmux.killSession(obs.meta.tmux_session);
+  return (await observeTask(store, taskId, tmux)) ?? obs;
+}

@@ -1,0 +1,304 @@
+import { createHash } from "node:crypto";
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import { buildCodexArgs, type CodexSandboxMode } from "../codex/argv.js";
+import type { Settings } from "../config/settings.js";
+import type { Sandbox } from "../config/values.js";
+import { ensureExcluded } from "../git/exclude.js";
+import { type RepoInfo, repoInfo } from "../git/repo.js";
+import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
+import type { Tmux } from "../tmux/tmux.js";
+import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../util/files.js";
+import { withLock } from "../util/lock.js";
+import { log } from "../util/log.js";
+import { nowIso } from "../util/time.js";
+import { which } from "../util/which.js";
+import { launchRunner } from "./launcher.js";
+import { observeTask } from "./observe.js";
+import type { TaskStore } from "./store.js";
+import { parseTopic, type Topic } from "./topic.js";
+import { isTerminal, type TaskMeta } from "./types.js";
+
+export interface TaskRequest {
+  readonly prompt: string;
+  readonly cwd: string;
+  readonly topic: string;
+  readonly sandbox: Sandbox;
+  readonly session_id?: string | undefined;
+  readonly model?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly reasoning_effort?: string | undefined;
+  readonly timeout_seconds?: number | undefined;
+}
+
+export interface DispatchContext {
+  readonly settings: Settings;
+  readonly store: TaskStore;
+  readonly tmux: Tmux;
+  readonly env: NodeJS.ProcessEnv;
+}
+
+interface Plan {
+  readonly topic: Topic;
+  readonly request: TaskRequest;
+  readonly cwd: string;
+  readonly codexBin: string;
+  readonly codexSandbox: CodexSandboxMode;
+  readonly readonlyFallback: boolean;
+  readonly host: "tmux" | "process";
+  /** Set for worktree tasks. */
+  readonly repo: RepoInfo | null;
+  readonly worktreeDir: string | null;
+  readonly branch: string | null;
+  /** Tasks that write hold this lock while they claim their directory, and own it exclusively. */
+  readonly exclusive: { readonly lockKey: string; readonly dir: string } | null;
+  readonly ranInPlace: boolean;
+  readonly note: string | null;
+}
+
+const WRITE_SANDBOXES: readonly Sandbox[] = ["full-access", "workspace-write"];
+
+function hash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+async function checkCwd(cwd: string): Promise<string> {
+  if (!path.isAbsolute(cwd))
+    throw new UserError(
+      `cwd must be an absolute path (got "${cwd}"); pass the full path of the project directory.`,
+    );
+  if (cwd.split(/[\\/]/).includes(".."))
+    throw new UserError(
+      `cwd must not contain ".." segments (got "${cwd}"); pass the resolved absolute path.`,
+    );
+  let stat: Awaited<ReturnType<typeof fsp.stat>>;
+  try {
+    stat = await fsp.stat(cwd);
+  } catch {
+    throw new UserError(`cwd ${cwd} does not exist; pass an existing directory.`);
+  }
+  if (!stat.isDirectory()) throw new UserError(`cwd ${cwd} is not a directory; pass the project directory.`);
+  return canonicalPath(cwd);
+}
+
+function requireBinary(name: string, env: NodeJS.ProcessEnv, hint: string): string {
+  const found = which(name, env);
+  if (!found) throw new UserError(hint);
+  return found;
+}
+
+async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
+  const { settings, env } = ctx;
+  const topic = parseTopic(request.topic, settings.topicTypes);
+  const cwd = await checkCwd(request.cwd);
+  const codexBin = requireBinary(
+    settings.codexBin,
+    env,
+    `The Codex CLI was not found (looked for "${settings.codexBin}"); install it with \`npm install -g @openai/codex\` or set CODEX_BIN to its path.`,
+  );
+  const writes = WRITE_SANDBOXES.includes(request.sandbox);
+  if (!writes) {
+    const fallback = settings.readonlyFallback;
+    return {
+      topic,
+      request,
+      cwd,
+      codexBin,
+      codexSandbox: fallback ? "danger-full-access" : "read-only",
+      readonlyFallback: fallback,
+      host: "process",
+      repo: null,
+      worktreeDir: null,
+      branch: null,
+      exclusive: null,
+      ranInPlace: false,
+      note: null,
+    };
+  }
+  requireBinary(
+    settings.tmuxBin,
+    env,
+    `tmux was not found (looked for "${settings.tmuxBin}"); ${request.sandbox} tasks run in tmux: install tmux (e.g. apt-get install tmux / brew install tmux) or set CODEXMCP_TMUX_BIN.`,
+  );
+  requireBinary(
+    "git",
+    env,
+    `git was not found on PATH; ${request.sandbox} tasks need git for their worktree. Install git and try again.`,
+  );
+  const codexSandbox: CodexSandboxMode =
+    request.sandbox === "workspace-write" ? "workspace-write" : "danger-full-access";
+  const repo = await repoInfo(cwd);
+  if (!repo) {
+    return {
+      topic,
+      request,
+      cwd,
+      codexBin,
+      codexSandbox,
+      readonlyFallback: false,
+      host: "tmux",
+      repo: null,
+      worktreeDir: null,
+      branch: null,
+      exclusive: { lockKey: `dir-${hash(cwd)}`, dir: cwd },
+      ranInPlace: true,
+      note: `${cwd} is not in a git repository, so the task ran in place, without a worktree: its changes are not isolated and no diff stats can be computed.`,
+    };
+  }
+  const top = await canonicalPath(repo.toplevel);
+  const worktreeDir = path.join(path.dirname(top), `${path.basename(top)}-agent-${topic.stem}`);
+  return {
+    topic,
+    request,
+    cwd,
+    codexBin,
+    codexSandbox,
+    readonlyFallback: false,
+    host: "tmux",
+    repo,
+    worktreeDir,
+    branch: `agent/${topic.stem}`,
+    exclusive: { lockKey: `repo-${hash(repo.commonDir)}`, dir: worktreeDir },
+    ranInPlace: false,
+    note: null,
+  };
+}
+
+/** The active task (other than `self`) whose working directory is `dir`, if any. */
+async function activeUserOf(ctx: DispatchContext, dir: string, self: string): Promise<string | undefined> {
+  for (const id of await ctx.store.listIds()) {
+    if (id === self) continue;
+    const meta = await ctx.store.readMeta(id).catch(() => undefined);
+    if (!meta || !WRITE_SANDBOXES.includes(meta.sandbox)) continue;
+    const used = meta.git?.worktree_dir ?? (meta.ran_in_place ? meta.run_dir : undefined);
+    if (used !== dir) continue;
+    const obs = await observeTask(ctx.store, id, ctx.tmux);
+    if (obs && !isTerminal(obs.status)) return id;
+  }
+  return undefined;
+}
+
+async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
+  const linkDir = path.join(cwd, ".codex-tasks");
+  const link = path.join(linkDir, topic);
+  try {
+    if (inRepo) await ensureExcluded(cwd, ".codex-tasks/");
+    await fsp.mkdir(linkDir, { recursive: true });
+    await fsp.rm(link, { force: true });
+    await fsp.symlink(taskDir, link, "dir");
+  } catch (err) {
+    log.warn(`could not create ${link}: ${errorMessage(err)}`);
+  }
+}
+
+/**
+ * Dispatches a task: validates, claims the task id, prepares the worktree, writes the task's
+ * files and starts its runner. On any failure everything made so far is undone and an earlier
+ * run of the topic is put back.
+ */
+export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): Promise<TaskMeta> {
+  const p = await plan(ctx, request);
+  await ctx.store.ensureHome();
+  const claim = () => ctx.store.lockTask(p.topic.taskId, () => claimAndLaunch(ctx, p));
+  if (!p.exclusive) return claim();
+  const { lockKey, dir } = p.exclusive;
+  return withLock(path.join(ctx.store.layout.locksDir, lockKey), async () => {
+    const user = await activeUserOf(ctx, dir, p.topic.taskId);
+    if (user) {
+      throw new UserError(
+        `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
+      );
+    }
+    return claim();
+  });
+}
+
+async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> {
+  const { store, settings } = ctx;
+  const { taskId } = p.topic;
+  const existing = await observeTask(store, taskId, ctx.tmux);
+  if (existing && !isTerminal(existing.status)) {
+    throw new UserError(
+      `Task ${taskId} is still ${existing.status}; wait for it (codex_status / codex_wait) or cancel it (codex_cancel) before starting it again, or use the next version (${p.topic.stem}-v${p.topic.version + 1}).`,
+    );
+  }
+  const archived = existing ? await store.archiveRun(taskId) : undefined;
+  const taskDir = store.layout.taskDir(taskId);
+  let worktree: WorktreeReady | undefined;
+  try {
+    await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    let runDir = p.cwd;
+    if (p.repo && p.worktreeDir && p.branch) {
+      worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
+      runDir = path.join(worktree.dir, p.repo.subdir);
+      await fsp.mkdir(runDir, { recursive: true });
+    }
+    const r = p.request;
+    const model = r.model ?? settings.model;
+    const profile = r.profile ?? settings.profile;
+    const effort = r.reasoning_effort ?? settings.reasoningEffort;
+    const meta: TaskMeta = {
+      schema: 1,
+      task_id: taskId,
+      topic: p.topic.topic,
+      topic_type: p.topic.type,
+      topic_stem: p.topic.stem,
+      sandbox: r.sandbox,
+      codex_sandbox: p.codexSandbox,
+      readonly_fallback: p.readonlyFallback,
+      cwd: p.cwd,
+      run_dir: runDir,
+      host: p.host,
+      tmux_session: p.host === "tmux" ? taskId : null,
+      tmux_socket: p.host === "tmux" ? (settings.tmuxSocket ?? null) : null,
+      git:
+        worktree && p.repo
+          ? {
+              repo_root: p.repo.toplevel,
+              worktree_dir: worktree.dir,
+              agent_branch: worktree.branch,
+              base_branch: p.repo.branch,
+              base_commit: worktree.baseCommit,
+            }
+          : null,
+      ran_in_place: p.ranInPlace,
+      note: p.note,
+      resume_session_id: r.session_id ?? null,
+      model: model ?? null,
+      profile: profile ?? null,
+      reasoning_effort: effort ?? null,
+      timeout_seconds: r.timeout_seconds ?? settings.taskTimeoutSeconds,
+      codex_bin: p.codexBin,
+      codex_args: buildCodexArgs({
+        runDir,
+        sandbox: p.codexSandbox,
+        model,
+        profile,
+        reasoningEffort: effort,
+        resumeSessionId: r.session_id,
+      }),
+      created_at: nowIso(),
+      status: "starting",
+      started_at: null,
+      finished_at: null,
+    };
+    await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
+    await store.writeMeta(meta);
+    await launchRunner(store, meta, ctx.tmux, ctx.env);
+    if (settings.taskLinks)
+      await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo !== null || (await repoInfo(p.cwd)) !== null);
+    return meta;
+  } catch (err) {
+    if (worktree && p.repo) await rollbackWorktree(p.repo.toplevel, worktree).catch(() => undefined);
+    if (archived) await store.restoreRun(taskId, archived).catch(() => undefined);
+    else await fsp.rm(taskDir, { recursive: true, force: true }).catch(() => undefined);
+    if (err instanceof UserError) throw err;
+    if (hasErrorCode(err, "ENOSPC", "EACCES", "EROFS", "EDQUOT")) {
+      throw new UserError(
+        `Cannot write the task store at ${store.layout.home} (${errorMessage(err)}); free disk space or fix permissions, then dispatch again.`,
+      );
+    }
+    throw new UserError(`Could not start task ${taskId}: ${errorMessage(err)}`);
+  }
+}

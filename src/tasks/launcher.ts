@@ -1,0 +1,69 @@
+import { existsSync } from "node:fs";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { execa } from "execa";
+import { processIdentity } from "../proc/liveness.js";
+import { envSnapshot } from "../runner/env.js";
+import type { Tmux } from "../tmux/tmux.js";
+import { writeJsonAtomic, writeJsonOnce } from "../util/files.js";
+import { nowIso } from "../util/time.js";
+import type { TaskStore } from "./store.js";
+import type { RunnerRecord, TaskMeta } from "./types.js";
+
+/** The compiled runner entry point (dist/runner/main.js), also when this module runs from src/. */
+export function runnerScriptPath(): string {
+  const here = path.dirname(fileURLToPath(import.meta.url));
+  const candidates = [path.join(here, "../runner/main.js"), path.join(here, "../../dist/runner/main.js")];
+  const found = candidates.find((c) => existsSync(c));
+  if (!found)
+    throw new Error(`The task runner is not built (looked for ${candidates.join(", ")}); run npm run build.`);
+  return found;
+}
+
+/**
+ * Starts the task's runner and records who it is (pid + start time). Full-access tasks run in a
+ * tmux session a person can attach to; read-only tasks in a detached process of their own
+ * session. Either way the runner is the leader of its process group and outlives the server.
+ */
+export async function launchRunner(
+  store: TaskStore,
+  meta: TaskMeta,
+  tmux: Tmux | undefined,
+  env: NodeJS.ProcessEnv,
+): Promise<RunnerRecord> {
+  const taskDir = store.layout.taskDir(meta.task_id);
+  await writeJsonAtomic(store.layout.file(meta.task_id, "env"), envSnapshot(env));
+  const argv = [process.execPath, runnerScriptPath(), taskDir];
+  let pid: number;
+  if (meta.host === "tmux") {
+    if (!tmux || !meta.tmux_session) throw new Error("a tmux-hosted task needs a tmux session name");
+    pid = await tmux.newSession(meta.tmux_session, meta.run_dir, argv);
+  } else {
+    const [bin = process.execPath, ...args] = argv;
+    const logFile = store.layout.file(meta.task_id, "runnerLog");
+    const child = execa(bin, args, {
+      cwd: meta.run_dir,
+      detached: true,
+      cleanup: false,
+      reject: false,
+      stdin: "ignore",
+      stdout: { file: logFile, append: true },
+      stderr: { file: logFile, append: true },
+    });
+    child.catch(() => undefined);
+    child.unref();
+    if (child.pid === undefined) throw new Error("the task runner could not be started");
+    pid = child.pid;
+  }
+  const identity = processIdentity(pid);
+  const record: RunnerRecord = {
+    pid,
+    start: identity?.start ?? "",
+    host: meta.host,
+    launched_at: nowIso(),
+  };
+  // The runner writes its own record when it starts; keep that one if it was faster. A runner
+  // already gone gets an empty start time, so it reads as dead and is recovered at once.
+  await writeJsonOnce(store.layout.file(meta.task_id, "runner"), record);
+  return (await store.readRunner(meta.task_id)) ?? record;
+}

@@ -1,0 +1,115 @@
+import type { Settings } from "../config/settings.js";
+import { Tmux } from "../tmux/tmux.js";
+import { UserError } from "../util/errors.js";
+import { cancelTask } from "./cancel.js";
+import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
+import { type Observation, observeTask } from "./observe.js";
+import { TaskStore } from "./store.js";
+import { parseTaskId } from "./topic.js";
+import { isTerminal } from "./types.js";
+import { type DispatchView, dispatchView, type TaskView, taskView } from "./view.js";
+import { waitFor } from "./waiter.js";
+
+export interface ListOptions {
+  readonly limit?: number;
+  /** Only tasks dispatched from this directory. */
+  readonly cwd?: string;
+  readonly activeOnly?: boolean;
+}
+
+/**
+ * The product's one entry point to tasks: the MCP tools, the command line and embedders all go
+ * through it, and through it to the same files, so any number of processes agree.
+ */
+export class TaskManager {
+  readonly store: TaskStore;
+  readonly tmux: Tmux;
+
+  constructor(
+    readonly settings: Settings,
+    private readonly env: NodeJS.ProcessEnv = process.env,
+  ) {
+    this.store = new TaskStore(settings.home);
+    this.tmux = new Tmux(settings.tmuxBin, settings.tmuxSocket);
+  }
+
+  private get dispatchContext(): DispatchContext {
+    return { settings: this.settings, store: this.store, tmux: this.tmux, env: this.env };
+  }
+
+  async dispatch(request: TaskRequest): Promise<DispatchView> {
+    const meta = await dispatchTask(this.dispatchContext, request);
+    const obs = (await observeTask(this.store, meta.task_id, this.tmux)) ?? {
+      meta,
+      result: undefined,
+      runner: undefined,
+      status: meta.status,
+    };
+    return dispatchView(obs, this.store.layout, this.tmux);
+  }
+
+  /** The task's current observation; an unknown id is a UserError that says how to find tasks. */
+  async observe(taskId: string): Promise<Observation> {
+    const { taskId: id } = parseTaskId(taskId);
+    const obs = await observeTask(this.store, id, this.tmux);
+    if (!obs) {
+      throw new UserError(
+        `No task ${id} exists; call codex_status without task_id to list tasks, or dispatch it first.`,
+      );
+    }
+    return obs;
+  }
+
+  async view(obs: Observation, details = false): Promise<TaskView> {
+    return taskView(obs, {
+      layout: this.store.layout,
+      tmux: this.tmux,
+      details,
+      previousRuns: details ? await this.store.historyCount(obs.meta.task_id) : 0,
+    });
+  }
+
+  async status(taskId: string): Promise<TaskView> {
+    return this.view(await this.observe(taskId), true);
+  }
+
+  /** Tasks, newest first. */
+  async list(opts: ListOptions = {}): Promise<Observation[]> {
+    const observations: Observation[] = [];
+    for (const id of await this.store.listIds()) {
+      const obs = await observeTask(this.store, id, this.tmux).catch(() => undefined);
+      if (!obs) continue;
+      if (opts.cwd && obs.meta.cwd !== opts.cwd) continue;
+      if (opts.activeOnly && isTerminal(obs.status)) continue;
+      observations.push(obs);
+    }
+    observations.sort((a, b) => b.meta.created_at.localeCompare(a.meta.created_at));
+    return opts.limit ? observations.slice(0, opts.limit) : observations;
+  }
+
+  async cancel(taskId: string): Promise<{ obs: Observation; wasRunning: boolean }> {
+    const obs = await this.observe(taskId);
+    if (isTerminal(obs.status)) return { obs, wasRunning: false };
+    return { obs: await cancelTask(this.store, this.tmux, obs.meta.task_id, obs), wasRunning: true };
+  }
+
+  /** Resolves when the task ends (its observation), or undefined on timeout/abort. */
+  async waitForEnd(
+    taskId: string,
+    opts: { timeoutMs?: number; signal?: AbortSignal } = {},
+  ): Promise<Observation | undefined> {
+    const { taskId: id } = parseTaskId(taskId);
+    return waitFor(
+      async () => {
+        const obs = await observeTask(this.store, id, this.tmux);
+        return obs && isTerminal(obs.status) ? obs : undefined;
+      },
+      {
+        watch: [this.store.layout.taskDir(id)],
+        timeoutMs: opts.timeoutMs,
+        signal: opts.signal,
+        pollMs: 1000,
+      },
+    );
+  }
+}

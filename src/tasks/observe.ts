@@ -1,0 +1,64 @@
+import { isAlive } from "../proc/liveness.js";
+import type { Tmux } from "../tmux/tmux.js";
+import { recoverDeadTask } from "./recovery.js";
+import type { TaskStore } from "./store.js";
+import { isTerminal, type RunnerRecord, type TaskMeta, type TaskResult, type TaskStatus } from "./types.js";
+
+/** How long a dispatched task may go without a runner before it counts as never started. */
+export const STARTUP_GRACE_MS = 60_000;
+
+export interface Observation {
+  readonly meta: TaskMeta;
+  readonly result: TaskResult | undefined;
+  readonly runner: RunnerRecord | undefined;
+  readonly status: TaskStatus;
+}
+
+/**
+ * A task's true state, from its files and the process table: the result if there is one;
+ * otherwise queued, starting, or running while its runner (pid + start time) lives. A runner
+ * that is gone without a result is recovered here, by whichever process looks first.
+ */
+export async function observeTask(
+  store: TaskStore,
+  taskId: string,
+  tmux?: Tmux,
+): Promise<Observation | undefined> {
+  const meta = await store.readMeta(taskId);
+  if (!meta) return undefined;
+  const settled = async (): Promise<Observation | undefined> => {
+    const result = await store.readResult(taskId);
+    if (!result) return undefined;
+    if (!isTerminal(meta.status)) await store.repairCompletion(taskId);
+    const fresh = (await store.readMeta(taskId)) ?? meta;
+    return { meta: fresh, result, runner: await store.readRunner(taskId), status: result.status };
+  };
+  const done = await settled();
+  if (done) return done;
+
+  const runner = await store.readRunner(taskId);
+  if (!runner) {
+    if (meta.status === "queued") return { meta, result: undefined, runner, status: "queued" };
+    const age = Date.now() - Date.parse(meta.created_at);
+    if (age < STARTUP_GRACE_MS) return { meta, result: undefined, runner, status: "starting" };
+    await recoverDeadTask(
+      store,
+      meta,
+      "the task never started: its runner was not launched (the server stopped while dispatching?)",
+      { tmux },
+    );
+    return (await settled()) ?? { meta, result: undefined, runner, status: "failed" };
+  }
+  if (isAlive(runner)) return { meta, result: undefined, runner, status: "running" };
+
+  // The runner may have written its result between our two reads.
+  const late = await settled();
+  if (late) return late;
+  await recoverDeadTask(
+    store,
+    meta,
+    `the task's runner (pid ${runner.pid}) exited without recording a result: it was killed or crashed; see codex-exec.log and stderr.log in the task directory`,
+    { tmux },
+  );
+  return (await settled()) ?? { meta, result: undefined, runner, status: "failed" };
+}

@@ -1,0 +1,32 @@
+import { summarizeEventsFile } from "../codex/summarize-file.js";
+import { killTree } from "../proc/tree.js";
+import type { Tmux } from "../tmux/tmux.js";
+import { buildResult, worktreeDiff } from "./result.js";
+import type { TaskStore } from "./store.js";
+import { TASK_ID_ENV, type TaskMeta, type TerminalStatus } from "./types.js";
+
+/**
+ * Ends a task whose runner is gone without a result (killed, crashed, machine rebooted, or
+ * never started): stops anything of it still alive, then records the outcome from what its
+ * files show. Any server process may do this; the write-once result keeps it single.
+ */
+export async function recoverDeadTask(
+  store: TaskStore,
+  meta: TaskMeta,
+  reason: string,
+  opts: { tmux?: Tmux | undefined; status?: TerminalStatus; finalizedBy?: "recovery" | "cancel" } = {},
+): Promise<boolean> {
+  await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: meta.task_id }, graceMs: 1000 });
+  if (opts.tmux && meta.tmux_session) await opts.tmux.killSession(meta.tmux_session);
+  const summary = await summarizeEventsFile(store.layout.file(meta.task_id, "events"));
+  const result = buildResult(meta, {
+    status: opts.status ?? "failed",
+    exitCode: null,
+    signal: null,
+    error: reason,
+    summary,
+    diff: await worktreeDiff(meta),
+    finalizedBy: opts.finalizedBy ?? "recovery",
+  });
+  return store.finalize(result);
+}

@@ -1,0 +1,201 @@
+import { constants, promises as fsp } from "node:fs";
+import path from "node:path";
+import { hasErrorCode, UserError } from "../util/errors.js";
+import {
+  appendLine,
+  ensurePrivateDir,
+  PRIVATE_DIR_MODE,
+  readJsonIfExists,
+  writeJsonAtomic,
+  writeJsonOnce,
+} from "../util/files.js";
+import { withLock } from "../util/lock.js";
+import { readTail } from "../util/tail.js";
+import { nowIso } from "../util/time.js";
+import { Layout, TASK_FILES } from "./layout.js";
+import { parseTaskId } from "./topic.js";
+import type { RunnerRecord, TaskMeta, TaskResult } from "./types.js";
+
+const REPAIR_AFTER_MS = 10_000;
+
+/** One line of completions.jsonl: the durable record that a task reached its end. */
+export interface CompletionRecord {
+  readonly task_id: string;
+  readonly status: string;
+  readonly finished_at: string;
+  readonly created_at: string;
+}
+
+/** The task files under $CODEXMCP_HOME; every write is atomic, the outcome write-once. */
+export class TaskStore {
+  readonly layout: Layout;
+
+  constructor(home: string) {
+    this.layout = new Layout(home);
+  }
+
+  /** Creates the state directories, or explains why it cannot. */
+  async ensureHome(): Promise<void> {
+    try {
+      await ensurePrivateDir(this.layout.tasksDir);
+      await ensurePrivateDir(this.layout.locksDir);
+      await fsp.access(this.layout.tasksDir, constants.W_OK);
+    } catch (err) {
+      throw new UserError(
+        `Cannot write the task store at ${this.layout.home} (${(err as Error).message}); make it writable, free disk space, or point CODEXMCP_HOME elsewhere.`,
+      );
+    }
+  }
+
+  lockTask<T>(taskId: string, fn: () => Promise<T>): Promise<T> {
+    return withLock(path.join(this.layout.locksDir, `task-${taskId}`), fn);
+  }
+
+  readMeta(taskId: string): Promise<TaskMeta | undefined> {
+    return readJsonIfExists<TaskMeta>(this.layout.file(taskId, "meta"));
+  }
+
+  readResult(taskId: string): Promise<TaskResult | undefined> {
+    return readJsonIfExists<TaskResult>(this.layout.file(taskId, "result"));
+  }
+
+  readRunner(taskId: string): Promise<RunnerRecord | undefined> {
+    return readJsonIfExists<RunnerRecord>(this.layout.file(taskId, "runner"));
+  }
+
+  async writeMeta(meta: TaskMeta): Promise<void> {
+    await writeJsonAtomic(this.layout.file(meta.task_id, "meta"), meta);
+  }
+
+  /** Applies `change` to meta.json (a read-modify-write; callers own the transition they make). */
+  async updateMeta(taskId: string, change: (meta: TaskMeta) => void): Promise<TaskMeta | undefined> {
+    const meta = await this.readMeta(taskId);
+    if (!meta) return undefined;
+    change(meta);
+    await this.writeMeta(meta);
+    return meta;
+  }
+
+  /** Task ids with a directory, in no particular order. */
+  async listIds(): Promise<string[]> {
+    let names: string[];
+    try {
+      names = await fsp.readdir(this.layout.tasksDir);
+    } catch (err) {
+      if (hasErrorCode(err, "ENOENT")) return [];
+      throw err;
+    }
+    return names.filter((n) => {
+      try {
+        return parseTaskId(n).taskId === n;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  /**
+   * Moves a finished run's files into history/<n>-<created>/ so a re-run of the topic starts
+   * clean and nothing of the earlier run is overwritten.
+   */
+  async archiveRun(taskId: string): Promise<string | undefined> {
+    const dir = this.layout.taskDir(taskId);
+    const meta = await this.readMeta(taskId);
+    const historyDir = path.join(dir, TASK_FILES.history);
+    await fsp.mkdir(historyDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const previous = await fsp.readdir(historyDir);
+    const stamp = (meta?.created_at ?? nowIso()).replace(/[:.]/g, "-");
+    const target = path.join(historyDir, `${previous.length + 1}-${stamp}`);
+    await fsp.mkdir(target, { mode: PRIVATE_DIR_MODE });
+    for (const name of await fsp.readdir(dir)) {
+      if (name === TASK_FILES.history) continue;
+      await fsp.rename(path.join(dir, name), path.join(target, name));
+    }
+    return target;
+  }
+
+  /** Puts an archived run back (a re-run that failed to start must not hide the earlier one). */
+  async restoreRun(taskId: string, archived: string): Promise<void> {
+    const dir = this.layout.taskDir(taskId);
+    for (const name of await fsp.readdir(dir)) {
+      if (name !== TASK_FILES.history) await fsp.rm(path.join(dir, name), { recursive: true, force: true });
+    }
+    for (const name of await fsp.readdir(archived))
+      await fsp.rename(path.join(archived, name), path.join(dir, name));
+    await fsp.rm(archived, { recursive: true, force: true });
+  }
+
+  async historyCount(taskId: string): Promise<number> {
+    try {
+      return (await fsp.readdir(path.join(this.layout.taskDir(taskId), TASK_FILES.history))).length;
+    } catch {
+      return 0;
+    }
+  }
+
+  /**
+   * Records the task's outcome once. Runner, canceller and crash recovery may race; the first
+   * writer wins, later ones get false and leave it alone. The winner then journals the
+   * completion (what codex_wait follows) and, last, marks meta.json terminal: a result whose
+   * meta still looks active therefore means "journal line possibly missing", which
+   * `repairCompletion` fixes.
+   */
+  async finalize(result: TaskResult): Promise<boolean> {
+    const won = await writeJsonOnce(this.layout.file(result.task_id, "result"), result);
+    if (!won) return false;
+    await this.journalAndMark(result);
+    await fsp.rm(this.layout.file(result.task_id, "env"), { force: true });
+    return true;
+  }
+
+  /**
+   * For a result whose meta.json was never marked terminal because its writer died in between.
+   * Only results older than `REPAIR_AFTER_MS` qualify: a live writer finishes within
+   * milliseconds, and repairing under its feet would journal the completion twice.
+   */
+  async repairCompletion(taskId: string): Promise<void> {
+    const resultFile = this.layout.file(taskId, "result");
+    const age = Date.now() - (await fsp.stat(resultFile)).mtimeMs;
+    if (age < REPAIR_AFTER_MS) return;
+    // A lock of its own: callers may already hold the task lock (dispatch observes the task
+    // it is claiming).
+    await withLock(path.join(this.layout.locksDir, `repair-${taskId}`), async () => {
+      const [meta, result] = await Promise.all([this.readMeta(taskId), this.readResult(taskId)]);
+      if (!meta || !result || meta.status === result.status) return;
+      if (await this.isJournaled(taskId, meta.created_at)) {
+        await this.updateMeta(taskId, (m) => {
+          m.status = result.status;
+          m.finished_at = result.finished_at;
+        });
+      } else await this.journalAndMark(result);
+    });
+  }
+
+  private async isJournaled(taskId: string, createdAt: string): Promise<boolean> {
+    const { text } = await readTail(this.layout.completionsFile, 4 * 1024 * 1024);
+    const needle = `"task_id":${JSON.stringify(taskId)}`;
+    return text.split("\n").some((line) => {
+      if (!line.includes(needle)) return false;
+      try {
+        return (JSON.parse(line) as CompletionRecord).created_at === createdAt;
+      } catch {
+        return false;
+      }
+    });
+  }
+
+  private async journalAndMark(result: TaskResult): Promise<void> {
+    const meta = await this.readMeta(result.task_id);
+    const record: CompletionRecord = {
+      task_id: result.task_id,
+      status: result.status,
+      finished_at: result.finished_at,
+      created_at: meta?.created_at ?? "",
+    };
+    await appendLine(this.layout.completionsFile, JSON.stringify(record));
+    await this.updateMeta(result.task_id, (m) => {
+      m.status = result.status;
+      m.finished_at = result.finished_at;
+    });
+  }
+}

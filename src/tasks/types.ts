@@ -1,0 +1,89 @@
+import type { CodexSandboxMode } from "../codex/argv.js";
+import type { CodexUsage } from "../codex/events.js";
+import type { Sandbox } from "../config/values.js";
+import type { ProcessIdentity } from "../proc/liveness.js";
+
+export const TERMINAL_STATUSES = ["completed", "failed", "cancelled", "timed_out"] as const;
+export const ACTIVE_STATUSES = ["queued", "starting", "running"] as const;
+export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
+export type TaskStatus = (typeof ACTIVE_STATUSES)[number] | TerminalStatus;
+
+export function isTerminal(status: TaskStatus): status is TerminalStatus {
+  return (TERMINAL_STATUSES as readonly string[]).includes(status);
+}
+
+export interface GitPlacement {
+  readonly repo_root: string;
+  readonly worktree_dir: string;
+  readonly agent_branch: string;
+  /** The caller's branch when the task was dispatched (null: detached HEAD). */
+  readonly base_branch: string | null;
+  readonly base_commit: string;
+}
+
+/** meta.json: the task's spec, written by the server; `status` is a cache, the files decide. */
+export interface TaskMeta {
+  readonly schema: 1;
+  readonly task_id: string;
+  readonly topic: string;
+  readonly topic_type: string;
+  readonly topic_stem: string;
+  readonly sandbox: Sandbox;
+  readonly codex_sandbox: CodexSandboxMode;
+  readonly readonly_fallback: boolean;
+  /** The caller's directory. */
+  readonly cwd: string;
+  /** Where codex runs: cwd, or the same subdirectory inside the worktree. */
+  readonly run_dir: string;
+  readonly host: "tmux" | "process";
+  readonly tmux_session: string | null;
+  readonly tmux_socket: string | null;
+  readonly git: GitPlacement | null;
+  /** Full-access outside a git repository: no isolation. */
+  readonly ran_in_place: boolean;
+  readonly note: string | null;
+  readonly resume_session_id: string | null;
+  readonly model: string | null;
+  readonly profile: string | null;
+  readonly reasoning_effort: string | null;
+  readonly timeout_seconds: number;
+  readonly codex_bin: string;
+  readonly codex_args: readonly string[];
+  readonly created_at: string;
+  status: TaskStatus;
+  started_at: string | null;
+  finished_at: string | null;
+}
+
+/** runner.json: who runs the task (written by the launcher, completed by the runner). */
+export interface RunnerRecord extends ProcessIdentity {
+  readonly host: "tmux" | "process";
+  readonly launched_at: string;
+  readonly codex_pid?: number;
+}
+
+export interface TaskResult {
+  readonly task_id: string;
+  readonly status: TerminalStatus;
+  readonly success: boolean;
+  readonly session_id: string | null;
+  readonly result: string | null;
+  readonly exit_code: number | null;
+  readonly signal: string | null;
+  readonly error: string | null;
+  readonly elapsed_seconds: number;
+  readonly usage: CodexUsage | null;
+  readonly started_at: string | null;
+  readonly finished_at: string;
+  readonly diff_stat?: string;
+  readonly files_changed?: number;
+  readonly insertions?: number;
+  readonly deletions?: number;
+  readonly commits_ahead?: number;
+  readonly head_commit?: string;
+  readonly readonly_audit?: unknown;
+  /** Who wrote the outcome: the runner itself, a cancel, or crash recovery. */
+  readonly finalized_by: "runner" | "cancel" | "recovery";
+}
+
+export const TASK_ID_ENV = "CODEXMCP_TASK_ID";

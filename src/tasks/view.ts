@@ -1,0 +1,184 @@
+import { describeEvent } from "../codex/describe.js";
+import type { CodexUsage } from "../codex/events.js";
+import { parseEventLine } from "../codex/events.js";
+import type { Tmux } from "../tmux/tmux.js";
+import { readHead, readTail, tailLines } from "../util/tail.js";
+import { secondsBetween } from "../util/time.js";
+import type { Layout } from "./layout.js";
+import type { Observation } from "./observe.js";
+import { isTerminal, type TaskStatus } from "./types.js";
+
+/** What codex_dispatch returns. */
+export interface DispatchView {
+  task_id: string;
+  status: TaskStatus;
+  topic: string;
+  sandbox: string;
+  started_at: string;
+  log_file: string;
+  task_dir: string;
+  run_dir: string;
+  worktree_dir?: string;
+  agent_branch?: string;
+  base_branch?: string | null;
+  base_commit?: string;
+  tmux_session?: string;
+  attach_command?: string;
+  resume_session_id?: string;
+  ran_in_place?: boolean;
+  note?: string;
+  hint: string;
+}
+
+/** What codex returns and codex_status shows (predecessor-compatible field names first). */
+export interface TaskView {
+  success: boolean | null;
+  task_id: string;
+  status: TaskStatus;
+  session_id: string | null;
+  result: string | null;
+  exit_code: number | null;
+  elapsed_seconds: number;
+  usage: CodexUsage | null;
+  error: string | null;
+  topic: string;
+  sandbox: string;
+  cwd: string;
+  run_dir: string;
+  created_at: string;
+  started_at: string | null;
+  finished_at: string | null;
+  log_file: string;
+  task_dir: string;
+  worktree_dir?: string;
+  agent_branch?: string;
+  base_branch?: string | null;
+  base_commit?: string;
+  diff_stat?: string;
+  commits_ahead?: number;
+  files_changed?: number;
+  insertions?: number;
+  deletions?: number;
+  tmux_session?: string;
+  attach_command?: string;
+  ran_in_place?: boolean;
+  note?: string;
+  readonly_audit?: unknown;
+  last_activity?: string;
+  recent_events?: string[];
+  log_tail?: string[];
+  previous_runs?: number;
+}
+
+export interface ViewOptions {
+  readonly layout: Layout;
+  readonly tmux: Tmux;
+  /** Include recent events and the transcript tail (single-task status of a running task). */
+  readonly details?: boolean;
+  readonly previousRuns?: number;
+}
+
+async function sessionIdFromEvents(eventsFile: string): Promise<string | null> {
+  const head = await readHead(eventsFile, 16 * 1024);
+  for (const line of head.split("\n")) {
+    const event = parseEventLine(line);
+    if (event?.type === "thread.started")
+      return String((event as { thread_id?: unknown }).thread_id ?? "") || null;
+  }
+  return null;
+}
+
+/** The last `count` human-readable event lines, from at most the last 256 KiB of events. */
+export async function recentEvents(eventsFile: string, count: number): Promise<string[]> {
+  const { text } = await readTail(eventsFile, 256 * 1024);
+  const lines: string[] = [];
+  for (const line of text.split("\n")) {
+    const event = parseEventLine(line);
+    const said = event && describeEvent(event);
+    if (said) lines.push(said);
+  }
+  return lines.slice(-count);
+}
+
+function placement(obs: Observation, tmux: Tmux) {
+  const { meta } = obs;
+  return {
+    ...(meta.git
+      ? {
+          worktree_dir: meta.git.worktree_dir,
+          agent_branch: meta.git.agent_branch,
+          base_branch: meta.git.base_branch,
+          base_commit: meta.git.base_commit,
+        }
+      : {}),
+    ...(meta.tmux_session
+      ? { tmux_session: meta.tmux_session, attach_command: tmux.attachCommand(meta.tmux_session) }
+      : {}),
+    ...(meta.ran_in_place ? { ran_in_place: true } : {}),
+    ...(meta.note ? { note: meta.note } : {}),
+  };
+}
+
+export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): DispatchView {
+  const { meta } = obs;
+  return {
+    task_id: meta.task_id,
+    status: obs.status,
+    topic: meta.topic,
+    sandbox: meta.sandbox,
+    started_at: meta.created_at,
+    log_file: layout.file(meta.task_id, "log"),
+    task_dir: layout.taskDir(meta.task_id),
+    run_dir: meta.run_dir,
+    ...placement(obs, tmux),
+    ...(meta.resume_session_id ? { resume_session_id: meta.resume_session_id } : {}),
+    hint: `Running in the background. Follow it with codex_status(task_id="${meta.task_id}") or wait for it with codex_wait; stop it with codex_cancel.`,
+  };
+}
+
+export async function taskView(obs: Observation, opts: ViewOptions): Promise<TaskView> {
+  const { meta, result } = obs;
+  const eventsFile = opts.layout.file(meta.task_id, "events");
+  const logFile = opts.layout.file(meta.task_id, "log");
+  const view: TaskView = {
+    success: result ? result.success : null,
+    task_id: meta.task_id,
+    status: obs.status,
+    session_id: result?.session_id ?? (await sessionIdFromEvents(eventsFile)) ?? meta.resume_session_id,
+    result: result?.result ?? null,
+    exit_code: result?.exit_code ?? null,
+    elapsed_seconds: result ? result.elapsed_seconds : meta.started_at ? secondsBetween(meta.started_at) : 0,
+    usage: result?.usage ?? null,
+    error: result?.error ?? null,
+    topic: meta.topic,
+    sandbox: meta.sandbox,
+    cwd: meta.cwd,
+    run_dir: meta.run_dir,
+    created_at: meta.created_at,
+    started_at: meta.started_at,
+    finished_at: result?.finished_at ?? null,
+    log_file: logFile,
+    task_dir: opts.layout.taskDir(meta.task_id),
+    ...placement(obs, opts.tmux),
+  };
+  if (result) {
+    if (result.diff_stat !== undefined) {
+      view.diff_stat = result.diff_stat;
+      view.commits_ahead = result.commits_ahead ?? 0;
+      view.files_changed = result.files_changed ?? 0;
+      view.insertions = result.insertions ?? 0;
+      view.deletions = result.deletions ?? 0;
+    }
+    if (result.readonly_audit !== undefined) view.readonly_audit = result.readonly_audit;
+  }
+  if (opts.details) {
+    const events = await recentEvents(eventsFile, 10);
+    if (events.length > 0) view.last_activity = events[events.length - 1];
+    if (!isTerminal(obs.status)) {
+      view.recent_events = events;
+      view.log_tail = await tailLines(logFile, 20);
+    }
+    if (opts.previousRuns) view.previous_runs = opts.previousRuns;
+  }
+  return view;
+}

@@ -1,0 +1,88 @@
+import { execa } from "execa";
+
+/**
+ * tmux on one server: the user's default server, or a named (-L) or path (-S) socket.
+ * Targets use the `=name` form: plain `-t codex-x-v1` would also match `codex-x-v10`.
+ */
+export class Tmux {
+  constructor(
+    readonly bin: string,
+    readonly socket: string | undefined,
+  ) {}
+
+  socketArgs(): string[] {
+    if (!this.socket) return [];
+    return this.socket.includes("/") ? ["-S", this.socket] : ["-L", this.socket];
+  }
+
+  private run(args: readonly string[]) {
+    return execa(this.bin, [...this.socketArgs(), ...args], {
+      stdin: "ignore",
+      reject: false,
+      timeout: 15_000,
+    });
+  }
+
+  /** Starts a detached session running `command` (argv, no shell) in `cwd`; returns the pane's pid. */
+  async newSession(name: string, cwd: string, command: readonly string[]): Promise<number> {
+    const r = await this.run([
+      "new-session",
+      "-d",
+      "-s",
+      name,
+      "-c",
+      cwd,
+      "-x",
+      "200",
+      "-y",
+      "50",
+      "-P",
+      "-F",
+      "#{pane_pid}",
+      "--",
+      ...command,
+    ]);
+    const pid = Number(String(r.stdout).trim());
+    if (r.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
+      throw new Error(
+        `tmux new-session failed: ${String(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`,
+      );
+    }
+    return pid;
+  }
+
+  async hasSession(name: string): Promise<boolean> {
+    return (await this.run(["has-session", "-t", `=${name}`])).exitCode === 0;
+  }
+
+  async killSession(name: string): Promise<boolean> {
+    return (await this.run(["kill-session", "-t", `=${name}`])).exitCode === 0;
+  }
+
+  async listSessions(): Promise<string[]> {
+    const r = await this.run(["list-sessions", "-F", "#{session_name}"]);
+    if (r.exitCode !== 0) return [];
+    return String(r.stdout).split("\n").filter(Boolean);
+  }
+
+  async capturePane(name: string): Promise<string | undefined> {
+    const r = await this.run(["capture-pane", "-p", "-t", `=${name}:`]);
+    return r.exitCode === 0 ? String(r.stdout) : undefined;
+  }
+
+  async version(): Promise<string | undefined> {
+    const r = await execa(this.bin, ["-V"], { reject: false, stdin: "ignore" });
+    return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+  }
+
+  /** argv a person runs to watch the session. */
+  attachArgv(name: string): string[] {
+    return [this.bin === "tmux" ? "tmux" : this.bin, ...this.socketArgs(), "attach", "-t", name];
+  }
+
+  attachCommand(name: string): string {
+    return this.attachArgv(name)
+      .map((a) => (/^[A-Za-z0-9_./=:@%+-]+$/.test(a) ? a : `'${a.replaceAll("'", `'\\''`)}'`))
+      .join(" ");
+  }
+}

@@ -1,0 +1,70 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { ProgressReporter } from "../server/progress.js";
+import type { TaskManager } from "../tasks/manager.js";
+import { guarded, ok } from "./result.js";
+import { taskInputShape, taskViewShape } from "./schemas.js";
+
+export const MAX_WAIT_LIMIT_SECONDS = 7 * 24 * 3600;
+
+export function registerCodexTool(server: McpServer, manager: TaskManager): void {
+  server.registerTool(
+    "codex",
+    {
+      title: "Run Codex and wait for the result",
+      description:
+        "Runs a Codex task and blocks until it ends, then returns Codex's final message (result), session_id, usage and, for full-access tasks, the worktree, branch and diff stats. Sends progress notifications while it runs. Use for reviews and jobs of a few minutes; for longer jobs use codex_dispatch + codex_wait, or set max_wait_seconds so the call hands over to codex_wait instead of hitting your client's timeout. Cancelling the request cancels the task.",
+      inputSchema: {
+        ...taskInputShape,
+        max_wait_seconds: z
+          .number()
+          .min(0, "max_wait_seconds must be >= 0 (0 waits until the task ends)")
+          .max(MAX_WAIT_LIMIT_SECONDS)
+          .optional()
+          .describe(
+            'Return after this many seconds with status "running" instead of blocking to the end; the task goes on and codex_wait picks up its result. 0 = wait until it ends. Default: server setting CODEXMCP_MAX_WAIT (off).',
+          ),
+      },
+      outputSchema: taskViewShape,
+      annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
+    },
+    async (args, extra) =>
+      guarded("codex", async () => {
+        const { max_wait_seconds, ...request } = args;
+        const dispatched = await manager.dispatch(request);
+        const taskId = dispatched.task_id;
+        const token = extra._meta?.progressToken;
+        const reporter =
+          token === undefined
+            ? undefined
+            : new ProgressReporter(
+                manager.store.layout.file(taskId, "events"),
+                (progress, message) =>
+                  extra.sendNotification({
+                    method: "notifications/progress",
+                    params: { progressToken: token, progress, message },
+                  }),
+                manager.settings.progressIntervalSeconds * 1000,
+              );
+        reporter?.start();
+        const onAbort = () => void manager.cancel(taskId).catch(() => undefined);
+        extra.signal.addEventListener("abort", onAbort, { once: true });
+        const maxWait = max_wait_seconds ?? manager.settings.maxWaitSeconds;
+        try {
+          const obs = await manager.waitForEnd(taskId, {
+            signal: extra.signal,
+            timeoutMs: maxWait > 0 ? maxWait * 1000 : undefined,
+          });
+          if (obs) return ok(await manager.view(obs));
+          const running = await manager.view(await manager.observe(taskId), true);
+          return ok({
+            ...running,
+            hint: `Still running after ${maxWait}s; the task goes on. Call codex_wait(task_ids=["${taskId}"]) to get its result, or codex_status to look in.`,
+          });
+        } finally {
+          reporter?.stop();
+          extra.signal.removeEventListener("abort", onAbort);
+        }
+      }),
+  );
+}

@@ -1,0 +1,26 @@
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { errorMessage, UserError } from "../util/errors.js";
+import { log } from "../util/log.js";
+
+/** A successful tool result: structured content plus the same JSON as text for older clients. */
+export function ok(structured: object): CallToolResult {
+  return {
+    content: [{ type: "text", text: JSON.stringify(structured, null, 2) }],
+    structuredContent: structured as Record<string, unknown>,
+  };
+}
+
+export function fail(message: string): CallToolResult {
+  return { content: [{ type: "text", text: message }], isError: true };
+}
+
+/** Runs a tool body; a UserError becomes its message, anything else an error that says what failed. */
+export async function guarded(tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  try {
+    return await body();
+  } catch (err) {
+    if (err instanceof UserError) return fail(err.message);
+    log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
+    return fail(`${tool} failed unexpectedly: ${errorMessage(err)}. The server log (stderr) has details.`);
+  }
+}

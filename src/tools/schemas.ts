@@ -1,0 +1,151 @@
+import path from "node:path";
+import { z } from "zod";
+import { MAX_TIMEOUT_SECONDS, optionValue, reasoningEffort, SANDBOXES } from "../config/values.js";
+
+const TOPIC_SYNTAX = /^[a-z][a-z0-9]{0,19}-[A-Za-z0-9_]{1,64}-v[1-9][0-9]{0,5}$/;
+const TASK_ID_SYNTAX = /^(codex-)?[a-z][a-z0-9]{0,19}-[A-Za-z0-9_]{1,64}-v[1-9][0-9]{0,5}$/;
+
+export const MAX_PROMPT_BYTES = 8 * 1024 * 1024;
+
+export const taskIdField = z
+  .string()
+  .regex(
+    TASK_ID_SYNTAX,
+    "task_id looks like codex-<type>-<desc>-v<N> (e.g. codex-implement-user_register-v1); call codex_status without task_id to list tasks",
+  )
+  .describe(
+    "Task id returned by codex / codex_dispatch, e.g. codex-implement-user_register-v1 (the bare topic works too).",
+  );
+
+/** Inputs shared by codex and codex_dispatch (the predecessor's five, then the optional ones). */
+export const taskInputShape = {
+  prompt: z
+    .string()
+    .min(1, "prompt must not be empty: say what Codex should do")
+    .refine(
+      (p) => Buffer.byteLength(p) <= MAX_PROMPT_BYTES,
+      "prompt is larger than 8 MiB; put large context in a file and refer to it",
+    )
+    .refine((p) => !p.includes("\u0000"), "prompt must not contain NUL characters")
+    .describe("The instructions for Codex. Sent byte-exact on stdin."),
+  cwd: z
+    .string()
+    .min(1, "cwd must be an absolute path to the project directory")
+    .refine(
+      (p) => path.isAbsolute(p),
+      "cwd must be an absolute path (e.g. /home/me/project), not a relative one",
+    )
+    .describe(
+      "Absolute path of the project directory. full-access tasks branch a worktree from its git repository.",
+    ),
+  topic: z
+    .string()
+    .regex(
+      TOPIC_SYNTAX,
+      "topic must look like <type>-<desc>-v<N>, e.g. implement-user_register-v1 (desc: letters, digits, _)",
+    )
+    .describe(
+      "<type>-<desc>-v<N>, e.g. review-auth_module-v1. Names the task (codex-<topic>), the tmux session and, without the version, the worktree and branch agent/<type>-<desc> that all versions share. Increase N for a follow-up run.",
+    ),
+  sandbox: z
+    .enum(SANDBOXES, { message: `sandbox must be one of ${SANDBOXES.join(", ")}` })
+    .describe(
+      "read-only: runs in cwd, Codex may not write (reviews, questions). full-access: runs unsandboxed in its own git worktree inside tmux. workspace-write: like full-access but inside Codex's workspace-write sandbox.",
+    ),
+  session_id: z
+    .string()
+    .regex(
+      /^[A-Za-z0-9][A-Za-z0-9_.:-]{0,127}$/,
+      "session_id must be a Codex session id as returned in an earlier result",
+    )
+    .optional()
+    .describe(
+      "Resume this Codex conversation (session_id from an earlier result); use the topic's next version.",
+    ),
+  model: optionValue("model").optional().describe("Codex model (default: server setting or Codex's own)."),
+  profile: optionValue("profile").optional().describe("Codex profile (default: env CODEX_PROFILE)."),
+  reasoning_effort: reasoningEffort
+    .optional()
+    .describe("Reasoning effort (default: env CODEX_REASONING_EFFORT)."),
+  timeout_seconds: z
+    .number()
+    .int("timeout_seconds must be a whole number of seconds")
+    .min(1, "timeout_seconds must be at least 1")
+    .max(MAX_TIMEOUT_SECONDS, `timeout_seconds must be at most ${MAX_TIMEOUT_SECONDS} (7 days)`)
+    .optional()
+    .describe(
+      "Wall-clock limit for the task; it ends as timed_out when reached (default CODEXMCP_TASK_TIMEOUT, 4 h).",
+    ),
+};
+
+const usageSchema = z.record(z.string(), z.unknown()).nullable();
+const statusSchema = z.enum([
+  "queued",
+  "starting",
+  "running",
+  "completed",
+  "failed",
+  "cancelled",
+  "timed_out",
+]);
+
+const placementShape = {
+  worktree_dir: z.string().optional(),
+  agent_branch: z.string().optional(),
+  base_branch: z.string().nullable().optional(),
+  base_commit: z.string().optional(),
+  tmux_session: z.string().optional(),
+  attach_command: z.string().optional(),
+  ran_in_place: z.boolean().optional(),
+  note: z.string().optional(),
+};
+
+export const taskViewShape = {
+  success: z.boolean().nullable().describe("true when Codex completed with exit code 0; null while running"),
+  task_id: z.string(),
+  status: statusSchema,
+  session_id: z.string().nullable().describe("Codex session (thread) id; pass it as session_id to continue"),
+  result: z.string().nullable().describe("Codex's final message"),
+  exit_code: z.number().nullable(),
+  elapsed_seconds: z.number(),
+  usage: usageSchema,
+  error: z.string().nullable(),
+  topic: z.string(),
+  sandbox: z.string(),
+  cwd: z.string(),
+  run_dir: z.string(),
+  created_at: z.string(),
+  started_at: z.string().nullable(),
+  finished_at: z.string().nullable(),
+  log_file: z.string(),
+  task_dir: z.string(),
+  ...placementShape,
+  diff_stat: z
+    .string()
+    .optional()
+    .describe("git diff --shortstat of the worktree against the base commit, uncommitted work included"),
+  commits_ahead: z.number().optional(),
+  files_changed: z.number().optional(),
+  insertions: z.number().optional(),
+  deletions: z.number().optional(),
+  readonly_audit: z.unknown().optional(),
+  last_activity: z.string().optional(),
+  recent_events: z.array(z.string()).optional(),
+  log_tail: z.array(z.string()).optional(),
+  previous_runs: z.number().optional(),
+  hint: z.string().optional(),
+};
+
+export const dispatchViewShape = {
+  task_id: z.string(),
+  status: statusSchema,
+  topic: z.string(),
+  sandbox: z.string(),
+  started_at: z.string(),
+  log_file: z.string(),
+  task_dir: z.string(),
+  run_dir: z.string(),
+  ...placementShape,
+  resume_session_id: z.string().optional(),
+  hint: z.string(),
+};
