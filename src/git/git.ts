@@ -8,11 +8,41 @@ export function isGitLockError(err: unknown): boolean {
   return err instanceof Error && LOCK_ERROR.test(err.message);
 }
 
+/**
+ * Variables that make git interactive or run helper programs: never wanted for the local,
+ * non-interactive commands codexmcp runs, and refused by simple-git's safety checks (a user's
+ * EDITOR or VS Code's GIT_ASKPASS would otherwise make every call fail).
+ */
+const INTERACTIVE_ENV = [
+  "EDITOR",
+  "GIT_EDITOR",
+  "GIT_SEQUENCE_EDITOR",
+  "PAGER",
+  "GIT_PAGER",
+  "GIT_ASKPASS",
+  "SSH_ASKPASS",
+  "GIT_SSH",
+  "GIT_SSH_COMMAND",
+  "GIT_PROXY_COMMAND",
+  "GIT_EXTERNAL_DIFF",
+  "GIT_TEMPLATE_DIR",
+];
+
+function gitEnv(extra?: Record<string, string>): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) {
+    if (v !== undefined && !INTERACTIVE_ENV.includes(k.toUpperCase())) env[k] = v;
+  }
+  return { ...env, GIT_TERMINAL_PROMPT: "0", ...extra };
+}
+
 function client(dir: string, env?: Record<string, string>): SimpleGit {
-  const git = simpleGit({
+  return simpleGit({
     baseDir: dir,
     maxConcurrentProcesses: 8,
     trimmed: false,
+    // The user's choice of config files (GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT…) stays in effect.
+    unsafe: { allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true },
     // simple-git's default only fails when stderr is non-empty; `show-ref --quiet` and
     // `merge-base --is-ancestor` answer with the exit code alone, so any non-zero exit is an error.
     errors: (error, result) => {
@@ -22,8 +52,7 @@ function client(dir: string, env?: Record<string, string>): SimpleGit {
         .trim();
       return Buffer.from(text || `git exited with code ${result.exitCode}`);
     },
-  });
-  return env ? git.env({ ...process.env, ...env } as Record<string, string>) : git;
+  }).env(gitEnv(env));
 }
 
 /**

@@ -161,7 +161,7 @@ export async function runTask(taskDir: string, hooks: RunnerHooks = {}): Promise
       signal: outcome.signal,
       error,
       summary: outcome.summary,
-      diff: await worktreeDiff(meta),
+      diff: await worktreeDiff(meta, (m) => transcript.line(m)),
       audit: extra.audit,
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
     });
@@ -182,7 +182,7 @@ export async function runTask(taskDir: string, hooks: RunnerHooks = {}): Promise
         lastActivity: null,
         counts: { events: 0, commands: 0, fileChanges: 0, messages: 0 },
       },
-      diff: await worktreeDiff(meta),
+      diff: await worktreeDiff(meta, (m) => transcript.line(m)),
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
     });
   }

@@ -48,12 +48,19 @@ export function buildResult(meta: TaskMeta, facts: OutcomeFacts): TaskResult {
   };
 }
 
-/** Diff stats for a worktree task; a failure (worktree removed meanwhile) gives undefined. */
-export async function worktreeDiff(meta: TaskMeta): Promise<DiffStat | undefined> {
+/**
+ * Diff stats for a worktree task. A failure (the worktree was removed meanwhile) gives
+ * undefined and is reported through `onError`, so the transcript says why stats are missing.
+ */
+export async function worktreeDiff(
+  meta: TaskMeta,
+  onError?: (message: string) => void,
+): Promise<DiffStat | undefined> {
   if (!meta.git) return undefined;
   try {
     return await diffStat(meta.git.worktree_dir, meta.git.base_commit);
-  } catch {
+  } catch (err) {
+    onError?.(`diff stats unavailable: ${err instanceof Error ? err.message.trim() : String(err)}`);
     return undefined;
   }
 }

@@ -1,0 +1,113 @@
+import { execFileSync } from "node:child_process";
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ScriptedModel } from "../../src/e2e/scripted-model.js";
+
+export const ROOT = path.resolve(import.meta.dirname, "../..");
+export const CODEX_BIN = path.join(ROOT, "node_modules/.bin/codex");
+export const SERVER_BIN = path.join(ROOT, "dist/bin/codexmcp.js");
+
+/** Identity for commits made by tests and by Codex inside tests, independent of the machine's git config. */
+export const GIT_IDENTITY = {
+  GIT_AUTHOR_NAME: "codexmcp test",
+  GIT_AUTHOR_EMAIL: "test@codexmcp.invalid",
+  GIT_COMMITTER_NAME: "codexmcp test",
+  GIT_COMMITTER_EMAIL: "test@codexmcp.invalid",
+};
+
+export function sh(cmd: string, args: readonly string[], cwd: string, env: NodeJS.ProcessEnv = {}): string {
+  return execFileSync(cmd, [...args], {
+    cwd,
+    env: { ...process.env, ...GIT_IDENTITY, ...env },
+    encoding: "utf8",
+    stdio: ["ignore", "pipe", "pipe"],
+  });
+}
+
+export function gitIn(cwd: string, ...args: string[]): string {
+  return sh("git", args, cwd).trim();
+}
+
+/** A git repository with one commit holding `files`. */
+export async function makeRepo(
+  dir: string,
+  files: Record<string, string> = { "README.md": "# project\n" },
+): Promise<string> {
+  await fsp.mkdir(dir, { recursive: true });
+  gitIn(dir, "init", "-q", "-b", "main");
+  for (const [name, content] of Object.entries(files)) {
+    await fsp.mkdir(path.dirname(path.join(dir, name)), { recursive: true });
+    await fsp.writeFile(path.join(dir, name), content);
+  }
+  gitIn(dir, "add", "-A");
+  gitIn(dir, "commit", "-qm", "initial");
+  return dir;
+}
+
+/**
+ * Everything one test file needs, private to it: a state home, a CODEX_HOME pointing the real
+ * Codex at a scripted model, a repository, and a tmux socket of its own (never the user's).
+ */
+export class Sandbox {
+  readonly model = new ScriptedModel();
+  root = "";
+  home = "";
+  codexHome = "";
+  repo = "";
+  readonly socket = `codexmcp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
+
+  static async create(files?: Record<string, string>): Promise<Sandbox> {
+    const s = new Sandbox();
+    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-test-")));
+    s.home = path.join(s.root, "state");
+    await s.model.start();
+    s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
+    s.repo = await makeRepo(path.join(s.root, "project"), files);
+    return s;
+  }
+
+  /** Environment for a server process (and so for every task it starts). */
+  env(extra: NodeJS.ProcessEnv = {}): NodeJS.ProcessEnv {
+    return {
+      ...process.env,
+      ...GIT_IDENTITY,
+      CODEXMCP_HOME: this.home,
+      CODEX_HOME: this.codexHome,
+      CODEX_BIN,
+      CODEXMCP_TMUX_SOCKET: this.socket,
+      CODEXMCP_PROGRESS_INTERVAL: "1",
+      ...extra,
+    };
+  }
+
+  taskDir(taskId: string): string {
+    return path.join(this.home, "tasks", taskId);
+  }
+
+  async newRepo(name: string, files?: Record<string, string>): Promise<string> {
+    return makeRepo(path.join(this.root, name), files);
+  }
+
+  tmux(...args: string[]): string {
+    try {
+      return execFileSync("tmux", ["-L", this.socket, ...args], {
+        encoding: "utf8",
+        stdio: ["ignore", "pipe", "pipe"],
+      });
+    } catch {
+      return "";
+    }
+  }
+
+  async dispose(): Promise<void> {
+    this.tmux("kill-server");
+    await this.model.stop();
+    await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 });
+  }
+}
+
+/** The sandbox modes Codex told the model about in a request, oldest first (a resumed thread carries earlier ones). */
+export function sandboxModes(body: unknown): string[] {
+  return [...JSON.stringify(body).matchAll(/`sandbox_mode` is `([a-z-]+)`/g)].map((m) => m[1] ?? "");
+}
