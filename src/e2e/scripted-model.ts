@@ -24,6 +24,7 @@ export type ScriptStep =
 
 export interface RecordedRequest {
   readonly path: string;
+  readonly authorization: string | undefined;
   readonly body: ResponsesRequestBody;
   /** The newest user message's text. */
   readonly userText: string;
@@ -100,10 +101,10 @@ export class ScriptedModel {
   }
 
   /**
-   * A CODEX_HOME whose config.toml points Codex at this server (no account, no key, no retries
-   * that would hide a failure).
+   * A CODEX_HOME whose config.toml points Codex at this server (no account, no retries that
+   * would hide a failure). With `envKey`, Codex sends that variable's value as its API key.
    */
-  async writeCodexHome(dir: string): Promise<string> {
+  async writeCodexHome(dir: string, opts: { envKey?: string } = {}): Promise<string> {
     await fsp.mkdir(dir, { recursive: true });
     const config = [
       'model_provider = "scripted"',
@@ -113,6 +114,7 @@ export class ScriptedModel {
       'name = "scripted model (codexmcp)"',
       `base_url = "${this.baseUrl}"`,
       'wire_api = "responses"',
+      ...(opts.envKey ? [`env_key = "${opts.envKey}"`] : []),
       "request_max_retries = 0",
       "stream_max_retries = 0",
       "",
@@ -140,7 +142,14 @@ export class ScriptedModel {
     const userText = messageText(input[userAt]);
     const name = SCRIPT_TAG.exec(userText)?.[1];
     const step = input.slice(userAt + 1).filter((i) => i.type === "function_call_output").length;
-    this.requests.push({ path: req.url, body, userText, script: name, step });
+    this.requests.push({
+      path: req.url,
+      authorization: req.headers.authorization,
+      body,
+      userText,
+      script: name,
+      step,
+    });
     const steps = (name && this.scripts.get(name)) || this.defaultScript;
     const current = steps[Math.min(step, steps.length - 1)] ?? { say: "Done." };
 

@@ -97,10 +97,29 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
     });
   }
 
+  // When codex exits, anything of the task still alive is a leftover: the native binary behind
+  // an npm launcher that was killed, or a command left running in the background. Leftovers can
+  // hold codex's stdout open forever, and a finished task must not keep running in its worktree.
+  await new Promise<void>((resolve) => {
+    if (child.exitCode !== null || child.signalCode !== null) resolve();
+    else child.once("exit", () => resolve());
+  });
+  const drained = Promise.all(reading);
+  const quick = await Promise.race([
+    drained.then(() => true),
+    new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
+  ]);
+  if (!quick) stop();
   const result = await child;
-  await Promise.all(reading);
+  await drained;
   req.signal.removeEventListener("abort", stop);
-  if (stopping) await stopping;
+  stopping ??= killTree({
+    roots: [],
+    tag: { name: TASK_ID_ENV, value: req.taskId },
+    spare: [process.pid],
+    graceMs: 2000,
+  });
+  await stopping;
   if (!events.writableEnded) events.end();
   if (!stderrLog.writableEnded) stderrLog.end();
   await Promise.all([finished(events), finished(stderrLog)]).catch(() => undefined);

@@ -7,8 +7,18 @@ const TASK_ID_SYNTAX = /^(codex-)?[a-z][a-z0-9]{0,19}-[A-Za-z0-9_]{1,64}-v[1-9][
 
 export const MAX_PROMPT_BYTES = 8 * 1024 * 1024;
 
-export const taskIdField = z
-  .string()
+/** A string field whose missing/wrong-type errors say what the field is for. */
+function text(field: string, what: string) {
+  return z.string({
+    error: (issue) =>
+      issue.input === undefined ? `${field} is required: ${what}` : `${field} must be a string: ${what}`,
+  });
+}
+
+export const taskIdField = text(
+  "task_id",
+  "the id codex_dispatch returned, e.g. codex-implement-user_register-v1",
+)
   .regex(
     TASK_ID_SYNTAX,
     "task_id looks like codex-<type>-<desc>-v<N> (e.g. codex-implement-user_register-v1); call codex_status without task_id to list tasks",
@@ -19,8 +29,7 @@ export const taskIdField = z
 
 /** Inputs shared by codex and codex_dispatch (the predecessor's five, then the optional ones). */
 export const taskInputShape = {
-  prompt: z
-    .string()
+  prompt: text("prompt", "the instructions for Codex")
     .min(1, "prompt must not be empty: say what Codex should do")
     .refine(
       (p) => Buffer.byteLength(p) <= MAX_PROMPT_BYTES,
@@ -28,8 +37,7 @@ export const taskInputShape = {
     )
     .refine((p) => !p.includes("\u0000"), "prompt must not contain NUL characters")
     .describe("The instructions for Codex. Sent byte-exact on stdin."),
-  cwd: z
-    .string()
+  cwd: text("cwd", "the absolute path of the project directory")
     .min(1, "cwd must be an absolute path to the project directory")
     .refine(
       (p) => path.isAbsolute(p),
@@ -38,8 +46,7 @@ export const taskInputShape = {
     .describe(
       "Absolute path of the project directory. full-access tasks branch a worktree from its git repository.",
     ),
-  topic: z
-    .string()
+  topic: text("topic", "<type>-<desc>-v<N>, e.g. implement-user_register-v1")
     .regex(
       TOPIC_SYNTAX,
       "topic must look like <type>-<desc>-v<N>, e.g. implement-user_register-v1 (desc: letters, digits, _)",

@@ -1,0 +1,129 @@
+import { promises as fsp } from "node:fs";
+import path from "node:path";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { McpSession } from "../helpers/mcp.js";
+import { gitIn, Sandbox } from "../helpers/sandbox.js";
+import { processesOf, until, untilEnded } from "../helpers/wait.js";
+
+async function runnerPid(sb: Sandbox, taskId: string): Promise<number> {
+  return until(`${taskId}'s runner`, async () => {
+    const text = await fsp.readFile(path.join(sb.taskDir(taskId), "runner.json"), "utf8").catch(() => "");
+    return text ? (JSON.parse(text) as { pid: number }).pid : undefined;
+  });
+}
+
+async function codexPid(sb: Sandbox, taskId: string): Promise<number> {
+  return until(`${taskId}'s codex`, async () => {
+    const text = await fsp.readFile(path.join(sb.taskDir(taskId), "runner.json"), "utf8").catch(() => "");
+    return text ? (JSON.parse(text) as { codex_pid?: number }).codex_pid : undefined;
+  });
+}
+
+describe("tasks outlive the server; dead runners are reported, never left running", () => {
+  let sb: Sandbox;
+
+  beforeAll(async () => {
+    sb = await Sandbox.create();
+    sb.model.script("slow-commit", [
+      { sh: "sleep 3 && echo survived > survived.txt && git add survived.txt && git commit -qm survived" },
+      { say: "Survived the server." },
+    ]);
+    sb.model.script("slow-review", [{ sh: "sleep 3" }, { say: "Read-only survived too." }]);
+    sb.model.script("hang", [{ hang: true }]);
+  });
+  afterAll(async () => {
+    await sb?.dispose();
+  });
+
+  it("a server killed with SIGKILL mid-task; a new server reports each task's true outcome", async () => {
+    const first = await McpSession.start(sb.env());
+    await first.ok("codex_dispatch", {
+      prompt: "[[script:slow-commit]]",
+      cwd: sb.repo,
+      topic: "implement-survive-v1",
+      sandbox: "full-access",
+    });
+    await first.ok("codex_dispatch", {
+      prompt: "[[script:slow-review]]",
+      cwd: sb.repo,
+      topic: "review-survive-v1",
+      sandbox: "read-only",
+    });
+    await until(
+      "both tasks to run",
+      async () =>
+        processesOf("codex-implement-survive-v1").length > 0 &&
+        processesOf("codex-review-survive-v1").length > 0,
+    );
+    process.kill(first.pid ?? -1, "SIGKILL");
+    await first.close();
+
+    const second = await McpSession.start(sb.env());
+    try {
+      const running = await second.ok("codex_status", { task_id: "codex-implement-survive-v1" });
+      expect(running.status).toBe("running");
+      const impl = await untilEnded(second, "codex-implement-survive-v1");
+      expect(impl).toMatchObject({
+        status: "completed",
+        success: true,
+        result: "Survived the server.",
+        commits_ahead: 1,
+      });
+      expect(gitIn(String(impl.worktree_dir), "log", "-1", "--format=%s")).toBe("survived");
+      const review = await untilEnded(second, "codex-review-survive-v1");
+      expect(review).toMatchObject({ status: "completed", result: "Read-only survived too." });
+    } finally {
+      await second.close();
+    }
+  });
+
+  it("a runner killed with SIGKILL: the task ends failed with the reason, its processes stopped, worktree and logs intact", async () => {
+    const mcp = await McpSession.start(sb.env());
+    try {
+      const d = await mcp.ok("codex_dispatch", {
+        prompt: "[[script:hang]]",
+        cwd: sb.repo,
+        topic: "longrun-runnerdies-v1",
+        sandbox: "full-access",
+      });
+      await until("the Codex session to start", async () =>
+        (
+          await fsp
+            .readFile(path.join(sb.taskDir("codex-longrun-runnerdies-v1"), "events.jsonl"), "utf8")
+            .catch(() => "")
+        ).includes("thread.started"),
+      );
+      process.kill(await runnerPid(sb, "codex-longrun-runnerdies-v1"), "SIGKILL");
+      const s = await untilEnded(mcp, "codex-longrun-runnerdies-v1");
+      expect(s.status).toBe("failed");
+      expect(String(s.error)).toMatch(/runner \(pid \d+\) exited without recording a result/);
+      expect(String(s.session_id)).toMatch(/^[0-9a-f-]{36}$/);
+      expect(processesOf("codex-longrun-runnerdies-v1")).toEqual([]);
+      await expect(fsp.stat(String(d.worktree_dir))).resolves.toBeTruthy();
+      expect(
+        await fsp.readFile(path.join(sb.taskDir("codex-longrun-runnerdies-v1"), "events.jsonl"), "utf8"),
+      ).toContain("thread.started");
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it("Codex itself killed with SIGKILL: the task ends failed and says so", async () => {
+    const mcp = await McpSession.start(sb.env());
+    try {
+      await mcp.ok("codex_dispatch", {
+        prompt: "[[script:hang]]",
+        cwd: sb.repo,
+        topic: "review-codexdies-v1",
+        sandbox: "read-only",
+      });
+      process.kill(await codexPid(sb, "codex-review-codexdies-v1"), "SIGKILL");
+      const s = await untilEnded(mcp, "codex-review-codexdies-v1");
+      expect(s.status).toBe("failed");
+      expect(String(s.error)).toContain("SIGKILL");
+      expect(await fsp.readFile(String(s.log_file), "utf8")).toContain("task failed");
+    } finally {
+      await mcp.close();
+    }
+  });
+});

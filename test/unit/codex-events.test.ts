@@ -1,0 +1,76 @@
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { describe, expect, it } from "vitest";
+import { describeEvent, transcriptLines, unwrapShell } from "../../src/codex/describe.js";
+import { eventKinds, parseEventLine } from "../../src/codex/events.js";
+import { summarizeEventsFile } from "../../src/codex/summarize-file.js";
+import { RunSummary } from "../../src/codex/summary.js";
+
+const lines = [
+  '{"type":"thread.started","thread_id":"0199a-b"}',
+  '{"type":"turn.started"}',
+  '{"type":"item.started","item":{"id":"i1","type":"command_execution","command":"/bin/bash -lc \'ls -la\'","aggregated_output":"","exit_code":null,"status":"in_progress"}}',
+  '{"type":"item.completed","item":{"id":"i1","type":"command_execution","command":"/bin/bash -lc \'ls -la\'","aggregated_output":"a\\nb\\n","exit_code":0,"status":"completed"}}',
+  '{"type":"item.completed","item":{"id":"i2","type":"file_change","changes":[{"path":"/w/a.ts","kind":"update"}],"status":"completed"}}',
+  '{"type":"error","message":"Reconnecting... 1/5"}',
+  '{"type":"item.completed","item":{"id":"i3","type":"agent_message","text":"first"}}',
+  '{"type":"item.completed","item":{"id":"i4","type":"agent_message","text":"All done."}}',
+  '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":2,"output_tokens":3}}',
+];
+
+describe("codex events", () => {
+  it("parses JSONL lines and ignores anything else", () => {
+    expect(parseEventLine(lines[0] ?? "")).toEqual({ type: "thread.started", thread_id: "0199a-b" });
+    expect(parseEventLine("WARNING: something")).toBeUndefined();
+    expect(parseEventLine('{"no":"type"}')).toBeUndefined();
+    expect(parseEventLine('{"type":')).toBeUndefined();
+    expect(eventKinds(parseEventLine(lines[3] ?? "") ?? { type: "x" })).toEqual([
+      "item.completed",
+      "command_execution",
+      "item.completed:command_execution",
+    ]);
+  });
+
+  it("folds a run into session, final message, usage and counts", () => {
+    const s = new RunSummary();
+    for (const l of lines) {
+      const e = parseEventLine(l);
+      if (e) s.push(e);
+    }
+    expect(s.data()).toMatchObject({
+      sessionId: "0199a-b",
+      result: "All done.",
+      usage: { input_tokens: 10, output_tokens: 3 },
+      lastError: "Reconnecting... 1/5",
+      turnFailed: null,
+      counts: { events: 9, commands: 1, fileChanges: 1, messages: 2 },
+    });
+  });
+
+  it("describes events for people", () => {
+    expect(unwrapShell("/bin/bash -lc 'echo it'\\''s'")).toBe("echo it's");
+    expect(unwrapShell(`/bin/bash -lc "echo 'a' \\"b\\" \\$HOME"`)).toBe(`echo 'a' "b" $HOME`);
+    expect(unwrapShell("plain")).toBe("plain");
+    const started = parseEventLine(lines[2] ?? "");
+    expect(started && describeEvent(started)).toBe("running: ls -la");
+    const edited = parseEventLine(lines[4] ?? "");
+    expect(edited && describeEvent(edited)).toBe("edited: update /w/a.ts");
+    const done = parseEventLine(lines[3] ?? "");
+    expect(done && transcriptLines(done)).toEqual(["ran (exit 0): ls -la", "  │ a", "  │ b"]);
+    const turn = parseEventLine(lines[8] ?? "");
+    expect(turn && describeEvent(turn)).toBe("turn completed (tokens in 10, cached 2, out 3)");
+  });
+
+  it("summarises a large events file from its head and tail only", async () => {
+    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-unit-"));
+    const file = path.join(dir, "events.jsonl");
+    const filler = `${'{"type":"item.completed","item":{"type":"reasoning","text":"'}${"x".repeat(1000)}"}}\n`;
+    await fsp.writeFile(file, `${lines[0]}\n${filler.repeat(5000)}${lines.slice(6).join("\n")}\n`);
+    const s = await summarizeEventsFile(file, 64 * 1024);
+    expect(s.sessionId).toBe("0199a-b");
+    expect(s.result).toBe("All done.");
+    expect(s.usage).toMatchObject({ input_tokens: 10 });
+    await fsp.rm(dir, { recursive: true });
+  });
+});
