@@ -181,8 +181,13 @@ export class ScriptedModel {
             type: "function_call",
             name: "exec_command",
             call_id: `call_${n}`,
+            // No login shell (profile scripts are slow and machine-specific) and the longest
+            // yield Codex allows: with the default 10 s a loaded machine returns mid-command, the
+            // next scripted step ends the turn, and the command is killed unfinished.
             arguments: JSON.stringify({
               cmd: "sh" in current ? current.sh : `apply_patch <<'PATCH'\n${current.patch}\nPATCH`,
+              login: false,
+              yield_time_ms: 30_000,
             }),
           };
     const usage = {

@@ -33,7 +33,8 @@ function gitEnv(extra?: Record<string, string>): Record<string, string> {
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !INTERACTIVE_ENV.includes(k.toUpperCase())) env[k] = v;
   }
-  return { ...env, GIT_TERMINAL_PROMPT: "0", ...extra };
+  // GIT_OPTIONAL_LOCKS=0: `git status` must not refresh (rewrite) the index while we only look.
+  return { ...env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...extra };
 }
 
 function client(dir: string, env?: Record<string, string>): SimpleGit {

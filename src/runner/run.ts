@@ -1,5 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { readonlyFallbackHooks } from "../audit/fallback.js";
 import { describeUsage } from "../codex/describe.js";
 import { processIdentity } from "../proc/liveness.js";
 import { buildResult, worktreeDiff } from "../tasks/result.js";
@@ -75,12 +76,19 @@ export interface RunnerContext {
  * Executes one task end to end in this process (the runner). It outlives the server that
  * launched it; its only contract with the rest of the product is the task directory.
  */
-export async function runTask(taskDir: string, hooks: RunnerHooks = {}): Promise<TaskResult | undefined> {
+export async function runTask(
+  taskDir: string,
+  extraHooks: RunnerHooks = {},
+): Promise<TaskResult | undefined> {
   const taskId = path.basename(taskDir);
   const store = new TaskStore(path.dirname(path.dirname(taskDir)));
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
   let meta: TaskMeta = loaded;
+  const hooks: RunnerHooks = {
+    ...(meta.readonly_fallback ? readonlyFallbackHooks(meta, taskDir) : {}),
+    ...extraHooks,
+  };
   const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
 
   const stopper = new Stopper();
@@ -137,7 +145,7 @@ export async function runTask(taskDir: string, hooks: RunnerHooks = {}): Promise
       args: meta.codex_args,
       cwd: meta.run_dir,
       env,
-      promptFile: files("prompt"),
+      promptFile: meta.codex_input ? path.join(taskDir, path.basename(meta.codex_input)) : files("prompt"),
       eventsFile: files("events"),
       stderrFile: files("stderr"),
       transcript,

@@ -1,9 +1,29 @@
+import { promises as fsp } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
+import { cachedSandboxProbe, probeAdvice } from "../codex/sandbox-probe.js";
 import type { Settings } from "../config/settings.js";
 import { TaskManager } from "../tasks/manager.js";
+import { errorMessage } from "../util/errors.js";
 import { log } from "../util/log.js";
+import { which } from "../util/which.js";
 import { VERSION } from "../version.js";
 import { createServer } from "./server.js";
+
+/** Tells the user, once at start-up, whether read-only tasks need the fallback mode. */
+async function reportSandbox(settings: Settings): Promise<void> {
+  const codex = which(settings.codexBin);
+  if (!codex) {
+    log.warn(`The Codex CLI was not found ("${settings.codexBin}"); install @openai/codex or set CODEX_BIN.`);
+    return;
+  }
+  try {
+    await fsp.mkdir(settings.home, { recursive: true, mode: 0o700 });
+    const advice = probeAdvice(await cachedSandboxProbe(codex, settings.home), settings.readonlyFallback);
+    if (advice) log[advice.level](advice.message);
+  } catch (err) {
+    log.warn(`could not check Codex's sandbox: ${errorMessage(err)}`);
+  }
+}
 
 /**
  * Serves MCP on stdin/stdout until the client goes away. Tasks are separate processes, so
@@ -19,6 +39,7 @@ export async function serveStdio(settings: Settings): Promise<void> {
   });
   await server.connect(transport);
   log.info(`codexmcp ${VERSION} serving MCP on stdio (state in ${settings.home})`);
+  void reportSandbox(settings);
   await closed;
   await server.close().catch(() => undefined);
 }

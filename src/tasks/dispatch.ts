@@ -1,6 +1,7 @@
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { READONLY_CONSTRAINT } from "../audit/fallback.js";
 import { buildCodexArgs, type CodexSandboxMode } from "../codex/argv.js";
 import type { Settings } from "../config/settings.js";
 import type { Sandbox } from "../config/values.js";
@@ -58,6 +59,7 @@ interface Plan {
 }
 
 const WRITE_SANDBOXES: readonly Sandbox[] = ["full-access", "workspace-write"];
+const CODEX_INPUT_FILE = "codex-input.md";
 
 function hash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);
@@ -247,6 +249,9 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       sandbox: r.sandbox,
       codex_sandbox: p.codexSandbox,
       readonly_fallback: p.readonlyFallback,
+      ...(p.readonlyFallback
+        ? { readonly_fallback_restore: settings.readonlyFallbackRestore, codex_input: CODEX_INPUT_FILE }
+        : {}),
       cwd: p.cwd,
       run_dir: runDir,
       host: p.host,
@@ -284,6 +289,11 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       finished_at: null,
     };
     await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
+    if (p.readonlyFallback) {
+      await fsp.writeFile(path.join(taskDir, CODEX_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
+        mode: PRIVATE_FILE_MODE,
+      });
+    }
     await store.writeMeta(meta);
     await launchRunner(store, meta, ctx.tmux, ctx.env);
     if (settings.taskLinks)

@@ -3,6 +3,7 @@ import { Tmux } from "../tmux/tmux.js";
 import { UserError } from "../util/errors.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
+import { formatCursor, journalSize } from "./journal.js";
 import { type Observation, observeTask } from "./observe.js";
 import { TaskStore } from "./store.js";
 import { parseTaskId } from "./topic.js";
@@ -38,6 +39,8 @@ export class TaskManager {
   }
 
   async dispatch(request: TaskRequest): Promise<DispatchView> {
+    // Taken before the task exists, so a codex_wait from this cursor cannot miss its end.
+    const cursor = formatCursor(await journalSize(this.store.layout.completionsFile));
     const meta = await dispatchTask(this.dispatchContext, request);
     const obs = (await observeTask(this.store, meta.task_id, this.tmux)) ?? {
       meta,
@@ -45,7 +48,7 @@ export class TaskManager {
       runner: undefined,
       status: meta.status,
     };
-    return dispatchView(obs, this.store.layout, this.tmux);
+    return { ...dispatchView(obs, this.store.layout, this.tmux), cursor };
   }
 
   /** The task's current observation; an unknown id is a UserError that says how to find tasks. */
@@ -91,6 +94,44 @@ export class TaskManager {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     return { obs: await cancelTask(this.store, this.tmux, obs.meta.task_id, obs), wasRunning: true };
+  }
+
+  /**
+   * Continues a finished task's Codex conversation as the next free version of its topic, in
+   * the same place (the same worktree for full-access tasks) with the same settings.
+   */
+  async reply(taskId: string, prompt: string): Promise<DispatchView & { replied_to: string }> {
+    const obs = await this.observe(taskId);
+    const { meta, result } = obs;
+    if (!isTerminal(obs.status)) {
+      throw new UserError(
+        `Task ${meta.task_id} is still ${obs.status}; Codex cannot take a new message in the middle of a run. Wait for it (codex_wait) and reply then, or cancel it (codex_cancel).`,
+      );
+    }
+    const sessionId = result?.session_id;
+    if (!sessionId) {
+      throw new UserError(
+        `Task ${meta.task_id} has no Codex session to continue (it ${obs.status} before Codex started a conversation); start a new task with codex_dispatch instead.`,
+      );
+    }
+    const stem = parseTaskId(meta.task_id);
+    let version = stem.version;
+    for (const id of await this.store.listIds()) {
+      const t = parseTaskId(id);
+      if (t.stem === stem.stem) version = Math.max(version, t.version);
+    }
+    const view = await this.dispatch({
+      prompt,
+      cwd: meta.cwd,
+      topic: `${stem.stem}-v${version + 1}`,
+      sandbox: meta.sandbox,
+      session_id: sessionId,
+      model: meta.model ?? undefined,
+      profile: meta.profile ?? undefined,
+      reasoning_effort: meta.reasoning_effort ?? undefined,
+      timeout_seconds: meta.timeout_seconds,
+    });
+    return { ...view, replied_to: meta.task_id };
   }
 
   /** Resolves when the task ends (its observation), or undefined on timeout/abort. */

@@ -1,3 +1,4 @@
+import { computeFallbackAudit, readSavedSnapshot } from "../audit/fallback.js";
 import { summarizeEventsFile } from "../codex/summarize-file.js";
 import { killTree } from "../proc/tree.js";
 import type { Tmux } from "../tmux/tmux.js";
@@ -19,7 +20,14 @@ export async function recoverDeadTask(
   await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: meta.task_id }, graceMs: 1000 });
   if (opts.tmux && meta.tmux_session) await opts.tmux.killSession(meta.tmux_session);
   const summary = await summarizeEventsFile(store.layout.file(meta.task_id, "events"));
+  // A fallback task's audit still runs from the snapshot the runner saved (no restore here).
+  const taskDir = store.layout.taskDir(meta.task_id);
+  const before = meta.readonly_fallback ? await readSavedSnapshot(taskDir).catch(() => undefined) : undefined;
+  const audit = before
+    ? await computeFallbackAudit({ meta, taskDir, before }).catch(() => undefined)
+    : undefined;
   const result = buildResult(meta, {
+    audit,
     status: opts.status ?? "failed",
     exitCode: null,
     signal: null,

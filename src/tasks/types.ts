@@ -31,6 +31,10 @@ export interface TaskMeta {
   readonly sandbox: Sandbox;
   readonly codex_sandbox: CodexSandboxMode;
   readonly readonly_fallback: boolean;
+  /** Fallback mode only: restore the workspace when the audit finds a change. */
+  readonly readonly_fallback_restore?: boolean;
+  /** The file codex reads on stdin: prompt.md, or codex-input.md when the prompt is wrapped. */
+  readonly codex_input?: string;
   /** The caller's directory. */
   readonly cwd: string;
   /** Where codex runs: cwd, or the same subdirectory inside the worktree. */

@@ -27,6 +27,8 @@ export interface DispatchView {
   resume_session_id?: string;
   ran_in_place?: boolean;
   note?: string;
+  /** Completion-journal position before this task: codex_wait(cursor) from here sees its end. */
+  cursor?: string;
   hint: string;
 }
 

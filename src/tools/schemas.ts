@@ -86,6 +86,40 @@ export const taskInputShape = {
 };
 
 const usageSchema = z.record(z.string(), z.unknown()).nullable();
+
+const violationSchema = z.object({
+  source: z
+    .enum(["event", "snapshot"])
+    .describe("event: seen in Codex's events; snapshot: seen by comparing the workspace before and after"),
+  kind: z.string(),
+  path: z.string().optional(),
+  command: z.string().optional(),
+  detail: z.string(),
+});
+
+export const readonlyAuditSchema = z
+  .object({
+    mode: z.literal("fallback"),
+    verdict: z.enum(["CLEAN", "VIOLATION"]),
+    violations_detected: z.number().describe("exact number of findings"),
+    violations: z.array(violationSchema).describe("the findings, at most 50"),
+    violations_listed: z.number(),
+    snapshot: z.object({ kind: z.enum(["git", "walk"]), root: z.string(), complete: z.boolean() }),
+    workspace: z.enum(["unchanged", "left as the agent left it", "restored", "restore failed"]),
+    restore: z
+      .object({
+        restored: z.boolean(),
+        verified: z.boolean(),
+        saved_to: z.string(),
+        saved_ref: z.string().optional(),
+        how_to_recover: z.string(),
+        remaining: z.array(z.string()).optional(),
+        errors: z.array(z.string()).optional(),
+      })
+      .optional(),
+    note: z.string(),
+  })
+  .describe("Read-only fallback mode only: what the audit found and what happened to the workspace");
 const statusSchema = z.enum([
   "queued",
   "starting",
@@ -135,7 +169,7 @@ export const taskViewShape = {
   files_changed: z.number().optional(),
   insertions: z.number().optional(),
   deletions: z.number().optional(),
-  readonly_audit: z.unknown().optional(),
+  readonly_audit: readonlyAuditSchema.optional(),
   last_activity: z.string().optional(),
   recent_events: z.array(z.string()).optional(),
   log_tail: z.array(z.string()).optional(),
@@ -154,5 +188,14 @@ export const dispatchViewShape = {
   run_dir: z.string(),
   ...placementShape,
   resume_session_id: z.string().optional(),
+  cursor: z.string().optional().describe("pass to codex_wait to be told when this (or any later) task ends"),
   hint: z.string(),
+};
+
+/** A short line per task still running (codex_wait). */
+export const runningItemShape = {
+  task_id: z.string(),
+  status: z.string(),
+  elapsed_seconds: z.number(),
+  last_activity: z.string().optional(),
 };

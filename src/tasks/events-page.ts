@@ -1,0 +1,175 @@
+import { promises as fsp } from "node:fs";
+import { eventKinds, parseEventLine } from "../codex/events.js";
+import { hasErrorCode } from "../util/errors.js";
+
+export interface EventsPageRequest {
+  readonly file: string;
+  /** Byte offset to continue from, or "tail" for the newest events. */
+  readonly cursor: number | "tail";
+  readonly limit: number;
+  /** Keep events whose type, item type or "type:item_type" is listed. */
+  readonly types?: readonly string[] | undefined;
+  /** Cap every string field at this many characters; 0 = no cap. */
+  readonly truncate: number;
+}
+
+export interface PagedEvent {
+  /** Offset of the event's line: pass it as cursor to read from this event on. */
+  readonly cursor: number;
+  readonly event: unknown;
+}
+
+export interface EventsPage {
+  readonly events: PagedEvent[];
+  /** Where the next page starts; always increases. */
+  readonly next_cursor: number;
+  readonly has_more: boolean;
+  /** Bytes in the file when read. */
+  readonly size: number;
+}
+
+const CHUNK = 64 * 1024;
+/** A page stops after scanning this much (a filter that matches rarely must not read gigabytes in one call). */
+const MAX_SCAN = 16 * 1024 * 1024;
+/** A single line beyond this is replaced by a placeholder instead of being held in memory. */
+const MAX_LINE = 8 * 1024 * 1024;
+
+export function truncateStrings(value: unknown, max: number): unknown {
+  if (max <= 0) return value;
+  if (typeof value === "string")
+    return value.length > max ? `${value.slice(0, max)}…[+${value.length - max} chars]` : value;
+  if (Array.isArray(value)) return value.map((v) => truncateStrings(v, max));
+  if (value && typeof value === "object") {
+    const out: Record<string, unknown> = {};
+    for (const [k, v] of Object.entries(value)) out[k] = truncateStrings(v, max);
+    return out;
+  }
+  return value;
+}
+
+function accept(line: string, types: readonly string[] | undefined): unknown | undefined {
+  const event = parseEventLine(line);
+  if (!event) return undefined;
+  if (types && types.length > 0 && !eventKinds(event).some((k) => types.includes(k))) return undefined;
+  return event;
+}
+
+async function forward(
+  handle: fsp.FileHandle,
+  size: number,
+  req: EventsPageRequest,
+  from: number,
+): Promise<EventsPage> {
+  const events: PagedEvent[] = [];
+  let pos = Math.min(from, size);
+  let lineStart = pos;
+  let parts: Buffer[] = [];
+  let partBytes = 0;
+  let oversized = false;
+  const buf = Buffer.alloc(CHUNK);
+  let next = pos;
+  while (pos < size && events.length < req.limit && pos - from < MAX_SCAN) {
+    const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - pos), pos);
+    if (bytesRead === 0) break;
+    let i = 0;
+    while (i < bytesRead && events.length < req.limit) {
+      const nl = buf.indexOf(10, i);
+      const end = nl < 0 || nl >= bytesRead ? bytesRead : nl;
+      if (!oversized) {
+        parts.push(Buffer.from(buf.subarray(i, end)));
+        partBytes += end - i;
+        if (partBytes > MAX_LINE) {
+          oversized = true;
+          parts = [];
+        }
+      }
+      if (end === bytesRead) break;
+      const lineEnd = pos + end + 1;
+      if (oversized) {
+        events.push({
+          cursor: lineStart,
+          event: { type: "codexmcp.oversized_line", bytes: lineEnd - lineStart - 1 },
+        });
+      } else {
+        const event = accept(Buffer.concat(parts).toString("utf8"), req.types);
+        if (event !== undefined)
+          events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
+      }
+      parts = [];
+      partBytes = 0;
+      oversized = false;
+      lineStart = lineEnd;
+      next = lineEnd;
+      i = end + 1;
+    }
+    pos += bytesRead;
+  }
+  return { events, next_cursor: next, has_more: next < size, size };
+}
+
+async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest): Promise<EventsPage> {
+  const found: PagedEvent[] = [];
+  let end = size;
+  // A last line without its newline is still being written: it is not an event yet.
+  let carry = Buffer.alloc(0);
+  let pos = size;
+  let lastComplete: number | undefined;
+  while (pos > 0 && found.length < req.limit && size - pos < MAX_SCAN) {
+    const start = Math.max(0, pos - CHUNK);
+    const chunk = Buffer.alloc(pos - start);
+    await handle.read(chunk, 0, chunk.length, start);
+    let data = Buffer.concat([chunk, carry]);
+    let dataStart = start;
+    if (lastComplete === undefined) {
+      const nl = data.lastIndexOf(10);
+      if (nl < 0 && start > 0) {
+        carry = data;
+        pos = start;
+        continue;
+      }
+      lastComplete = nl < 0 ? 0 : start + nl + 1;
+      data = data.subarray(0, nl + 1);
+      end = lastComplete;
+    }
+    // Lines wholly inside `data` except possibly the first (cut by the chunk boundary).
+    const lines: { offset: number; text: string }[] = [];
+    let lineEnd = data.length;
+    for (let i = data.length - 2; i >= -1; i--) {
+      if (i === -1 || data[i] === 10) {
+        if (i === -1 && dataStart > 0) break;
+        lines.push({ offset: dataStart + i + 1, text: data.subarray(i + 1, lineEnd).toString("utf8") });
+        lineEnd = i + 1;
+      }
+    }
+    for (const line of lines) {
+      if (found.length >= req.limit) break;
+      const event = accept(line.text, req.types);
+      if (event !== undefined)
+        found.push({ cursor: line.offset, event: truncateStrings(event, req.truncate) });
+    }
+    carry = Buffer.from(data.subarray(0, lineEnd));
+    if (carry.length > MAX_LINE) carry = Buffer.alloc(0);
+    pos = start;
+    dataStart = start;
+  }
+  return { events: found.reverse(), next_cursor: end, has_more: false, size };
+}
+
+/** One page of a task's events, read in bounded chunks: fast and small on a multi-gigabyte file. */
+export async function readEventsPage(req: EventsPageRequest): Promise<EventsPage> {
+  let handle: fsp.FileHandle;
+  try {
+    handle = await fsp.open(req.file, "r");
+  } catch (err) {
+    if (hasErrorCode(err, "ENOENT")) return { events: [], next_cursor: 0, has_more: false, size: 0 };
+    throw err;
+  }
+  try {
+    const { size } = await handle.stat();
+    return req.cursor === "tail"
+      ? await tail(handle, size, req)
+      : await forward(handle, size, req, req.cursor);
+  } finally {
+    await handle.close();
+  }
+}

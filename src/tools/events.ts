@@ -1,0 +1,67 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { readEventsPage } from "../tasks/events-page.js";
+import type { TaskManager } from "../tasks/manager.js";
+import { guarded, ok } from "./result.js";
+import { taskIdField } from "./schemas.js";
+
+export function registerEventsTool(server: McpServer, manager: TaskManager): void {
+  server.registerTool(
+    "codex_events",
+    {
+      title: "Page through a task's Codex events",
+      description:
+        'Returns a page of the task\'s raw Codex events (events.jsonl) from `cursor` on, with next_cursor for the following page; cursor "tail" returns the newest events. Filter with `types` (event types like "turn.completed", item types like "command_execution", or "item.completed:agent_message"). Every string field is capped at `truncate` characters (0 = no cap). Fast on multi-gigabyte logs.',
+      inputSchema: {
+        task_id: taskIdField,
+        cursor: z
+          .union([z.number().int().min(0, "cursor must be >= 0"), z.literal("tail")], {
+            error: 'cursor must be a byte offset from a previous page (next_cursor) or "tail"',
+          })
+          .optional()
+          .describe(
+            'Byte offset to read from (default 0 = the first event); "tail" = the newest `limit` events.',
+          ),
+        limit: z
+          .number()
+          .int()
+          .min(1)
+          .max(500)
+          .optional()
+          .describe("Events per page (default 50, at most 500)."),
+        types: z
+          .array(z.string().min(1).max(80))
+          .max(30)
+          .optional()
+          .describe("Keep only events of these types / item types."),
+        truncate: z
+          .number()
+          .int()
+          .min(0)
+          .optional()
+          .describe("Cap every string field at this many characters (default 2000; 0 disables the cap)."),
+      },
+      outputSchema: {
+        task_id: z.string(),
+        status: z.string(),
+        events: z.array(z.object({ cursor: z.number(), event: z.unknown() })),
+        next_cursor: z.number().describe("pass as cursor for the next page"),
+        has_more: z.boolean(),
+        size: z.number().describe("bytes in events.jsonl when read"),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) =>
+      guarded("codex_events", async () => {
+        const obs = await manager.observe(args.task_id);
+        const page = await readEventsPage({
+          file: manager.store.layout.file(obs.meta.task_id, "events"),
+          cursor: args.cursor ?? 0,
+          limit: args.limit ?? 50,
+          types: args.types,
+          truncate: args.truncate ?? 2000,
+        });
+        return ok({ task_id: obs.meta.task_id, status: obs.status, ...page });
+      }),
+  );
+}
