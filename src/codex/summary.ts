@@ -11,6 +11,17 @@ export interface RunSummaryData {
   readonly counts: { events: number; commands: number; fileChanges: number; messages: number };
 }
 
+/** The summary of a run in which Codex never started. */
+export const EMPTY_SUMMARY: RunSummaryData = {
+  sessionId: null,
+  result: null,
+  usage: null,
+  turnFailed: null,
+  lastError: null,
+  lastActivity: null,
+  counts: { events: 0, commands: 0, fileChanges: 0, messages: 0 },
+};
+
 /**
  * Folds codex events into what a result needs, in constant memory: a multi-hour run can emit
  * gigabytes of events, and only the summary is kept.

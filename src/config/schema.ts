@@ -15,11 +15,24 @@ export const portsSchema = z
   .strict()
   .refine((p) => p.to >= p.from, { message: "ports.to must be >= ports.from" });
 
+const relativeGlob = z
+  .string()
+  .min(1)
+  .refine(
+    (g) => !g.startsWith("/") && !g.split("/").includes(".."),
+    "copy patterns are relative to the repository and never leave it (no leading / and no ..)",
+  );
+
 export const worktreeSchema = z
   .object({
+    /** Where worktrees go: absolute, ~/…, or relative to the repository root. */
     root: z.string().min(1).optional(),
-    copy: z.array(z.string().min(1)).optional(),
+    /** Untracked files (globs, e.g. .env*) copied from the checkout into a worktree that lacks them. */
+    copy: z.array(relativeGlob).optional(),
+    /** Shell commands run in the worktree before Codex (as written in the file, like npm scripts). */
     setup: z.array(z.string().min(1)).optional(),
+    /** Run setup when the worktree is created (default) or before every task. */
+    setup_on: z.enum(["create", "always"]).optional(),
   })
   .strict();
 

@@ -28,7 +28,7 @@ const INTERACTIVE_ENV = [
   "GIT_TEMPLATE_DIR",
 ];
 
-function gitEnv(extra?: Record<string, string>): Record<string, string> {
+export function gitEnv(extra?: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
     if (v !== undefined && !INTERACTIVE_ENV.includes(k.toUpperCase())) env[k] = v;

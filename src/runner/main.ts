@@ -1,5 +1,7 @@
 #!/usr/bin/env node
 import path from "node:path";
+import { pumpQueue } from "../tasks/scheduler.js";
+import { TaskStore } from "../tasks/store.js";
 import { runTask } from "./run.js";
 
 /** Entry point of the task runner: `node runner/main.js <task-dir>`. */
@@ -8,7 +10,11 @@ if (!taskDir || !path.isAbsolute(taskDir)) {
   process.stderr.write("usage: runner <absolute task directory>\n");
   process.exit(2);
 }
-runTask(taskDir).then(
+// Finishing frees a slot: start whatever waits in the queue.
+const pump = {
+  afterFinalize: () => pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir)))).then(() => undefined),
+};
+runTask(taskDir, pump).then(
   () => process.exit(0),
   (err: unknown) => {
     process.stderr.write(

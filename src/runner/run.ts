@@ -2,7 +2,9 @@ import { existsSync } from "node:fs";
 import path from "node:path";
 import { readonlyFallbackHooks } from "../audit/fallback.js";
 import { describeUsage } from "../codex/describe.js";
+import { EMPTY_SUMMARY } from "../codex/summary.js";
 import { processIdentity } from "../proc/liveness.js";
+import { killTree } from "../proc/tree.js";
 import { buildResult, worktreeDiff } from "../tasks/result.js";
 import { TaskStore } from "../tasks/store.js";
 import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../tasks/types.js";
@@ -11,6 +13,7 @@ import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
 import { type CodexRunOutcome, runCodexProcess } from "./codex-process.js";
 import { takeTaskEnv } from "./env.js";
+import { setupHooks } from "./setup.js";
 import { Transcript } from "./transcript.js";
 
 type StopReason = "cancel" | "timeout" | "signal";
@@ -85,10 +88,11 @@ export async function runTask(
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
   let meta: TaskMeta = loaded;
-  const hooks: RunnerHooks = {
-    ...(meta.readonly_fallback ? readonlyFallbackHooks(meta, taskDir) : {}),
-    ...extraHooks,
-  };
+  const hooks = combineHooks([
+    setupHooks(meta),
+    meta.readonly_fallback ? readonlyFallbackHooks(meta, taskDir) : {},
+    extraHooks,
+  ]);
   const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
 
   const stopper = new Stopper();
@@ -104,6 +108,7 @@ export async function runTask(
   const env = { ...((await takeTaskEnv(files("env"))) ?? (process.env as Record<string, string>)) };
   env[TASK_ID_ENV] = taskId;
   env.CODEXMCP_TASK_DIR = taskDir;
+  if (meta.port_range && meta.port) env[meta.port_range.env] = String(meta.port);
 
   const self = processIdentity(process.pid);
   const launched = await readJsonIfExists<{ launched_at?: string }>(files("runner"));
@@ -181,20 +186,19 @@ export async function runTask(
       exitCode: null,
       signal: null,
       error: stopped ? `stopped before Codex started (${stopper.detail})` : errorMessage(err),
-      summary: {
-        sessionId: null,
-        result: null,
-        usage: null,
-        turnFailed: null,
-        lastError: null,
-        lastActivity: null,
-        counts: { events: 0, commands: 0, fileChanges: 0, messages: 0 },
-      },
+      summary: EMPTY_SUMMARY,
       diff: await worktreeDiff(meta, (m) => transcript.line(m)),
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
     });
   }
 
+  // Nothing of the task may outlive it (setup commands, or leftovers when codex never ran).
+  await killTree({
+    roots: [],
+    tag: { name: TASK_ID_ENV, value: taskId },
+    spare: [process.pid],
+    graceMs: 2000,
+  });
   const won = await store.finalize(result);
   const final = won ? result : ((await store.readResult(taskId)) ?? result);
   transcript.line(
@@ -209,3 +213,20 @@ export async function runTask(
 }
 
 class StoppedBeforeCodex extends Error {}
+
+/** Several hook sets as one: each phase runs them in order; afterCodex facts are merged. */
+export function combineHooks(all: readonly RunnerHooks[]): RunnerHooks {
+  return {
+    beforeCodex: async (ctx) => {
+      for (const h of all) await h.beforeCodex?.(ctx);
+    },
+    afterCodex: async (ctx, outcome) => {
+      let facts: { audit?: unknown } = {};
+      for (const h of all) facts = { ...facts, ...((await h.afterCodex?.(ctx, outcome)) ?? {}) };
+      return facts;
+    },
+    afterFinalize: async (ctx) => {
+      for (const h of all) await h.afterFinalize?.(ctx);
+    },
+  };
+}

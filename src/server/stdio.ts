@@ -7,6 +7,7 @@ import { errorMessage } from "../util/errors.js";
 import { log } from "../util/log.js";
 import { which } from "../util/which.js";
 import { VERSION } from "../version.js";
+import { startHousekeeping } from "./housekeeping.js";
 import { createServer } from "./server.js";
 
 /** Tells the user, once at start-up, whether read-only tasks need the fallback mode. */
@@ -40,6 +41,8 @@ export async function serveStdio(settings: Settings): Promise<void> {
   await server.connect(transport);
   log.info(`codexmcp ${VERSION} serving MCP on stdio (state in ${settings.home})`);
   void reportSandbox(settings);
+  const housekeeping = startHousekeeping(manager);
   await closed;
+  housekeeping.stop();
   await server.close().catch(() => undefined);
 }

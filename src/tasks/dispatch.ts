@@ -1,24 +1,29 @@
-import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { READONLY_CONSTRAINT } from "../audit/fallback.js";
 import { buildCodexArgs, type CodexSandboxMode } from "../codex/argv.js";
+import { loadRepoConfig, worktreeParent } from "../config/repo-config.js";
+import type { RepoConfig } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
 import type { Sandbox } from "../config/values.js";
+import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
+import { git } from "../git/git.js";
 import { type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
+import { envSnapshot } from "../runner/env.js";
 import type { Tmux } from "../tmux/tmux.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
-import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../util/files.js";
+import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
 import { nowIso } from "../util/time.js";
 import { which } from "../util/which.js";
-import { launchRunner } from "./launcher.js";
+import { dirLockPath, repoLockPath } from "./locks.js";
 import { observeTask } from "./observe.js";
+import { scheduleTask } from "./scheduler.js";
 import type { TaskStore } from "./store.js";
-import { parseTopic, type Topic } from "./topic.js";
+import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "./topic.js";
 import { isTerminal, type TaskMeta } from "./types.js";
 
 export interface TaskRequest {
@@ -44,16 +49,20 @@ interface Plan {
   readonly topic: Topic;
   readonly request: TaskRequest;
   readonly cwd: string;
+  /** `.codexmcp.yaml` over the user's defaults. */
+  readonly config: RepoConfig;
   readonly codexBin: string;
+  readonly tmuxBin: string | null;
   readonly codexSandbox: CodexSandboxMode;
   readonly readonlyFallback: boolean;
   readonly host: "tmux" | "process";
-  /** Set for worktree tasks. */
+  /** The repository around cwd (null outside git). */
   readonly repo: RepoInfo | null;
+  /** Set for worktree tasks. */
   readonly worktreeDir: string | null;
   readonly branch: string | null;
   /** Tasks that write hold this lock while they claim their directory, and own it exclusively. */
-  readonly exclusive: { readonly lockKey: string; readonly dir: string } | null;
+  readonly exclusive: { readonly lock: string; readonly dir: string } | null;
   readonly ranInPlace: boolean;
   readonly note: string | null;
 }
@@ -61,19 +70,17 @@ interface Plan {
 const WRITE_SANDBOXES: readonly Sandbox[] = ["full-access", "workspace-write"];
 const CODEX_INPUT_FILE = "codex-input.md";
 
-function hash(text: string): string {
-  return createHash("sha256").update(text).digest("hex").slice(0, 16);
-}
-
 async function checkCwd(cwd: string): Promise<string> {
-  if (!path.isAbsolute(cwd))
+  if (!path.isAbsolute(cwd)) {
     throw new UserError(
       `cwd must be an absolute path (got "${cwd}"); pass the full path of the project directory.`,
     );
-  if (cwd.split(/[\\/]/).includes(".."))
+  }
+  if (cwd.split(/[\\/]/).includes("..")) {
     throw new UserError(
       `cwd must not contain ".." segments (got "${cwd}"); pass the resolved absolute path.`,
     );
+  }
   let stat: Awaited<ReturnType<typeof fsp.stat>>;
   try {
     stat = await fsp.stat(cwd);
@@ -90,27 +97,28 @@ function requireBinary(name: string, env: NodeJS.ProcessEnv, hint: string): stri
   return found;
 }
 
+/** Validation and placement: everything that can be refused is refused here, before anything is made. */
 async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   const { settings, env } = ctx;
-  const topic = parseTopic(request.topic, settings.topicTypes);
   const cwd = await checkCwd(request.cwd);
+  const repo = which("git", env) ? await repoInfo(cwd) : null;
+  const top = repo ? await canonicalPath(repo.toplevel) : cwd;
+  const config = await loadRepoConfig(top, settings.repoDefaults);
+  const topic = parseTopic(request.topic, config.topic_types ?? settings.topicTypes ?? DEFAULT_TOPIC_TYPES);
   const codexBin = requireBinary(
     settings.codexBin,
     env,
     `The Codex CLI was not found (looked for "${settings.codexBin}"); install it with \`npm install -g @openai/codex\` or set CODEX_BIN to its path.`,
   );
-  const writes = WRITE_SANDBOXES.includes(request.sandbox);
-  if (!writes) {
+  const base = { topic, request, cwd, config, codexBin, repo };
+  if (!WRITE_SANDBOXES.includes(request.sandbox)) {
     const fallback = settings.readonlyFallback;
     return {
-      topic,
-      request,
-      cwd,
-      codexBin,
+      ...base,
+      tmuxBin: null,
       codexSandbox: fallback ? "danger-full-access" : "read-only",
       readonlyFallback: fallback,
       host: "process",
-      repo: null,
       worktreeDir: null,
       branch: null,
       exclusive: null,
@@ -118,7 +126,7 @@ async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
       note: null,
     };
   }
-  requireBinary(
+  const tmuxBin = requireBinary(
     settings.tmuxBin,
     env,
     `tmux was not found (looked for "${settings.tmuxBin}"); ${request.sandbox} tasks run in tmux: install tmux (e.g. apt-get install tmux / brew install tmux) or set CODEXMCP_TMUX_BIN.`,
@@ -130,38 +138,26 @@ async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   );
   const codexSandbox: CodexSandboxMode =
     request.sandbox === "workspace-write" ? "workspace-write" : "danger-full-access";
-  const repo = await repoInfo(cwd);
+  const write = { ...base, tmuxBin, codexSandbox, readonlyFallback: false, host: "tmux" as const };
   if (!repo) {
     return {
-      topic,
-      request,
-      cwd,
-      codexBin,
-      codexSandbox,
-      readonlyFallback: false,
-      host: "tmux",
-      repo: null,
+      ...write,
       worktreeDir: null,
       branch: null,
-      exclusive: { lockKey: `dir-${hash(cwd)}`, dir: cwd },
+      exclusive: { lock: dirLockPath(ctx.store, cwd), dir: cwd },
       ranInPlace: true,
       note: `${cwd} is not in a git repository, so the task ran in place, without a worktree: its changes are not isolated and no diff stats can be computed.`,
     };
   }
-  const top = await canonicalPath(repo.toplevel);
-  const worktreeDir = path.join(path.dirname(top), `${path.basename(top)}-agent-${topic.stem}`);
+  const worktreeDir = path.join(
+    worktreeParent(top, config.worktree?.root),
+    `${path.basename(top)}-agent-${topic.stem}`,
+  );
   return {
-    topic,
-    request,
-    cwd,
-    codexBin,
-    codexSandbox,
-    readonlyFallback: false,
-    host: "tmux",
-    repo,
+    ...write,
     worktreeDir,
     branch: `agent/${topic.stem}`,
-    exclusive: { lockKey: `repo-${hash(repo.commonDir)}`, dir: worktreeDir },
+    exclusive: { lock: repoLockPath(ctx.store, repo.commonDir), dir: worktreeDir },
     ranInPlace: false,
     note: null,
   };
@@ -196,16 +192,16 @@ async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo:
 
 /**
  * Dispatches a task: validates, claims the task id, prepares the worktree, writes the task's
- * files and starts its runner. On any failure everything made so far is undone and an earlier
- * run of the topic is put back.
+ * files and starts its runner (or queues it). On any failure everything made so far is undone
+ * and an earlier run of the topic is put back.
  */
 export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): Promise<TaskMeta> {
   const p = await plan(ctx, request);
   await ctx.store.ensureHome();
   const claim = () => ctx.store.lockTask(p.topic.taskId, () => claimAndLaunch(ctx, p));
   if (!p.exclusive) return claim();
-  const { lockKey, dir } = p.exclusive;
-  return withLock(path.join(ctx.store.layout.locksDir, lockKey), async () => {
+  const { lock, dir } = p.exclusive;
+  return withLock(lock, async () => {
     const user = await activeUserOf(ctx, dir, p.topic.taskId);
     if (user) {
       throw new UserError(
@@ -228,18 +224,32 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   const archived = existing ? await store.archiveRun(taskId) : undefined;
   const taskDir = store.layout.taskDir(taskId);
   let worktree: WorktreeReady | undefined;
+  let launched = false;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    const r = p.request;
+    const { config } = p;
     let runDir = p.cwd;
+    let copied: string[] = [];
+    let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
       worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
       runDir = path.join(worktree.dir, p.repo.subdir);
       await fsp.mkdir(runDir, { recursive: true });
+      copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
+      if (p.codexSandbox === "workspace-write") {
+        // Codex's workspace-write sandbox keeps .git read-only; a worktree's git dirs live
+        // outside it anyway. Both must be writable for `git add`/`git commit` to work.
+        const gitDir = (await git(worktree.dir, ["rev-parse", "--absolute-git-dir"])).trim();
+        writableDirs = [...new Set([gitDir, p.repo.commonDir])];
+      }
     }
-    const r = p.request;
-    const model = r.model ?? settings.model;
-    const profile = r.profile ?? settings.profile;
-    const effort = r.reasoning_effort ?? settings.reasoningEffort;
+    const setupOn = config.worktree?.setup_on ?? "create";
+    const setup =
+      worktree && (worktree.createdWorktree || setupOn === "always") ? (config.worktree?.setup ?? []) : [];
+    const model = r.model ?? config.model ?? settings.model;
+    const profile = r.profile ?? config.profile ?? settings.profile;
+    const effort = r.reasoning_effort ?? config.reasoning_effort ?? settings.reasoningEffort;
     const meta: TaskMeta = {
       schema: 1,
       task_id: taskId,
@@ -257,6 +267,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       host: p.host,
       tmux_session: p.host === "tmux" ? taskId : null,
       tmux_socket: p.host === "tmux" ? (settings.tmuxSocket ?? null) : null,
+      ...(p.tmuxBin ? { tmux_bin: p.tmuxBin } : {}),
       git:
         worktree && p.repo
           ? {
@@ -273,7 +284,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       model: model ?? null,
       profile: profile ?? null,
       reasoning_effort: effort ?? null,
-      timeout_seconds: r.timeout_seconds ?? settings.taskTimeoutSeconds,
+      timeout_seconds: r.timeout_seconds ?? config.timeout ?? settings.taskTimeoutSeconds,
       codex_bin: p.codexBin,
       codex_args: buildCodexArgs({
         runDir,
@@ -282,7 +293,16 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
         profile,
         reasoningEffort: effort,
         resumeSessionId: r.session_id,
+        writableDirs,
       }),
+      setup,
+      copied_files: copied,
+      env_names: Object.keys(config.env ?? {}),
+      port_range: config.ports ?? null,
+      port: null,
+      max_parallel: settings.maxParallel,
+      queued_at: null,
+      starting_at: null,
       created_at: nowIso(),
       status: "starting",
       started_at: null,
@@ -294,12 +314,19 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
         mode: PRIVATE_FILE_MODE,
       });
     }
+    // The server's environment plus the repository's `env`, for the runner to hand to codex.
+    await writeJsonAtomic(store.layout.file(taskId, "env"), {
+      ...envSnapshot(ctx.env),
+      ...(config.env ?? {}),
+    });
     await store.writeMeta(meta);
-    await launchRunner(store, meta, ctx.tmux, ctx.env);
-    if (settings.taskLinks)
-      await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo !== null || (await repoInfo(p.cwd)) !== null);
-    return meta;
+    await scheduleTask(store, meta, settings.maxParallel);
+    launched = true;
+    if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo !== null);
+    return (await store.readMeta(taskId)) ?? meta;
   } catch (err) {
+    if (launched) throw err;
+    if (p.host === "tmux") await ctx.tmux.killSession(taskId).catch(() => undefined);
     if (worktree && p.repo) await rollbackWorktree(p.repo.toplevel, worktree).catch(() => undefined);
     if (archived) await store.restoreRun(taskId, archived).catch(() => undefined);
     else await fsp.rm(taskDir, { recursive: true, force: true }).catch(() => undefined);

@@ -3,9 +3,8 @@ import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { execa } from "execa";
 import { processIdentity } from "../proc/liveness.js";
-import { envSnapshot } from "../runner/env.js";
 import type { Tmux } from "../tmux/tmux.js";
-import { writeJsonAtomic, writeJsonOnce } from "../util/files.js";
+import { writeJsonOnce } from "../util/files.js";
 import { nowIso } from "../util/time.js";
 import type { TaskStore } from "./store.js";
 import type { RunnerRecord, TaskMeta } from "./types.js";
@@ -21,7 +20,8 @@ export function runnerScriptPath(): string {
 }
 
 /**
- * Starts the task's runner and records who it is (pid + start time). Full-access tasks run in a
+ * Starts the task's runner and records who it is (pid + start time). The task's environment
+ * (env.json) is already written by dispatch. Full-access tasks run in a
  * tmux session a person can attach to; read-only tasks in a detached process of their own
  * session. Either way the runner is the leader of its process group and outlives the server.
  */
@@ -29,10 +29,8 @@ export async function launchRunner(
   store: TaskStore,
   meta: TaskMeta,
   tmux: Tmux | undefined,
-  env: NodeJS.ProcessEnv,
 ): Promise<RunnerRecord> {
   const taskDir = store.layout.taskDir(meta.task_id);
-  await writeJsonAtomic(store.layout.file(meta.task_id, "env"), envSnapshot(env));
   const argv = [process.execPath, runnerScriptPath(), taskDir];
   let pid: number;
   if (meta.host === "tmux") {

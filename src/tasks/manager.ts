@@ -5,6 +5,7 @@ import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
 import { formatCursor, journalSize } from "./journal.js";
 import { type Observation, observeTask } from "./observe.js";
+import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js";
 import { TaskStore } from "./store.js";
 import { parseTaskId } from "./topic.js";
 import { isTerminal } from "./types.js";
@@ -48,7 +49,12 @@ export class TaskManager {
       runner: undefined,
       status: meta.status,
     };
-    return { ...dispatchView(obs, this.store.layout, this.tmux), cursor };
+    const view = { ...dispatchView(obs, this.store.layout, this.tmux), cursor };
+    if (obs.status === "queued") {
+      const position = await this.queuePosition(meta.task_id);
+      if (position !== undefined) view.queue_position = position;
+    }
+    return view;
   }
 
   /** The task's current observation; an unknown id is a UserError that says how to find tasks. */
@@ -60,16 +66,32 @@ export class TaskManager {
         `No task ${id} exists; call codex_status without task_id to list tasks, or dispatch it first.`,
       );
     }
+    if (obs.recovered) this.pumpSoon();
     return obs;
   }
 
+  /** Starts queued tasks while slots are free (any process may; the queue lock keeps it single). */
+  pump(): Promise<string[]> {
+    return pumpQueue(this.store);
+  }
+
+  /** A dead runner was found: its slot is free, so the queue may move (in the background). */
+  private pumpSoon(): void {
+    void this.pump().catch(() => undefined);
+  }
+
   async view(obs: Observation, details = false): Promise<TaskView> {
-    return taskView(obs, {
+    const view = await taskView(obs, {
       layout: this.store.layout,
       tmux: this.tmux,
       details,
       previousRuns: details ? await this.store.historyCount(obs.meta.task_id) : 0,
     });
+    if (obs.status === "queued") {
+      const position = await this.queuePosition(obs.meta.task_id);
+      if (position !== undefined) view.queue_position = position;
+    }
+    return view;
   }
 
   async status(taskId: string): Promise<TaskView> {
@@ -82,6 +104,7 @@ export class TaskManager {
     for (const id of await this.store.listIds()) {
       const obs = await observeTask(this.store, id, this.tmux).catch(() => undefined);
       if (!obs) continue;
+      if (obs.recovered) this.pumpSoon();
       if (opts.cwd && obs.meta.cwd !== opts.cwd) continue;
       if (opts.activeOnly && isTerminal(obs.status)) continue;
       observations.push(obs);
@@ -93,7 +116,23 @@ export class TaskManager {
   async cancel(taskId: string): Promise<{ obs: Observation; wasRunning: boolean }> {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
-    return { obs: await cancelTask(this.store, this.tmux, obs.meta.task_id, obs), wasRunning: true };
+    const id = obs.meta.task_id;
+    if (obs.status === "queued" && (await cancelQueued(this.store, id))) {
+      return { obs: await this.observe(id), wasRunning: true };
+    }
+    const cancelled = await cancelTask(
+      this.store,
+      tmuxFor(obs.meta) ?? this.tmux,
+      id,
+      await this.observe(id),
+    );
+    this.pumpSoon();
+    return { obs: cancelled, wasRunning: true };
+  }
+
+  /** Where a queued task stands (1 = next). */
+  queuePosition(taskId: string): Promise<number | undefined> {
+    return queuePosition(this.store, parseTaskId(taskId).taskId);
   }
 
   /**

@@ -12,6 +12,8 @@ export interface Observation {
   readonly result: TaskResult | undefined;
   readonly runner: RunnerRecord | undefined;
   readonly status: TaskStatus;
+  /** This observation found the runner dead and recorded the outcome (a queue slot freed up). */
+  readonly recovered?: boolean;
 }
 
 /**
@@ -36,29 +38,30 @@ export async function observeTask(
   const done = await settled();
   if (done) return done;
 
+  const recover = async (reason: string): Promise<Observation> => {
+    await recoverDeadTask(store, meta, reason, { tmux });
+    const after = await settled();
+    return after
+      ? { ...after, recovered: true }
+      : { meta, result: undefined, runner: undefined, status: "failed", recovered: true };
+  };
+
   const runner = await store.readRunner(taskId);
   if (!runner) {
     if (meta.status === "queued") return { meta, result: undefined, runner, status: "queued" };
-    const age = Date.now() - Date.parse(meta.created_at);
+    // Measured from when it left the queue: a task may wait there for hours.
+    const age = Date.now() - Date.parse(meta.starting_at ?? meta.created_at);
     if (age < STARTUP_GRACE_MS) return { meta, result: undefined, runner, status: "starting" };
-    await recoverDeadTask(
-      store,
-      meta,
+    return recover(
       "the task never started: its runner was not launched (the server stopped while dispatching?)",
-      { tmux },
     );
-    return (await settled()) ?? { meta, result: undefined, runner, status: "failed" };
   }
   if (isAlive(runner)) return { meta, result: undefined, runner, status: "running" };
 
   // The runner may have written its result between our two reads.
   const late = await settled();
   if (late) return late;
-  await recoverDeadTask(
-    store,
-    meta,
+  return recover(
     `the task's runner (pid ${runner.pid}) exited without recording a result: it was killed or crashed; see codex-exec.log and stderr.log in the task directory`,
-    { tmux },
   );
-  return (await settled()) ?? { meta, result: undefined, runner, status: "failed" };
 }

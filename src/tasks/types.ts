@@ -54,6 +54,21 @@ export interface TaskMeta {
   readonly codex_bin: string;
   readonly codex_args: readonly string[];
   readonly created_at: string;
+  /** `worktree.setup` commands to run before Codex ([] when not needed this time). */
+  readonly setup?: readonly string[];
+  /** Untracked files copied into the worktree from the checkout (`worktree.copy`). */
+  readonly copied_files?: readonly string[];
+  /** Names of the extra variables `.codexmcp.yaml` sets (values live in env.json only). */
+  readonly env_names?: readonly string[];
+  /** The repository's port range; the task's port is chosen when it starts. */
+  readonly port_range?: { readonly from: number; readonly to: number; readonly env: string } | null;
+  port?: number | null;
+  readonly tmux_bin?: string;
+  /** The parallelism limit in force when the task was dispatched (the queue honours it). */
+  readonly max_parallel?: number;
+  queued_at?: string | null;
+  /** When the task left the queue (or was dispatched straight away) and its runner was started. */
+  starting_at?: string | null;
   status: TaskStatus;
   started_at: string | null;
   finished_at: string | null;

@@ -29,6 +29,8 @@ export interface DispatchView {
   note?: string;
   /** Completion-journal position before this task: codex_wait(cursor) from here sees its end. */
   cursor?: string;
+  /** Queued tasks: their place in the machine-wide queue (1 = next). */
+  queue_position?: number;
   hint: string;
 }
 
@@ -70,6 +72,8 @@ export interface TaskView {
   recent_events?: string[];
   log_tail?: string[];
   previous_runs?: number;
+  queue_position?: number;
+  port?: number;
 }
 
 export interface ViewOptions {
@@ -118,6 +122,7 @@ function placement(obs: Observation, tmux: Tmux) {
       : {}),
     ...(meta.ran_in_place ? { ran_in_place: true } : {}),
     ...(meta.note ? { note: meta.note } : {}),
+    ...(typeof meta.port === "number" ? { port: meta.port } : {}),
   };
 }
 

@@ -139,6 +139,7 @@ const placementShape = {
   attach_command: z.string().optional(),
   ran_in_place: z.boolean().optional(),
   note: z.string().optional(),
+  port: z.number().optional().describe("the port this task got from the repository's ports range"),
 };
 
 export const taskViewShape = {
@@ -174,6 +175,7 @@ export const taskViewShape = {
   recent_events: z.array(z.string()).optional(),
   log_tail: z.array(z.string()).optional(),
   previous_runs: z.number().optional(),
+  queue_position: z.number().optional().describe("queued tasks: place in the queue (1 = next)"),
   hint: z.string().optional(),
 };
 
@@ -189,6 +191,7 @@ export const dispatchViewShape = {
   ...placementShape,
   resume_session_id: z.string().optional(),
   cursor: z.string().optional().describe("pass to codex_wait to be told when this (or any later) task ends"),
+  queue_position: z.number().optional().describe("when status is queued: place in the queue (1 = next)"),
   hint: z.string(),
 };
 

@@ -1,0 +1,17 @@
+import { createHash } from "node:crypto";
+import path from "node:path";
+import type { TaskStore } from "./store.js";
+
+function hash(text: string): string {
+  return createHash("sha256").update(text).digest("hex").slice(0, 16);
+}
+
+/** One lock per repository (keyed by its common git dir): worktree creation, merges, cleanup. */
+export function repoLockPath(store: TaskStore, commonDir: string): string {
+  return path.join(store.layout.locksDir, `repo-${hash(commonDir)}`);
+}
+
+/** One lock per plain directory a write task runs in place in. */
+export function dirLockPath(store: TaskStore, dir: string): string {
+  return path.join(store.layout.locksDir, `dir-${hash(dir)}`);
+}

@@ -1,0 +1,155 @@
+import path from "node:path";
+import { EMPTY_SUMMARY } from "../codex/summary.js";
+import { Tmux } from "../tmux/tmux.js";
+import { errorMessage } from "../util/errors.js";
+import { withLock } from "../util/lock.js";
+import { nowIso } from "../util/time.js";
+import { launchRunner } from "./launcher.js";
+import { observeTask } from "./observe.js";
+import { allocatePort } from "./ports.js";
+import { buildResult } from "./result.js";
+import type { TaskStore } from "./store.js";
+import { isTerminal, type TaskMeta } from "./types.js";
+
+/**
+ * The machine-wide queue: at most `max_parallel` tasks run at once, across every server process
+ * and runner. Queued tasks wait in meta.json (durable across restarts) in dispatch order; whoever
+ * frees a slot — a finishing runner, a cancel, crash recovery, a server starting — pumps the
+ * queue under one lock, so a task never starts twice.
+ */
+export function tmuxFor(meta: TaskMeta): Tmux | undefined {
+  return meta.host === "tmux" ? new Tmux(meta.tmux_bin ?? "tmux", meta.tmux_socket ?? undefined) : undefined;
+}
+
+function schedulerLock(store: TaskStore): string {
+  return path.join(store.layout.locksDir, "scheduler");
+}
+
+interface QueueState {
+  readonly running: TaskMeta[];
+  /** Oldest first. */
+  readonly queued: TaskMeta[];
+}
+
+async function queueState(store: TaskStore): Promise<QueueState> {
+  const running: TaskMeta[] = [];
+  const queued: TaskMeta[] = [];
+  for (const id of await store.listIds()) {
+    const meta = await store.readMeta(id).catch(() => undefined);
+    if (!meta || isTerminal(meta.status)) continue;
+    const obs = await observeTask(store, id, tmuxFor(meta)).catch(() => undefined);
+    if (!obs || isTerminal(obs.status)) continue;
+    if (obs.status === "queued") queued.push(obs.meta);
+    else running.push(obs.meta);
+  }
+  queued.sort(
+    (a, b) =>
+      (a.queued_at ?? a.created_at).localeCompare(b.queued_at ?? b.created_at) ||
+      a.task_id.localeCompare(b.task_id),
+  );
+  return { running, queued };
+}
+
+async function start(store: TaskStore, meta: TaskMeta, running: readonly TaskMeta[]): Promise<void> {
+  let port: number | null = null;
+  if (meta.port_range) {
+    const taken = new Set(running.map((m) => m.port).filter((p): p is number => typeof p === "number"));
+    port = (await allocatePort(meta.port_range.from, meta.port_range.to, taken)) ?? null;
+    if (port === null) {
+      throw new Error(
+        `no free port in ${meta.port_range.from}-${meta.port_range.to} (ports in .codexmcp.yaml): every port is held by a running task or in use`,
+      );
+    }
+  }
+  const starting =
+    (await store.updateMeta(meta.task_id, (m) => {
+      m.status = "starting";
+      m.starting_at = nowIso();
+      m.port = port;
+    })) ?? meta;
+  await launchRunner(store, starting, tmuxFor(starting));
+}
+
+/** Records that a task could not start (so it does not block the queue) and says why. */
+async function failToStart(store: TaskStore, meta: TaskMeta, err: unknown): Promise<void> {
+  await store.finalize(
+    buildResult(meta, {
+      status: "failed",
+      exitCode: null,
+      signal: null,
+      error: `the task could not be started: ${errorMessage(err)}`,
+      summary: EMPTY_SUMMARY,
+      finalizedBy: "runner",
+    }),
+  );
+}
+
+/**
+ * Starts a freshly dispatched task if a slot is free and nothing older is waiting, otherwise
+ * queues it. Launch errors propagate (the dispatch is undone by its caller).
+ */
+export async function scheduleTask(
+  store: TaskStore,
+  meta: TaskMeta,
+  limit: number,
+): Promise<"started" | "queued"> {
+  return withLock(schedulerLock(store), async () => {
+    const { running, queued } = await queueState(store);
+    const others = running.filter((m) => m.task_id !== meta.task_id);
+    if (others.length < limit && queued.every((q) => q.task_id === meta.task_id)) {
+      await start(store, meta, others);
+      return "started";
+    }
+    await store.updateMeta(meta.task_id, (m) => {
+      m.status = "queued";
+      m.queued_at ??= nowIso();
+    });
+    return "queued";
+  });
+}
+
+/** Starts queued tasks, oldest first, while slots are free. Returns the ids started. */
+export async function pumpQueue(store: TaskStore): Promise<string[]> {
+  return withLock(schedulerLock(store), async () => {
+    const { running, queued } = await queueState(store);
+    const started: string[] = [];
+    const busy = [...running];
+    for (const meta of queued) {
+      if (busy.length >= (meta.max_parallel ?? 1)) break;
+      try {
+        await start(store, meta, busy);
+        started.push(meta.task_id);
+        busy.push(meta);
+      } catch (err) {
+        await failToStart(store, meta, err);
+      }
+    }
+    return started;
+  });
+}
+
+/** 1-based place in the queue, or undefined when the task is not queued. */
+export async function queuePosition(store: TaskStore, taskId: string): Promise<number | undefined> {
+  const { queued } = await queueState(store);
+  const at = queued.findIndex((m) => m.task_id === taskId);
+  return at < 0 ? undefined : at + 1;
+}
+
+/** Takes a queued task out of the queue as cancelled; false if it has started meanwhile. */
+export async function cancelQueued(store: TaskStore, taskId: string): Promise<boolean> {
+  return withLock(schedulerLock(store), async () => {
+    const meta = await store.readMeta(taskId);
+    if (!meta || meta.status !== "queued" || (await store.readRunner(taskId))) return false;
+    await store.finalize(
+      buildResult(meta, {
+        status: "cancelled",
+        exitCode: null,
+        signal: null,
+        error: "cancelled on request (codex_cancel) while queued; it never started.",
+        summary: EMPTY_SUMMARY,
+        finalizedBy: "cancel",
+      }),
+    );
+    return true;
+  });
+}

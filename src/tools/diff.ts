@@ -1,0 +1,90 @@
+import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { z } from "zod";
+import { worktreePatch } from "../git/patch.js";
+import type { TaskManager } from "../tasks/manager.js";
+import { UserError } from "../util/errors.js";
+import { pathExists } from "../util/files.js";
+import { guarded, ok } from "./result.js";
+import { taskIdField } from "./schemas.js";
+
+const DEFAULT_MAX_BYTES = 256 * 1024;
+const MAX_MAX_BYTES = 8 * 1024 * 1024;
+
+export function registerDiffTool(server: McpServer, manager: TaskManager): void {
+  server.registerTool(
+    "codex_diff",
+    {
+      title: "Review a task's changes",
+      description:
+        "The patch of a worktree task against the commit it branched from: its commits plus uncommitted and new files, with per-file stats. Large patches are cut at max_bytes and say where; pass path to see one file or directory. Works while the task runs too.",
+      inputSchema: {
+        task_id: taskIdField,
+        path: z
+          .string()
+          .min(1)
+          .max(4096)
+          .refine(
+            (p) => !p.startsWith("/") && !p.startsWith("-") && !p.split("/").includes(".."),
+            "path must be relative to the repository, without .. or a leading -",
+          )
+          .optional()
+          .describe("Only this file or directory (relative to the repository root)."),
+        max_bytes: z
+          .number()
+          .int()
+          .min(1024, "max_bytes must be at least 1024")
+          .max(MAX_MAX_BYTES, `max_bytes must be at most ${MAX_MAX_BYTES}`)
+          .optional()
+          .describe(`Cap on the patch text (default ${DEFAULT_MAX_BYTES}).`),
+      },
+      outputSchema: {
+        task_id: z.string(),
+        status: z.string(),
+        worktree_dir: z.string(),
+        agent_branch: z.string(),
+        base_commit: z.string(),
+        head_commit: z.string(),
+        diff_stat: z.string(),
+        commits_ahead: z.number(),
+        files_changed: z.number(),
+        insertions: z.number(),
+        deletions: z.number(),
+        files: z.array(
+          z.object({ path: z.string(), insertions: z.number(), deletions: z.number(), binary: z.boolean() }),
+        ),
+        patch: z.string(),
+        truncated: z.boolean(),
+        patch_bytes: z.number(),
+        cut_at: z.string().optional().describe("where a truncated patch stops"),
+      },
+      annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
+    },
+    async (args) =>
+      guarded("codex_diff", async () => {
+        const obs = await manager.observe(args.task_id);
+        const g = obs.meta.git;
+        if (!g) {
+          throw new UserError(
+            `Task ${obs.meta.task_id} has no worktree (${obs.meta.sandbox}${obs.meta.ran_in_place ? ", ran in place outside git" : ""}); codex_diff works for full-access and workspace-write tasks in a git repository.`,
+          );
+        }
+        if (!(await pathExists(g.worktree_dir))) {
+          throw new UserError(
+            `The worktree ${g.worktree_dir} of task ${obs.meta.task_id} no longer exists (cleaned up?); its branch ${g.agent_branch} may still hold the commits.`,
+          );
+        }
+        const patch = await worktreePatch(g.worktree_dir, g.base_commit, {
+          path: args.path,
+          maxBytes: args.max_bytes ?? DEFAULT_MAX_BYTES,
+        });
+        return ok({
+          task_id: obs.meta.task_id,
+          status: obs.status,
+          worktree_dir: g.worktree_dir,
+          agent_branch: g.agent_branch,
+          base_commit: g.base_commit,
+          ...patch,
+        });
+      }),
+  );
+}
