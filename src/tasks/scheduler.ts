@@ -139,7 +139,7 @@ export async function queuePosition(store: TaskStore, taskId: string): Promise<n
 export async function cancelQueued(store: TaskStore, taskId: string): Promise<boolean> {
   return withLock(schedulerLock(store), async () => {
     const meta = await store.readMeta(taskId);
-    if (!meta || meta.status !== "queued" || (await store.readRunner(taskId))) return false;
+    if (meta?.status !== "queued" || (await store.readRunner(taskId))) return false;
     await store.finalize(
       buildResult(meta, {
         status: "cancelled",
