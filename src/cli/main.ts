@@ -1,36 +1,216 @@
+import { parseArgs } from "node:util";
 import { loadSettings } from "../config/settings.js";
-import { serveStdio } from "../server/stdio.js";
 import { errorMessage, UserError } from "../util/errors.js";
 import { VERSION } from "../version.js";
+import { doctor } from "./commands/doctor.js";
+import { install } from "./commands/install.js";
+import { serve } from "./commands/serve.js";
+import { attach, cancel, logs, ls, show } from "./commands/tasks.js";
+import { watch } from "./commands/watch.js";
+import { cliContext, EXIT } from "./context.js";
+import { SETTING_FLAGS, settingOptions, settingOverrides } from "./settings-flags.js";
 
-const USAGE = `codexmcp ${VERSION}: an MCP server that hands coding work to the OpenAI Codex CLI
+const USAGE = `codexmcp ${VERSION} — hand coding work to the OpenAI Codex CLI over MCP
 
 usage:
-  codexmcp                 serve MCP over stdio (what MCP clients run)
-  codexmcp serve           the same
-  codexmcp --version       print the version
+  codexmcp                          serve MCP over stdio (what MCP clients run)
+  codexmcp serve [--transport stdio|http] [--host 127.0.0.1] [--port 8765]
+                 [--token-env VAR] [--allowed-host H]... [--allowed-origin O]... [--debug]
+  codexmcp ls [--json] [--active] [--limit N] [--cwd DIR]     tasks, newest first
+  codexmcp show <task> [--json]                                one task: result, audit, worktree
+  codexmcp logs <task> [-f] [--lines N]                        the transcript (-f follows it)
+  codexmcp attach <task|topic>                                 watch a full-access task in tmux
+  codexmcp cancel <task> [--json]                              stop a task and all it started
+  codexmcp watch [--interval S] [--once]                       live view of all tasks
+  codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
+                   [--tool-timeout S] [--env NAME=VALUE]...
+  codexmcp uninstall <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
+                   clients: claude-code, codex, cursor, claude-desktop, gemini
+  codexmcp doctor [--e2e] [--json]                             check this machine (--e2e: a real run)
+  codexmcp --version | --help
+
+settings (any command; flags > environment > $CODEXMCP_HOME/config.yaml > defaults):
+${SETTING_FLAGS.map((f) => `  --${f.flag}${f.boolean ? "" : " VALUE"}`.padEnd(34) + f.env).join("\n")}
+
+exit codes: 0 success, 1 failure (or doctor found a problem), 2 wrong usage.
 `;
 
+const COMMON = { ...settingOptions(), help: { type: "boolean", short: "h" } } as const;
+
+function parse<T extends Record<string, { type: "string" | "boolean"; short?: string; multiple?: boolean }>>(
+  argv: readonly string[],
+  options: T,
+) {
+  try {
+    return parseArgs({
+      args: [...argv],
+      options: { ...COMMON, ...options },
+      allowPositionals: true,
+      strict: true,
+    });
+  } catch (err) {
+    throw new UsageError(errorMessage(err));
+  }
+}
+
+class UsageError extends Error {}
+
+function int(name: string, value: unknown, min = 0): number | undefined {
+  if (value === undefined) return undefined;
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < min)
+    throw new UsageError(`--${name} takes a whole number >= ${min} (got ${String(value)})`);
+  return n;
+}
+
+function one(positionals: readonly string[], what: string): string {
+  if (positionals.length !== 1) throw new UsageError(`expected exactly one ${what}`);
+  return positionals[0] as string;
+}
+
 export async function main(argv: readonly string[]): Promise<number> {
-  const [command, ...rest] = argv;
-  if (command === "--version" || command === "-V") {
+  const [first, ...rest] = argv;
+  if (first === "--version" || first === "-V") {
     process.stdout.write(`${VERSION}\n`);
-    return 0;
+    return EXIT.ok;
   }
-  if (command === "--help" || command === "-h" || command === "help") {
+  if (first === "--help" || first === "-h" || first === "help") {
     process.stdout.write(USAGE);
-    return 0;
+    return EXIT.ok;
   }
-  if (command === undefined || command === "serve") {
-    if (rest.length > 0) {
-      process.stderr.write(`codexmcp serve: unexpected argument ${rest[0]}\n${USAGE}`);
-      return 2;
+  const command = first === undefined || first.startsWith("-") ? "serve" : first;
+  const args = first === undefined || first.startsWith("-") ? argv : rest;
+  try {
+    switch (command) {
+      case "serve": {
+        const { values, positionals } = parse(args, {
+          transport: { type: "string" },
+          host: { type: "string" },
+          port: { type: "string" },
+          "token-env": { type: "string" },
+          "allowed-host": { type: "string", multiple: true },
+          "allowed-origin": { type: "string", multiple: true },
+          debug: { type: "boolean" },
+        });
+        if (values.help) return help();
+        if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        const transport = values.transport ?? "stdio";
+        if (transport !== "stdio" && transport !== "http")
+          throw new UsageError('--transport is "stdio" or "http"');
+        const settings = await loadSettings(process.env, settingOverrides(values));
+        return await serve(settings, {
+          transport,
+          host: values.host ?? "127.0.0.1",
+          port: int("port", values.port ?? "8765") ?? 8765,
+          tokenEnv: values["token-env"],
+          debug: values.debug === true,
+          allowedHosts: values["allowed-host"] ?? [],
+          allowedOrigins: values["allowed-origin"] ?? [],
+        });
+      }
+      case "ls": {
+        const { values, positionals } = parse(args, {
+          json: { type: "boolean" },
+          active: { type: "boolean" },
+          limit: { type: "string" },
+          cwd: { type: "string" },
+        });
+        if (values.help) return help();
+        if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        const ctx = await cliContext(settingOverrides(values));
+        return await ls(ctx, {
+          json: values.json === true,
+          active: values.active === true,
+          limit: int("limit", values.limit, 1),
+          cwd: values.cwd,
+        });
+      }
+      case "show":
+      case "cancel": {
+        const { values, positionals } = parse(args, { json: { type: "boolean" } });
+        if (values.help) return help();
+        const ctx = await cliContext(settingOverrides(values));
+        const task = one(positionals, "task id");
+        return command === "show"
+          ? await show(ctx, task, { json: values.json === true })
+          : await cancel(ctx, task, { json: values.json === true });
+      }
+      case "logs": {
+        const { values, positionals } = parse(args, {
+          follow: { type: "boolean", short: "f" },
+          lines: { type: "string", short: "n" },
+        });
+        if (values.help) return help();
+        const ctx = await cliContext(settingOverrides(values));
+        return await logs(ctx, one(positionals, "task id"), {
+          follow: values.follow === true,
+          lines: int("lines", values.lines, 1),
+        });
+      }
+      case "attach": {
+        const { values, positionals } = parse(args, {});
+        if (values.help) return help();
+        const ctx = await cliContext(settingOverrides(values));
+        return await attach(ctx, one(positionals, "task id or topic"));
+      }
+      case "watch": {
+        const { values, positionals } = parse(args, {
+          interval: { type: "string" },
+          once: { type: "boolean" },
+        });
+        if (values.help) return help();
+        if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        const ctx = await cliContext(settingOverrides(values));
+        const seconds = values.interval === undefined ? 1 : Number(values.interval);
+        if (!(seconds > 0)) throw new UsageError("--interval takes a number of seconds > 0");
+        return await watch(ctx, { intervalMs: seconds * 1000, once: values.once === true });
+      }
+      case "install":
+      case "uninstall": {
+        const { values, positionals } = parse(args, {
+          scope: { type: "string" },
+          name: { type: "string" },
+          "dry-run": { type: "boolean" },
+          "no-client-cli": { type: "boolean" },
+          "tool-timeout": { type: "string" },
+          env: { type: "string", multiple: true },
+        });
+        if (values.help) return help();
+        const ctx = await cliContext(settingOverrides(values));
+        return await install(ctx, command, {
+          client: positionals[0],
+          scope: values.scope ?? "user",
+          name: values.name ?? "codex",
+          dryRun: values["dry-run"] === true,
+          useClientCli: values["no-client-cli"] !== true,
+          toolTimeoutSeconds: int("tool-timeout", values["tool-timeout"], 1),
+          env: values.env ?? [],
+        });
+      }
+      case "doctor": {
+        const { values, positionals } = parse(args, { e2e: { type: "boolean" }, json: { type: "boolean" } });
+        if (values.help) return help();
+        if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        return await doctor(settingOverrides(values), {
+          e2e: values.e2e === true,
+          json: values.json === true,
+        });
+      }
+      default:
+        throw new UsageError(`unknown command "${command}"`);
     }
-    await serveStdio(await loadSettings());
-    return 0;
+  } catch (err) {
+    if (err instanceof UsageError) {
+      process.stderr.write(`codexmcp: ${err.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    throw err;
   }
-  process.stderr.write(`codexmcp: unknown command "${command}"\n\n${USAGE}`);
-  return 2;
+}
+
+function help(): number {
+  process.stdout.write(USAGE);
+  return EXIT.ok;
 }
 
 export function run(argv: readonly string[]): void {
@@ -40,7 +220,7 @@ export function run(argv: readonly string[]): void {
     },
     (err: unknown) => {
       process.stderr.write(`codexmcp: ${err instanceof UserError ? err.message : errorMessage(err)}\n`);
-      process.exitCode = err instanceof UserError ? 2 : 1;
+      process.exitCode = EXIT.failure;
     },
   );
 }

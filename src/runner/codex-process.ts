@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
+import { appendFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
 import { execa } from "execa";
@@ -90,10 +91,20 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
     });
     reading.push(once(lines, "close"));
   }
+  const debugLog = req.env.CODEXMCP_DEBUG_LOG;
   if (child.stderr) {
     child.stderr.pipe(stderrLog);
     child.stderr.on("data", (chunk: Buffer) => {
-      stderrTail = (stderrTail + chunk.toString("utf8")).slice(-STDERR_TAIL_BYTES);
+      const text = chunk.toString("utf8");
+      stderrTail = (stderrTail + text).slice(-STDERR_TAIL_BYTES);
+      // A server started with --debug collects every task's Codex stderr in its debug log too.
+      if (debugLog) {
+        const lines = text
+          .split("\n")
+          .filter(Boolean)
+          .map((l) => `${new Date().toISOString()} CODEX ${req.taskId}: ${l}\n`);
+        appendFile(debugLog, lines.join(""), { mode: 0o600 }).catch(() => undefined);
+      }
     });
   }
 

@@ -16,9 +16,13 @@ export function fail(message: string): CallToolResult {
 
 /** Runs a tool body; a UserError becomes its message, anything else an error that says what failed. */
 export async function guarded(tool: string, body: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  const started = Date.now();
   try {
-    return await body();
+    const result = await body();
+    log.debug(`${tool} answered in ${Date.now() - started} ms`);
+    return result;
   } catch (err) {
+    log.debug(`${tool} refused after ${Date.now() - started} ms: ${errorMessage(err)}`);
     if (err instanceof UserError) return fail(err.message);
     log.error(`${tool} failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}`);
     return fail(`${tool} failed unexpectedly: ${errorMessage(err)}. The server log (stderr) has details.`);

@@ -1,0 +1,79 @@
+import os from "node:os";
+import { fileURLToPath } from "node:url";
+import { UserError } from "../../util/errors.js";
+import { type CliContext, EXIT } from "../context.js";
+import {
+  CLIENT_NAMES,
+  type ClientName,
+  installClient,
+  isClientName,
+  uninstallClient,
+} from "../install/index.js";
+
+export interface InstallCommandOptions {
+  readonly client: string | undefined;
+  readonly scope: string;
+  readonly name: string;
+  readonly dryRun: boolean;
+  readonly useClientCli: boolean;
+  readonly toolTimeoutSeconds?: number | undefined;
+  readonly env: readonly string[];
+}
+
+function parseEnv(pairs: readonly string[]): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const pair of pairs) {
+    const at = pair.indexOf("=");
+    if (at <= 0) throw new UserError(`--env takes NAME=VALUE (got "${pair}").`);
+    env[pair.slice(0, at)] = pair.slice(at + 1);
+  }
+  return env;
+}
+
+/** `codexmcp install|uninstall <client>`: (un)registers this installation's server in a client's real config. */
+export async function install(
+  ctx: CliContext,
+  action: "install" | "uninstall",
+  opts: InstallCommandOptions,
+): Promise<number> {
+  if (!opts.client || !isClientName(opts.client)) {
+    throw new UserError(`Name the client: codexmcp ${action} <${CLIENT_NAMES.join("|")}>.`);
+  }
+  if (opts.scope !== "user" && opts.scope !== "project")
+    throw new UserError('--scope is "user" or "project".');
+  const client: ClientName = opts.client;
+  const bin = fileURLToPath(new URL("../../bin/codexmcp.js", import.meta.url));
+  const run = action === "install" ? installClient : uninstallClient;
+  const report = await run({
+    client,
+    scope: opts.scope,
+    name: opts.name,
+    command: process.execPath,
+    args: [bin],
+    env: parseEnv(opts.env),
+    home: os.homedir(),
+    cwd: process.cwd(),
+    dryRun: opts.dryRun,
+    useClientCli: opts.useClientCli,
+    ...(opts.toolTimeoutSeconds !== undefined ? { toolTimeoutSeconds: opts.toolTimeoutSeconds } : {}),
+  });
+  const { p } = ctx;
+  const where =
+    report.method === "cli"
+      ? `with ${client === "claude-code" ? "the claude CLI" : "the client's CLI"}`
+      : report.file;
+  if (!report.changed)
+    ctx.out.write(
+      `${p.green("✓")} ${client}: nothing to do — already ${action === "install" ? "registered" : "absent"} (${where})\n`,
+    );
+  else if (opts.dryRun) ctx.out.write(`${p.yellow("dry run")} ${client}: would ${action} ${where}\n`);
+  else
+    ctx.out.write(
+      `${p.green("✓")} ${client}: ${action === "install" ? "registered" : "removed"} "${opts.name}" (${where})\n`,
+    );
+  if (report.diff && (opts.dryRun || report.changed))
+    ctx.out.write(`${report.diff.endsWith("\n") ? report.diff : `${report.diff}\n`}`);
+  if (report.backup) ctx.out.write(`  backup of the previous file: ${report.backup}\n`);
+  for (const note of report.notes) ctx.out.write(`  ${p.dim("note:")} ${note}\n`);
+  return EXIT.ok;
+}

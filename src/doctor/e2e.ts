@@ -1,0 +1,176 @@
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { fileURLToPath } from "node:url";
+import { Client } from "@modelcontextprotocol/sdk/client/index.js";
+import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
+import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
+import { execa } from "execa";
+import { ScriptedModel } from "../e2e/scripted-model.js";
+import { errorMessage } from "../util/errors.js";
+import { which } from "../util/which.js";
+
+export interface E2eStep {
+  readonly name: string;
+  readonly ok: boolean;
+  readonly ms: number;
+  readonly detail: string;
+}
+
+const IDENTITY = {
+  GIT_AUTHOR_NAME: "codexmcp doctor",
+  GIT_AUTHOR_EMAIL: "doctor@codexmcp.invalid",
+  GIT_COMMITTER_NAME: "codexmcp doctor",
+  GIT_COMMITTER_EMAIL: "doctor@codexmcp.invalid",
+};
+
+async function gitIn(cwd: string, ...args: string[]): Promise<string> {
+  const r = await execa("git", args, { cwd, env: { ...process.env, ...IDENTITY }, stdin: "ignore" });
+  return String(r.stdout).trim();
+}
+
+async function call(
+  client: Client,
+  name: string,
+  args: Record<string, unknown>,
+): Promise<Record<string, unknown>> {
+  const r = (await client.callTool({ name, arguments: args }, undefined, {
+    timeout: 120_000,
+    resetTimeoutOnProgress: true,
+  })) as CallToolResult;
+  const text = r.content.map((c) => (c.type === "text" ? c.text : "")).join(" ");
+  if (r.isError) throw new Error(`${name}: ${text}`);
+  return (r.structuredContent ?? {}) as Record<string, unknown>;
+}
+
+/**
+ * A real end-to-end run on this machine, touching nothing of the user's: a scripted model on
+ * 127.0.0.1 stands in for OpenAI (no account, no tokens), everything lives in a temporary
+ * directory, and tmux runs on a private socket. The real codex, git and tmux do the work,
+ * through this build's own MCP server over stdio.
+ */
+export async function runE2e(opts: {
+  codexBin: string;
+  tmuxBin: string;
+  onStep: (step: E2eStep) => void;
+}): Promise<boolean> {
+  const root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-e2e-")));
+  const socket = `codexmcp-e2e-${process.pid}`;
+  const model = new ScriptedModel();
+  let client: Client | undefined;
+  let allOk = true;
+  const step = async (name: string, fn: () => Promise<string>): Promise<void> => {
+    if (!allOk) return;
+    const started = Date.now();
+    try {
+      const detail = await fn();
+      opts.onStep({ name, ok: true, ms: Date.now() - started, detail });
+    } catch (err) {
+      allOk = false;
+      opts.onStep({ name, ok: false, ms: Date.now() - started, detail: errorMessage(err) });
+    }
+  };
+  const repo = path.join(root, "demo-repo");
+  let taskId = "";
+  let cursor = "";
+  try {
+    await step("scripted model on 127.0.0.1", async () => {
+      await model.start();
+      model.script("review", [
+        { sh: "ls && cat README.md" },
+        { say: "The demo repository has one README. Looks fine." },
+      ]);
+      model.script("implement", [
+        {
+          sh: "printf 'export const greet = (n: string) => `hello ${n}`;\\n' > greet.ts && git add greet.ts && git commit -qm 'add greet'",
+        },
+        { say: "Added greet.ts and committed it." },
+      ]);
+      await model.writeCodexHome(path.join(root, "codex-home"));
+      return model.baseUrl;
+    });
+    await step("temporary git repository", async () => {
+      await fsp.mkdir(repo);
+      await gitIn(repo, "init", "-q", "-b", "main");
+      await fsp.writeFile(path.join(repo, "README.md"), "# demo\n");
+      await gitIn(repo, "add", "README.md");
+      await gitIn(repo, "commit", "-qm", "initial");
+      return repo;
+    });
+    await step("codexmcp MCP server over stdio", async () => {
+      const bin = fileURLToPath(new URL("../bin/codexmcp.js", import.meta.url));
+      const env: Record<string, string> = {};
+      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+      Object.assign(env, IDENTITY, {
+        CODEXMCP_HOME: path.join(root, "state"),
+        CODEX_HOME: path.join(root, "codex-home"),
+        CODEX_BIN: opts.codexBin,
+        CODEXMCP_TMUX_BIN: opts.tmuxBin,
+        CODEXMCP_TMUX_SOCKET: socket,
+        CODEXMCP_READONLY_FALLBACK: "0",
+      });
+      client = new Client({ name: "codexmcp-doctor", version: "1" });
+      await client.connect(
+        new StdioClientTransport({ command: process.execPath, args: [bin], env, stderr: "ignore" }),
+      );
+      const { tools } = await client.listTools();
+      return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}`;
+    });
+    await step("read-only review (codex, blocking)", async () => {
+      const r = await call(client as Client, "codex", {
+        prompt: "Review the repository [[script:review]]",
+        cwd: repo,
+        topic: "review-doctor-v1",
+        sandbox: "read-only",
+      });
+      if (r.status !== "completed") throw new Error(`status ${String(r.status)}: ${String(r.error)}`);
+      return `"${String(r.result)}" (session ${String(r.session_id).slice(0, 13)}…)`;
+    });
+    await step("full-access task in a worktree + tmux (codex_dispatch)", async () => {
+      const d = await call(client as Client, "codex_dispatch", {
+        prompt: "Add a greet function [[script:implement]]",
+        cwd: repo,
+        topic: "implement-doctor-v1",
+        sandbox: "full-access",
+      });
+      taskId = String(d.task_id);
+      cursor = String(d.cursor);
+      return `${taskId} in ${String(d.worktree_dir)} (tmux -L ${socket})`;
+    });
+    await step("wait for it (codex_wait)", async () => {
+      const w = await call(client as Client, "codex_wait", {
+        task_ids: [taskId],
+        cursor,
+        timeout_seconds: 120,
+      });
+      const task = w.task as Record<string, unknown> | undefined;
+      if (w.status !== "completed" || !task)
+        throw new Error(`ended ${String(w.status)}: ${String(task?.error ?? w.hint)}`);
+      return `${String(task.diff_stat)}, ${String(task.commits_ahead)} commit ahead`;
+    });
+    await step("review the patch (codex_diff)", async () => {
+      const d = await call(client as Client, "codex_diff", { task_id: taskId });
+      if (!String(d.patch).includes("+export const greet"))
+        throw new Error("the patch does not show the new file");
+      return `${(d.files as unknown[]).length} file(s), ${String(d.patch_bytes)} bytes of patch`;
+    });
+    await step("merge into main (codex_merge)", async () => {
+      const m = await call(client as Client, "codex_merge", { task_id: taskId, strategy: "merge" });
+      if (!m.merged) throw new Error(String(m.hint));
+      return `main is now ${String(m.base_after).slice(0, 12)}`;
+    });
+    await step("clean up (codex_cleanup)", async () => {
+      const c = await call(client as Client, "codex_cleanup", { task_id: taskId });
+      const item = (c.cleaned as Record<string, unknown>[])[0];
+      if (!item?.worktree_removed || !item.branch_deleted) throw new Error(JSON.stringify(c));
+      return "worktree and merged branch removed";
+    });
+  } finally {
+    await client?.close().catch(() => undefined);
+    await model.stop().catch(() => undefined);
+    if (which(opts.tmuxBin))
+      await execa(opts.tmuxBin, ["-L", socket, "kill-server"], { reject: false, stdin: "ignore" });
+    await fsp.rm(root, { recursive: true, force: true }).catch(() => undefined);
+  }
+  return allOk;
+}
