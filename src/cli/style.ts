@@ -58,7 +58,7 @@ export function visibleLength(s: string): number {
   return s.replace(ANSI, "").length;
 }
 
-function fit(cell: string, width: number): string {
+function padCell(cell: string, width: number): string {
   const len = visibleLength(cell);
   if (len <= width) return cell + " ".repeat(width - len);
   const plain = cell.replace(ANSI, "");
@@ -83,7 +83,7 @@ export function table(
   }
   const line = (cells: readonly string[]) =>
     cells
-      .map((c, i) => fit(c, widths[i] ?? 0))
+      .map((c, i) => padCell(c, widths[i] ?? 0))
       .join("  ")
       .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");

@@ -30,7 +30,7 @@ export async function loadYamlConfig<S extends z.ZodType>(
   try {
     text = await fsp.readFile(file, "utf8");
   } catch (err) {
-    if (hasErrorCode(err, "ENOENT")) return undefined;
+    if (hasErrorCode(err, "ENOENT", "ENOTDIR")) return undefined;
     throw new UserError(`Cannot read ${file}: ${(err as Error).message}`);
   }
   let data: unknown;

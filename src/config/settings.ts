@@ -99,10 +99,13 @@ export function userConfigPath(home: string): string {
 export async function loadSettings(
   env: NodeJS.ProcessEnv = process.env,
   overrides: SettingsOverrides = {},
+  opts: { ignoreConfigFile?: boolean } = {},
 ): Promise<Settings> {
   const get = (name: EnvVarName): string | undefined => overrides[name] ?? env[name];
   const home = path.resolve(nonEmpty(get("CODEXMCP_HOME")) ?? defaultHome({}));
-  const file: UserConfig = (await loadYamlConfig(userConfigPath(home), userConfigSchema)) ?? {};
+  const file: UserConfig = opts.ignoreConfigFile
+    ? {}
+    : ((await loadYamlConfig(userConfigPath(home), userConfigSchema)) ?? {});
   const bool = (name: EnvVarName, fromFile: boolean | undefined, dflt: boolean) => {
     const raw = nonEmpty(get(name));
     return raw !== undefined ? toBool(raw) : (fromFile ?? dflt);

@@ -82,7 +82,7 @@ export async function runE2e(opts: {
       ]);
       model.script("implement", [
         {
-          sh: "printf 'export const greet = (n: string) => `hello ${n}`;\\n' > greet.ts && git add greet.ts && git commit -qm 'add greet'",
+          sh: "printf 'export const greet = (name: string) => \"hello \" + name;\\n' > greet.ts && git add greet.ts && git commit -qm 'add greet'",
         },
         { say: "Added greet.ts and committed it." },
       ]);

@@ -48,12 +48,21 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
   // at once); for "any task" without a cursor, only what ends from now on.
   let cursor = given ?? (ids ? 0 : await journalSize(journal));
 
+  // A task whose result is written but whose meta.json is not yet terminal is between the
+  // outcome and its journal line (finalize writes result → journal → meta): its completion is
+  // about to appear, so it still counts, or a wait could answer "idle" a moment too early.
+  const unfinished = (o: Observation) => !isTerminal(o.status) || !isTerminal(o.meta.status);
   const active = async (): Promise<Observation[]> => {
-    if (ids) {
-      const obs = await Promise.all(ids.map((id) => manager.observe(id)));
-      return obs.filter((o) => !isTerminal(o.status));
+    if (ids) return (await Promise.all(ids.map((id) => manager.observe(id)))).filter(unfinished);
+    // A terminal meta.json means the completion is journaled: one small read skips the task.
+    const found: Observation[] = [];
+    for (const id of await manager.store.listIds()) {
+      const meta = await manager.store.readMeta(id).catch(() => undefined);
+      if (!meta || isTerminal(meta.status)) continue;
+      const obs = await manager.observe(id).catch(() => undefined);
+      if (obs && unfinished(obs)) found.push(obs);
     }
-    return manager.list({ activeOnly: true });
+    return found;
   };
 
   const check = async (): Promise<WaitOutcome | undefined> => {
@@ -63,7 +72,13 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
       const obs = await manager.observe(entry.task_id).catch(() => undefined);
       // An entry of an earlier run of a task id that has been re-run since is history.
       if (!obs || obs.meta.created_at !== entry.created_at || !isTerminal(obs.status)) continue;
-      return { kind: "completion", entry, obs, cursor: formatCursor(entry.next), running: await active() };
+      return {
+        kind: "completion",
+        entry,
+        obs,
+        cursor: formatCursor(entry.next),
+        running: (await active()).filter((o) => !isTerminal(o.status) && o.meta.task_id !== obs.meta.task_id),
+      };
     }
     cursor = end;
     // Observing the active tasks also recovers dead runners, which journals their end.
@@ -81,5 +96,11 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
     timeoutMs: req.timeoutMs,
     signal: req.signal,
   });
-  return found ?? { kind: "timeout", cursor: formatCursor(cursor), running: await active() };
+  return (
+    found ?? {
+      kind: "timeout",
+      cursor: formatCursor(cursor),
+      running: (await active()).filter((o) => !isTerminal(o.status)),
+    }
+  );
 }
