@@ -25,7 +25,8 @@ export class ProgressReporter {
     private readonly heartbeatMs: number,
   ) {}
 
-  start(): void {
+  start(initial?: string): void {
+    if (initial) this.latest = initial;
     this.timer = setInterval(() => void this.tick(), 1000);
     this.timer.unref();
     void this.emit();

@@ -18,7 +18,7 @@ export async function journalSize(file: string): Promise<number> {
   try {
     return (await fsp.stat(file)).size;
   } catch (err) {
-    if (hasErrorCode(err, "ENOENT")) return 0;
+    if (hasErrorCode(err, "ENOENT", "ENOTDIR")) return 0;
     throw err;
   }
 }
@@ -32,7 +32,7 @@ export async function readJournal(
   try {
     handle = await fsp.open(file, "r");
   } catch (err) {
-    if (hasErrorCode(err, "ENOENT")) return { entries: [], end: 0 };
+    if (hasErrorCode(err, "ENOENT", "ENOTDIR")) return { entries: [], end: 0 };
     throw err;
   }
   try {

@@ -46,7 +46,11 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
                   }),
                 manager.settings.progressIntervalSeconds * 1000,
               );
-        reporter?.start();
+        reporter?.start(
+          dispatched.status === "queued"
+            ? `queued (#${dispatched.queue_position ?? "?"} in the queue; max_parallel tasks are running)`
+            : undefined,
+        );
         const onAbort = () => void manager.cancel(taskId).catch(() => undefined);
         extra.signal.addEventListener("abort", onAbort, { once: true });
         const maxWait = max_wait_seconds ?? manager.settings.maxWaitSeconds;

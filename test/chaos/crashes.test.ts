@@ -12,8 +12,14 @@ describe("chaos: crashes", () => {
 
   beforeAll(async () => {
     sb = await Sandbox.create();
-    sb.model.script("finish", [{ sh: "sleep 3; echo finished > finished.txt" }, { say: "finished after the crash" }]);
-    sb.model.script("commit", [{ sh: "sleep 3; echo c > c.txt && git add c.txt && git commit -qm c" }, { say: "committed after the crash" }]);
+    sb.model.script("finish", [
+      { sh: "sleep 3; echo finished > finished.txt" },
+      { say: "finished after the crash" },
+    ]);
+    sb.model.script("commit", [
+      { sh: "sleep 3; echo c > c.txt && git add c.txt && git commit -qm c" },
+      { say: "committed after the crash" },
+    ]);
     sb.model.script("fail", [{ fail: 500, message: "scripted outage" }]);
     sb.model.script("hang", [{ hang: true }]);
   });
@@ -23,18 +29,42 @@ describe("chaos: crashes", () => {
 
   it("SIGKILL of the server with 10 tasks running: a new server reports every true outcome, none stuck", async () => {
     const plan: { topic: string; script: string; sandbox: string; timeout?: number; expect: string }[] = [
-      ...[1, 2, 3].map((i) => ({ topic: `review-crashro${i}-v1`, script: "finish", sandbox: "read-only", expect: "completed" })),
-      ...[1, 2, 3].map((i) => ({ topic: `implement-crashfa${i}-v1`, script: "commit", sandbox: "full-access", expect: "completed" })),
+      ...[1, 2, 3].map((i) => ({
+        topic: `review-crashro${i}-v1`,
+        script: "finish",
+        sandbox: "read-only",
+        expect: "completed",
+      })),
+      ...[1, 2, 3].map((i) => ({
+        topic: `implement-crashfa${i}-v1`,
+        script: "commit",
+        sandbox: "full-access",
+        expect: "completed",
+      })),
       { topic: "review-crashfail-v1", script: "fail", sandbox: "read-only", expect: "failed" },
       { topic: "implement-crashfail-v1", script: "fail", sandbox: "full-access", expect: "failed" },
       { topic: "review-crashhang-v1", script: "hang", sandbox: "read-only", timeout: 6, expect: "timed_out" },
-      { topic: "implement-crashhang-v1", script: "hang", sandbox: "full-access", timeout: 6, expect: "timed_out" },
+      {
+        topic: "implement-crashhang-v1",
+        script: "hang",
+        sandbox: "full-access",
+        timeout: 6,
+        expect: "timed_out",
+      },
     ];
     const first = await McpSession.start(sb.env({ CODEXMCP_MAX_PARALLEL: "16" }));
     for (const p of plan) {
-      await first.ok("codex_dispatch", { prompt: `[[script:${p.script}]]`, cwd: sb.repo, topic: p.topic, sandbox: p.sandbox, ...(p.timeout ? { timeout_seconds: p.timeout } : {}) });
+      await first.ok("codex_dispatch", {
+        prompt: `[[script:${p.script}]]`,
+        cwd: sb.repo,
+        topic: p.topic,
+        sandbox: p.sandbox,
+        ...(p.timeout ? { timeout_seconds: p.timeout } : {}),
+      });
     }
-    await until("all ten to run", async () => plan.every((p) => processesOf(`codex-${p.topic}`).length > 0 || p.script === "fail"));
+    await until("all ten to run", async () =>
+      plan.every((p) => processesOf(`codex-${p.topic}`).length > 0 || p.script === "fail"),
+    );
     process.kill(first.pid ?? -1, "SIGKILL");
     await first.close();
 
@@ -48,8 +78,15 @@ describe("chaos: crashes", () => {
         else wrong.push(`${p.topic}: ${String(s?.status)} (expected ${p.expect})`);
       }
       const list = await second.ok("codex_status", {});
-      const stuck = (list.tasks as { status: string }[]).filter((t) => ["running", "starting", "queued"].includes(t.status));
-      recordScenario({ scenario: "server SIGKILL with 10 tasks running", trials: plan.length, passed, lost: plan.length - passed + stuck.length });
+      const stuck = (list.tasks as { status: string }[]).filter((t) =>
+        ["running", "starting", "queued"].includes(t.status),
+      );
+      recordScenario({
+        scenario: "server SIGKILL with 10 tasks running",
+        trials: plan.length,
+        passed,
+        lost: plan.length - passed + stuck.length,
+      });
       expect(wrong).toEqual([]);
       expect(stuck).toEqual([]);
       const c = await second.ok("codex_status", { task_id: "codex-implement-crashfa1-v1" });
@@ -63,30 +100,67 @@ describe("chaos: crashes", () => {
     const mcp = await McpSession.start(sb.env({ CODEXMCP_MAX_PARALLEL: "16" }));
     const kinds = ["runner", "launcher", "native"] as const;
     const cases = kinds.flatMap((kind) =>
-      (["read-only", "full-access"] as const).map((sandbox) => ({ kind, sandbox, topic: `${sandbox === "read-only" ? "review" : "implement"}-kill${kind}-v1` })),
+      (["read-only", "full-access"] as const).map((sandbox) => ({
+        kind,
+        sandbox,
+        topic: `${sandbox === "read-only" ? "review" : "implement"}-kill${kind}-v1`,
+      })),
     );
     let passed = 0;
     const wrong: string[] = [];
     try {
-      for (const c of cases) await mcp.ok("codex_dispatch", { prompt: "[[script:hang]]", cwd: sb.repo, topic: c.topic, sandbox: c.sandbox });
+      for (const c of cases)
+        await mcp.ok("codex_dispatch", {
+          prompt: "[[script:hang]]",
+          cwd: sb.repo,
+          topic: c.topic,
+          sandbox: c.sandbox,
+        });
       for (const c of cases) {
         const dir = sb.taskDir(`codex-${c.topic}`);
-        await until(`${c.topic} to talk to the model`, async () => (await fsp.readFile(path.join(dir, "events.jsonl"), "utf8").catch(() => "")).includes("turn.started"));
-        const runner = JSON.parse(await fsp.readFile(path.join(dir, "runner.json"), "utf8")) as { pid: number; codex_pid: number };
+        await until(`${c.topic} to talk to the model`, async () =>
+          (await fsp.readFile(path.join(dir, "events.jsonl"), "utf8").catch(() => "")).includes(
+            "turn.started",
+          ),
+        );
+        const runner = JSON.parse(await fsp.readFile(path.join(dir, "runner.json"), "utf8")) as {
+          pid: number;
+          codex_pid: number;
+        };
         let victim = runner.pid;
         if (c.kind === "launcher") victim = runner.codex_pid;
-        if (c.kind === "native") victim = [...descendants([runner.codex_pid])].find((p) => p !== runner.codex_pid) ?? runner.codex_pid;
+        if (c.kind === "native")
+          victim =
+            [...descendants([runner.codex_pid])].find((p) => p !== runner.codex_pid) ?? runner.codex_pid;
         process.kill(victim, "SIGKILL");
       }
       for (const c of cases) {
         const s = await untilEnded(mcp, `codex-${c.topic}`, 60_000).catch(() => undefined);
-        const events = await fsp.readFile(path.join(sb.taskDir(`codex-${c.topic}`), "events.jsonl"), "utf8").catch(() => "");
-        const worktreeOk = c.sandbox === "read-only" || (await fsp.stat(String(s?.worktree_dir)).then(() => true, () => false));
-        const ok = s?.status === "failed" && typeof s.error === "string" && s.error.length > 10 && events.includes("thread.started") && worktreeOk && processesOf(`codex-${c.topic}`).length === 0;
+        const events = await fsp
+          .readFile(path.join(sb.taskDir(`codex-${c.topic}`), "events.jsonl"), "utf8")
+          .catch(() => "");
+        const worktreeOk =
+          c.sandbox === "read-only" ||
+          (await fsp.stat(String(s?.worktree_dir)).then(
+            () => true,
+            () => false,
+          ));
+        const ok =
+          s?.status === "failed" &&
+          typeof s.error === "string" &&
+          s.error.length > 10 &&
+          events.includes("thread.started") &&
+          worktreeOk &&
+          processesOf(`codex-${c.topic}`).length === 0;
         if (ok) passed++;
         else wrong.push(`${c.topic}: ${JSON.stringify({ status: s?.status, error: s?.error, worktreeOk })}`);
       }
-      recordScenario({ scenario: "SIGKILL of runner / codex launcher / native codex", trials: cases.length, passed, lost: cases.length - passed });
+      recordScenario({
+        scenario: "SIGKILL of runner / codex launcher / native codex",
+        trials: cases.length,
+        passed,
+        lost: cases.length - passed,
+      });
       expect(wrong).toEqual([]);
     } finally {
       await mcp.close();

@@ -1,0 +1,227 @@
+import { mkdir, readdir, readFile } from "node:fs/promises";
+import type { TaskStore } from "../../dist/tasks/store.js";
+import { alternate, series } from "../lib/alternate.js";
+import type { BenchContext, Benchmark } from "../lib/bench.js";
+import { git } from "../lib/exec.js";
+import { McpClient, type Memory } from "../lib/mcp.js";
+import { makeRepo, trackedFiles } from "../lib/repo.js";
+import { createFinishedTask, openStore } from "../lib/synthetic.js";
+
+const SCRIPT = "fanout_done";
+const WIDTH = 32;
+const TRACKED = 200;
+
+interface Round {
+  readonly value: number;
+  readonly all_ended: number;
+  readonly successes: number;
+  readonly completed: number;
+}
+
+/** 32 codex_dispatch calls at once; then (timed until the last one ends) codex_wait for each. */
+async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round: number, perCall: number[]) {
+  const t0 = performance.now();
+  const calls = await Promise.all(
+    Array.from({ length: WIDTH }, async (_, i) => {
+      const started = performance.now();
+      const out = await server
+        .call("codex_dispatch", {
+          prompt: `Nothing to do; just say done. [[script:${SCRIPT}]]`,
+          cwd: repo,
+          topic: `implement-f${round}_${i}-v1`,
+          sandbox: "full-access",
+        })
+        .catch((err: unknown) => ({ isError: true, text: String(err), data: {} as Record<string, unknown> }));
+      perCall.push(performance.now() - started);
+      return out;
+    }),
+  );
+  const dispatched = performance.now() - t0;
+  const ok = calls.filter((c) => !c.isError);
+  for (const c of calls.filter((x) => x.isError)) ctx.log(`dispatch failed: ${c.text.slice(0, 300)}`);
+  const ids = ok.map((c) => String(c.data.task_id));
+  const ended = new Map<string, string>();
+  let cursor: string | undefined;
+  const deadline = Date.now() + 300_000;
+  while (ended.size < ids.length && Date.now() < deadline) {
+    const w = await server.ok(
+      "codex_wait",
+      { task_ids: ids, timeout_seconds: 60, ...(cursor ? { cursor } : {}) },
+      90_000,
+    );
+    cursor = String(w.cursor);
+    if (typeof w.task_id === "string") ended.set(w.task_id, String(w.status));
+    if (w.status === "idle") break;
+  }
+  const allEnded = performance.now() - t0;
+  const completed = [...ended.values()].filter((s) => s === "completed").length;
+  if (ended.size < ids.length) ctx.log(`only ${ended.size} of ${ids.length} tasks ended within 300 s`);
+  return { value: dispatched, all_ended: allEnded, successes: ok.length, completed } satisfies Round;
+}
+
+/** 32 sequential git worktree add into the same repository (kept, like the dispatched ones). */
+async function rawWorktrees(ctx: BenchContext, repo: string, round: number): Promise<number> {
+  const t0 = performance.now();
+  for (let i = 0; i < WIDTH; i++) {
+    const dir = ctx.sandbox.path(`fan-raw-${round}-${i}`);
+    const branch = `bench/fan-${round}-${i}`;
+    await git(repo, "worktree", "add", "-q", "-b", branch, dir, "HEAD");
+  }
+  return performance.now() - t0;
+}
+
+/**
+ * The file reads codex_status (list) makes per task when it observes a finished one — meta.json,
+ * result.json, meta.json again, runner.json — done directly, one after another, with JSON.parse.
+ */
+async function rawReads(store: TaskStore): Promise<number> {
+  const t0 = performance.now();
+  const ids = await readdir(store.layout.tasksDir);
+  for (const id of ids) {
+    for (const name of ["meta", "result", "meta", "runner"] as const)
+      JSON.parse(await readFile(store.layout.file(id, name), "utf8"));
+  }
+  return performance.now() - t0;
+}
+
+/** A fresh server on `home`: list, wait (observes tasks), list resources; then its memory. */
+async function trackedServer(ctx: BenchContext, home: string, ids: readonly string[]) {
+  const server = await McpClient.codexmcp(ctx.sandbox.serverEnv(home));
+  try {
+    const t0 = performance.now();
+    const list = await server.ok("codex_status", {});
+    const t1 = performance.now();
+    const w = await server.ok(
+      "codex_wait",
+      ids.length > 0 ? { task_ids: ids, timeout_seconds: 5 } : { timeout_seconds: 5 },
+    );
+    const t2 = performance.now();
+    const resources = await server.client.listResources();
+    const t3 = performance.now();
+    if (Number(list.count) !== ids.length)
+      throw new Error(`codex_status counted ${String(list.count)} tasks`);
+    if (ids.length > 0 && w.status !== "completed") throw new Error(`codex_wait said ${String(w.status)}`);
+    const mem: Memory = server.memory();
+    return {
+      rss: mem.rssMiB,
+      hwm: mem.hwmMiB,
+      status_list: t1 - t0,
+      wait: t2 - t1,
+      resources_list: t3 - t2,
+      resources: resources.resources.length,
+    };
+  } finally {
+    await server.close();
+  }
+}
+
+export const fanout: Benchmark = {
+  name: "fanout",
+  title: "32 simultaneous dispatches into one repository; server memory with 200 tracked tasks",
+  async run(ctx) {
+    const rounds = ctx.quick ? 1 : 2;
+    const memRounds = ctx.quick ? 2 : 4;
+    const { sandbox } = ctx;
+    sandbox.model.script(SCRIPT, [{ say: "done" }]);
+    const repo = await makeRepo(sandbox.path("repo"), 20, 100);
+    const files = await trackedFiles(repo);
+
+    const server = await McpClient.codexmcp(
+      sandbox.serverEnv(sandbox.path("state"), { CODEXMCP_MAX_PARALLEL: "64" }),
+    );
+    sandbox.defer(() => server.close());
+    const perCall: number[] = [];
+    const samples = await alternate({
+      n: rounds,
+      warmup: 0,
+      label: "fanout",
+      variants: [
+        { name: "ours", run: async (r) => ({ ...(await fanOut(ctx, server, repo, r, perCall)) }) },
+        { name: "raw", run: (r) => rawWorktrees(ctx, repo, r) },
+      ],
+    });
+    const fanoutMemory = server.memory();
+
+    // 200 finished tasks in a store of their own, vs an empty store.
+    const home = sandbox.path("tracked");
+    const cwd = sandbox.path("tracked-project");
+    await mkdir(cwd, { recursive: true });
+    const store = openStore(home);
+    await store.ensureHome();
+    const ids: string[] = [];
+    for (let i = 0; i < TRACKED; i++) {
+      const id = `codex-review-t${i}-v1`;
+      await createFinishedTask(store, id, cwd, {
+        events: `${JSON.stringify({ type: "thread.started", thread_id: `t-${i}` })}\n${JSON.stringify({ type: "item.completed", item: { id: "item_1", type: "agent_message", text: "done" } })}\n`,
+        log: `task ${id}\nsaid: done\n`,
+      });
+      ids.push(id);
+    }
+    const emptyHome = sandbox.path("empty");
+    const mem = await alternate({
+      n: memRounds,
+      warmup: 1,
+      label: "fanout memory",
+      variants: [
+        { name: "200 tasks", run: async () => ({ ...(await trackedServer(ctx, home, ids)) }) },
+        { name: "empty", run: async () => ({ ...(await trackedServer(ctx, emptyHome, [])) }) },
+        { name: "raw reads", run: () => rawReads(store) },
+      ],
+    });
+    const succ = series(samples, "ours", "successes");
+    const done = series(samples, "ours", "completed");
+    const pair = (metric: string, key: string, unit: "ms" | "MiB") => ({
+      metric,
+      unit,
+      ours: series(mem, "200 tasks", key),
+      baseline: { name: "empty store", samples: series(mem, "empty", key) },
+    });
+    return {
+      parameters: {
+        rounds,
+        width: WIDTH,
+        repo_files: files,
+        max_parallel: 64,
+        tracked_tasks: TRACKED,
+        memory_rounds: memRounds,
+      },
+      samples: { ...samples, ...mem, "per-call": { value: perCall } },
+      rows: [
+        {
+          metric: `${WIDTH} dispatches at once, until all returned`,
+          unit: "ms",
+          ours: series(samples, "ours"),
+          baseline: { name: `${WIDTH} sequential worktree add`, samples: series(samples, "raw") },
+        },
+        { metric: `  one codex_dispatch call (of ${WIDTH} at once)`, unit: "ms", ours: perCall },
+        {
+          metric: `  until all ${WIDTH} tasks ended`,
+          unit: "ms",
+          ours: series(samples, "ours", "all_ended"),
+        },
+        { metric: "  dispatches that succeeded", unit: "count", ours: succ },
+        { metric: "  tasks that completed", unit: "count", ours: done },
+        pair(`server VmRSS, ${TRACKED} tracked tasks`, "rss", "MiB"),
+        pair(`server VmHWM, ${TRACKED} tracked tasks`, "hwm", "MiB"),
+        pair(`codex_status (list), ${TRACKED} tasks`, "status_list", "ms"),
+        {
+          metric: `codex_status (list), ${TRACKED} tasks`,
+          unit: "ms",
+          ours: series(mem, "200 tasks", "status_list"),
+          baseline: { name: `${TRACKED * 4} sequential readFile`, samples: series(mem, "raw reads") },
+        },
+        pair(`codex_wait (observes ${TRACKED} tasks)`, "wait", "ms"),
+        pair("resources/list", "resources_list", "ms"),
+      ],
+      extra: { fanout_server_memory_after: fanoutMemory },
+      notes: [
+        `Repository: 20 directories × 100 files (${files} tracked files), one commit; CODEXMCP_MAX_PARALLEL=64, each task's script just says done.`,
+        `Dispatch successes per round: ${succ.join(", ")} of ${WIDTH}; completed tasks per round: ${done.join(", ")}.`,
+        `The fan-out server after ${rounds} round(s): VmRSS ${fanoutMemory.rssMiB.toFixed(1)} MiB, VmHWM ${fanoutMemory.hwmMiB.toFixed(1)} MiB.`,
+        `raw reads: readdir + ${TRACKED} × (meta, result, meta, runner) with fs.promises.readFile + JSON.parse, sequentially, in the bench process — the reads observing a finished task makes.`,
+        "Worktrees are kept until the end (deleting many files slows file creation for ~30 s on ext4; see dispatch).",
+        `Memory: a fresh server per round on a store of ${TRACKED} finished tasks (made with TaskStore.finalize) vs an empty store, read after codex_status (list), codex_wait (task_ids = all ${TRACKED}; it returns at once) and resources/list.`,
+      ],
+    };
+  },
+};

@@ -1,0 +1,90 @@
+import { promises as fsp } from "node:fs";
+import os from "node:os";
+import path from "node:path";
+import { ScriptedModel } from "../../dist/e2e/scripted-model.js";
+import { GIT_IDENTITY, run } from "./exec.js";
+import { CODEX_BIN } from "./paths.js";
+
+/** The suite's private tmux server (never the user's). */
+export const TMUX_SOCKET = `codexmcp-bench-${process.pid}`;
+
+const live = new Set<BenchSandbox>();
+
+/** Disposes every sandbox still open (used on failure and on signals). */
+export async function disposeAll(): Promise<void> {
+  for (const s of [...live]) await s.dispose();
+  await killTmuxServer();
+}
+
+export async function killTmuxServer(): Promise<void> {
+  await run("tmux", ["-L", TMUX_SOCKET, "kill-server"]).catch(() => undefined);
+}
+
+/**
+ * Everything one benchmark needs, private to it: a temporary root (state home, CODEX_HOME,
+ * repositories and their worktrees all live inside it), a scripted model, and a list of
+ * clean-ups run in reverse order however the benchmark ends.
+ */
+export class BenchSandbox {
+  readonly model = new ScriptedModel();
+  root = "";
+  codexHome = "";
+  private readonly cleanups: (() => Promise<unknown> | unknown)[] = [];
+  private disposed = false;
+
+  static async create(name: string): Promise<BenchSandbox> {
+    const s = new BenchSandbox();
+    live.add(s);
+    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), `codexmcp-bench-${name}-`)));
+    await s.model.start();
+    s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
+    return s;
+  }
+
+  path(...parts: string[]): string {
+    return path.join(this.root, ...parts);
+  }
+
+  /** Environment for a codexmcp server (and so for every task it starts). */
+  serverEnv(home: string, extra: Record<string, string> = {}): Record<string, string> {
+    return {
+      ...baseEnv(),
+      ...GIT_IDENTITY,
+      CODEXMCP_HOME: home,
+      CODEX_HOME: this.codexHome,
+      CODEX_BIN,
+      CODEXMCP_TMUX_SOCKET: TMUX_SOCKET,
+      CODEXMCP_READONLY_FALLBACK: "0",
+      ...extra,
+    };
+  }
+
+  /** Runs `fn` when the sandbox is disposed (last registered, first run). */
+  defer(fn: () => Promise<unknown> | unknown): void {
+    this.cleanups.push(fn);
+  }
+
+  async dispose(): Promise<void> {
+    if (this.disposed) return;
+    this.disposed = true;
+    live.delete(this);
+    for (const fn of this.cleanups.reverse()) {
+      try {
+        await fn();
+      } catch (err) {
+        console.error(`  clean-up step failed: ${err instanceof Error ? err.message : String(err)}`);
+      }
+    }
+    await killTmuxServer();
+    await this.model.stop().catch(() => undefined);
+    if (this.root)
+      await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+  }
+}
+
+/** process.env without undefined values. */
+export function baseEnv(): Record<string, string> {
+  const env: Record<string, string> = {};
+  for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+  return env;
+}
