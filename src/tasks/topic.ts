@@ -30,15 +30,8 @@ export function topicFormatHint(allowedTypes: readonly string[]): string {
   return `a topic looks like <type>-<desc>-v<N>, e.g. implement-user_register-v1 (type one of ${allowedTypes.join(", ")}; desc letters, digits and _ only; N a positive number)`;
 }
 
-export function parseTopic(topic: string, allowedTypes: readonly string[] = DEFAULT_TOPIC_TYPES): Topic {
-  const m = TOPIC_RE.exec(topic);
-  if (!m) throw new UserError(`Invalid topic "${clip(topic)}": ${topicFormatHint(allowedTypes)}.`);
+function fromMatch(topic: string, m: RegExpExecArray): Topic {
   const [, type = "", desc = "", version = "1"] = m;
-  if (!allowedTypes.includes(type)) {
-    throw new UserError(
-      `Invalid topic "${topic}": type "${type}" is not allowed here; use one of ${allowedTypes.join(", ")}.`,
-    );
-  }
   return {
     topic,
     type,
@@ -47,6 +40,19 @@ export function parseTopic(topic: string, allowedTypes: readonly string[] = DEFA
     stem: `${type}-${desc}`,
     taskId: `${TASK_ID_PREFIX}${topic}`,
   };
+}
+
+export function parseTopic(topic: string, allowedTypes: readonly string[] = DEFAULT_TOPIC_TYPES): Topic {
+  const m = TOPIC_RE.exec(topic);
+  if (!m) throw new UserError(`Invalid topic "${clip(topic)}": ${topicFormatHint(allowedTypes)}.`);
+  const parsed = fromMatch(topic, m);
+  const { type } = parsed;
+  if (!allowedTypes.includes(type)) {
+    throw new UserError(
+      `Invalid topic "${topic}": type "${type}" is not allowed here; use one of ${allowedTypes.join(", ")}.`,
+    );
+  }
+  return parsed;
 }
 
 export function nextTopic(t: Topic, allowedTypes: readonly string[]): Topic {
@@ -65,15 +71,7 @@ export function parseTaskId(id: string): Topic {
       `Invalid task id "${clip(id)}": task ids look like codex-<type>-<desc>-v<N> (e.g. codex-implement-user_register-v1); call codex_status without task_id to list tasks.`,
     );
   }
-  const [, type = "", desc = "", version = "1"] = m;
-  return {
-    topic,
-    type,
-    desc,
-    version: Number(version),
-    stem: `${type}-${desc}`,
-    taskId: `${TASK_ID_PREFIX}${topic}`,
-  };
+  return fromMatch(topic, m);
 }
 
 function clip(s: string): string {

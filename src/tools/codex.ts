@@ -51,7 +51,13 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
             ? `queued (#${dispatched.queue_position ?? "?"} in the queue; max_parallel tasks are running)`
             : undefined,
         );
-        const onAbort = () => void manager.cancel(taskId).catch(() => undefined);
+        // The SDK aborts in-flight requests both when the client cancels one and when the
+        // connection closes; only the first should stop the task (it must outlive its client).
+        // A close detaches the transport right after aborting, so decide on the next tick.
+        const onAbort = () =>
+          setImmediate(() => {
+            if (server.isConnected()) void manager.cancel(taskId).catch(() => undefined);
+          });
         extra.signal.addEventListener("abort", onAbort, { once: true });
         const maxWait = max_wait_seconds ?? manager.settings.maxWaitSeconds;
         try {

@@ -19,6 +19,7 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
       { hang: true },
     ]);
     sb.model.script("hang", [{ hang: true }]);
+    sb.model.script("slow", [{ sh: "sleep 3" }, { say: "outlived its client" }]);
     mcp = await McpSession.start(sb.env());
   });
   afterAll(async () => {
@@ -90,6 +91,21 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
       async () => processesOf("codex-longrun-abortme-v1").length === 0,
       15_000,
     );
+  });
+
+  it("a client that goes away in the middle of a blocking codex call does not cancel the task", async () => {
+    const leaving = await McpSession.start(sb.env());
+    const call = leaving.call("codex", {
+      prompt: "[[script:slow]]",
+      cwd: sb.repo,
+      topic: "review-leftbehind-v1",
+      sandbox: "read-only",
+    });
+    await until("the task to run", async () => processesOf("codex-review-leftbehind-v1").length > 0);
+    await leaving.close();
+    await call.catch(() => undefined);
+    const s = await untilEnded(mcp, "codex-review-leftbehind-v1", 30_000);
+    expect(s).toMatchObject({ status: "completed", result: "outlived its client" });
   });
 
   it("a Codex run that never ends stops at its wall-clock limit as timed_out", async () => {
