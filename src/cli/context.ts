@@ -1,5 +1,5 @@
 import { loadSettings, type Settings, type SettingsOverrides } from "../config/settings.js";
-import { TaskManager } from "../tasks/manager.js";
+import type { TaskManager } from "../tasks/manager.js";
 import { colorEnabled, type Paint, paint } from "./style.js";
 
 /** What every command gets: settings (flags applied), the task manager, and output streams. */
@@ -14,6 +14,7 @@ export interface CliContext {
 
 export async function cliContext(overrides: SettingsOverrides): Promise<CliContext> {
   const settings = await loadSettings(process.env, overrides);
+  const { TaskManager } = await import("../tasks/manager.js");
   return {
     settings,
     manager: new TaskManager(settings, process.env),

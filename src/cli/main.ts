@@ -2,11 +2,6 @@ import { parseArgs } from "node:util";
 import { loadSettings } from "../config/settings.js";
 import { errorMessage, UserError } from "../util/errors.js";
 import { VERSION } from "../version.js";
-import { doctor } from "./commands/doctor.js";
-import { install } from "./commands/install.js";
-import { serve } from "./commands/serve.js";
-import { attach, cancel, logs, ls, show } from "./commands/tasks.js";
-import { watch } from "./commands/watch.js";
 import { cliContext, EXIT } from "./context.js";
 import { SETTING_FLAGS, settingOptions, settingOverrides } from "./settings-flags.js";
 
@@ -98,6 +93,9 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (transport !== "stdio" && transport !== "http")
           throw new UsageError('--transport is "stdio" or "http"');
         const settings = await loadSettings(process.env, settingOverrides(values));
+        // Each command loads only what it needs: a stdio server starting up must not pay for
+        // the HTTP transport, the MCP client of doctor or the config editors of install.
+        const { serve } = await import("./commands/serve.js");
         return await serve(settings, {
           transport,
           host: values.host ?? "127.0.0.1",
@@ -118,6 +116,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
         const ctx = await cliContext(settingOverrides(values));
+        const { ls } = await import("./commands/tasks.js");
         return await ls(ctx, {
           json: values.json === true,
           active: values.active === true,
@@ -131,6 +130,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
         const task = one(positionals, "task id");
+        const { cancel, show } = await import("./commands/tasks.js");
         return command === "show"
           ? await show(ctx, task, { json: values.json === true })
           : await cancel(ctx, task, { json: values.json === true });
@@ -142,6 +142,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         });
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
+        const { logs } = await import("./commands/tasks.js");
         return await logs(ctx, one(positionals, "task id"), {
           follow: values.follow === true,
           lines: int("lines", values.lines, 1),
@@ -151,6 +152,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { values, positionals } = parse(args, {});
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
+        const { attach } = await import("./commands/tasks.js");
         return await attach(ctx, one(positionals, "task id or topic"));
       }
       case "watch": {
@@ -163,6 +165,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const ctx = await cliContext(settingOverrides(values));
         const seconds = values.interval === undefined ? 1 : Number(values.interval);
         if (!(seconds > 0)) throw new UsageError("--interval takes a number of seconds > 0");
+        const { watch } = await import("./commands/watch.js");
         return await watch(ctx, { intervalMs: seconds * 1000, once: values.once === true });
       }
       case "install":
@@ -177,6 +180,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         });
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
+        const { install } = await import("./commands/install.js");
         return await install(ctx, command, {
           client: positionals[0],
           scope: values.scope ?? "user",
@@ -191,6 +195,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { values, positionals } = parse(args, { e2e: { type: "boolean" }, json: { type: "boolean" } });
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        const { doctor } = await import("./commands/doctor.js");
         return await doctor(settingOverrides(values), {
           e2e: values.e2e === true,
           json: values.json === true,

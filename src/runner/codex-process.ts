@@ -1,9 +1,9 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
 import { createWriteStream } from "node:fs";
-import { appendFile } from "node:fs/promises";
+import { appendFile, open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
-import { execa } from "execa";
 import { transcriptLines } from "../codex/describe.js";
 import { parseEventLine } from "../codex/events.js";
 import { RunSummary, type RunSummaryData } from "../codex/summary.js";
@@ -48,17 +48,22 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
   const stderrLog = createWriteStream(req.stderrFile, { flags: "a", mode: 0o600 });
   let stderrTail = "";
 
-  const child = execa(req.bin, [...req.args], {
-    cwd: req.cwd,
-    env: req.env,
-    extendEnv: false,
-    stdin: { file: req.promptFile },
-    stdout: "pipe",
-    stderr: "pipe",
-    buffer: false,
-    reject: false,
-    cleanup: false,
-    stripFinalNewline: false,
+  // node:child_process rather than execa here: this is every task's start-up path, and execa's
+  // import alone costs a few hundred milliseconds. Still argv, never a shell.
+  const prompt = await open(req.promptFile, "r");
+  let child: ChildProcess;
+  try {
+    child = spawn(req.bin, [...req.args], { cwd: req.cwd, env: req.env, stdio: [prompt.fd, "pipe", "pipe"] });
+  } finally {
+    await prompt.close();
+  }
+  let spawnError: string | null = null;
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
+    child.once("error", (err) => {
+      spawnError = err.message;
+      resolve({ code: null, signal: null });
+    });
+    child.once("exit", (code, signal) => resolve({ code, signal }));
   });
 
   const identity = child.pid !== undefined ? processIdentity(child.pid) : null;
@@ -111,17 +116,13 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
   // When codex exits, anything of the task still alive is a leftover: the native binary behind
   // an npm launcher that was killed, or a command left running in the background. Leftovers can
   // hold codex's stdout open forever, and a finished task must not keep running in its worktree.
-  await new Promise<void>((resolve) => {
-    if (child.exitCode !== null || child.signalCode !== null) resolve();
-    else child.once("exit", () => resolve());
-  });
+  const result = await exited;
   const drained = Promise.all(reading);
   const quick = await Promise.race([
     drained.then(() => true),
     new Promise<boolean>((r) => setTimeout(() => r(false), 500)),
   ]);
   if (!quick) stop();
-  const result = await child;
   await drained;
   req.signal.removeEventListener("abort", stop);
   stopping ??= killTree({
@@ -135,11 +136,10 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
   if (!stderrLog.writableEnded) stderrLog.end();
   await Promise.all([finished(events), finished(stderrLog)]).catch(() => undefined);
 
-  const spawned = result.exitCode !== undefined || result.signal !== undefined;
   return {
-    exitCode: result.exitCode ?? null,
-    signal: result.signal ?? null,
-    spawnError: spawned ? null : (result.shortMessage ?? result.message ?? "codex could not be started"),
+    exitCode: result.code,
+    signal: result.signal,
+    spawnError,
     stderrTail,
     summary: summary.data(),
   };

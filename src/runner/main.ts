@@ -1,7 +1,5 @@
 #!/usr/bin/env node
 import path from "node:path";
-import { pumpQueue } from "../tasks/scheduler.js";
-import { TaskStore } from "../tasks/store.js";
 import { runTask } from "./run.js";
 
 /** Entry point of the task runner: `node runner/main.js <task-dir>`. */
@@ -12,7 +10,13 @@ if (!taskDir || !path.isAbsolute(taskDir)) {
 }
 // Finishing frees a slot: start whatever waits in the queue.
 const pump = {
-  afterFinalize: () => pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir)))).then(() => undefined),
+  afterFinalize: async () => {
+    const [{ pumpQueue }, { TaskStore }] = await Promise.all([
+      import("../tasks/scheduler.js"),
+      import("../tasks/store.js"),
+    ]);
+    await pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir))));
+  },
 };
 runTask(taskDir, pump).then(
   () => process.exit(0),

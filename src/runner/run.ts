@@ -1,6 +1,5 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { readonlyFallbackHooks } from "../audit/fallback.js";
 import { describeUsage } from "../codex/describe.js";
 import { EMPTY_SUMMARY } from "../codex/summary.js";
 import { processIdentity } from "../proc/liveness.js";
@@ -13,7 +12,6 @@ import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
 import { type CodexRunOutcome, runCodexProcess } from "./codex-process.js";
 import { takeTaskEnv } from "./env.js";
-import { setupHooks } from "./setup.js";
 import { Transcript } from "./transcript.js";
 
 type StopReason = "cancel" | "timeout" | "signal";
@@ -88,11 +86,7 @@ export async function runTask(
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
   let meta: TaskMeta = loaded;
-  const hooks = combineHooks([
-    setupHooks(meta),
-    meta.readonly_fallback ? readonlyFallbackHooks(meta, taskDir) : {},
-    extraHooks,
-  ]);
+  const hooks = combineHooks([...(await taskHooks(meta, taskDir)), extraHooks]);
   const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
 
   const stopper = new Stopper();
@@ -213,6 +207,18 @@ export async function runTask(
 }
 
 class StoppedBeforeCodex extends Error {}
+
+/**
+ * What this task needs besides Codex, loaded only when needed: every task pays the runner's
+ * start-up time, and most need neither setup commands nor the read-only audit.
+ */
+async function taskHooks(meta: TaskMeta, taskDir: string): Promise<RunnerHooks[]> {
+  const hooks: RunnerHooks[] = [];
+  if (meta.setup && meta.setup.length > 0) hooks.push((await import("./setup.js")).setupHooks(meta));
+  if (meta.readonly_fallback)
+    hooks.push((await import("../audit/fallback.js")).readonlyFallbackHooks(meta, taskDir));
+  return hooks;
+}
 
 /** Several hook sets as one: each phase runs them in order; afterCodex facts are merged. */
 export function combineHooks(all: readonly RunnerHooks[]): RunnerHooks {

@@ -1,5 +1,5 @@
 import type { RunSummaryData } from "../codex/summary.js";
-import { type DiffStat, diffStat } from "../git/diffstat.js";
+import type { DiffStat } from "../git/diffstat.js";
 import { nowIso, secondsBetween } from "../util/time.js";
 import type { TaskMeta, TaskResult, TerminalStatus } from "./types.js";
 
@@ -58,6 +58,8 @@ export async function worktreeDiff(
 ): Promise<DiffStat | undefined> {
   if (!meta.git) return undefined;
   try {
+    // Loaded here: only worktree tasks need git, and the runner starts faster without it.
+    const { diffStat } = await import("../git/diffstat.js");
     return await diffStat(meta.git.worktree_dir, meta.git.base_commit);
   } catch (err) {
     onError?.(`diff stats unavailable: ${err instanceof Error ? err.message.trim() : String(err)}`);

@@ -53,6 +53,11 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
         `The bearer token in ${opts.tokenEnv} is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32).`,
       );
   }
+  const [{ serveHttp }, { startHousekeeping }, { TaskManager }] = await Promise.all([
+    import("../../server/http.js"),
+    import("../../server/housekeeping.js"),
+    import("../../tasks/manager.js"),
+  ]);
   const manager = new TaskManager(settings);
   const server = await serveHttp(manager, {
     host: opts.host,
