@@ -63,7 +63,7 @@ async function main(): Promise<number> {
       const file = await writeResult({
         name: bench.name,
         title: bench.title,
-        machine: { ...(await machineInfo()), date: new Date().toISOString() },
+        machine: await machineInfo(),
         quick,
         duration_seconds: seconds,
         parameters: out.parameters,

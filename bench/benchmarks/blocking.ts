@@ -2,7 +2,6 @@ import path from "node:path";
 import { alternate, series, type Variant } from "../lib/alternate.js";
 import type { Benchmark } from "../lib/bench.js";
 import { run } from "../lib/exec.js";
-import { importTime } from "../lib/imports.js";
 import { McpClient } from "../lib/mcp.js";
 import { CODEX_BIN, ROOT } from "../lib/paths.js";
 import { makeRepo } from "../lib/repo.js";
@@ -69,9 +68,24 @@ export const blocking: Benchmark = {
         },
       },
       {
-        name: "runner import",
-        run: () =>
-          importTime([path.join(ROOT, "dist/runner/run.js"), path.join(ROOT, "dist/tasks/scheduler.js")]),
+        // The runner's entry with no task: node starts, loads its static imports, prints usage, exits.
+        name: "runner entry",
+        run: async () => {
+          const t0 = performance.now();
+          const r = await run(process.execPath, [path.join(ROOT, "dist/runner/main.js")]);
+          const ms = performance.now() - t0;
+          if (r.code !== 2)
+            throw new Error(`runner/main.js without a task exited ${r.code}, expected 2 (usage)`);
+          return ms;
+        },
+      },
+      {
+        name: "node -e 0",
+        run: async () => {
+          const t0 = performance.now();
+          await run(process.execPath, ["-e", "0"]);
+          return performance.now() - t0;
+        },
       },
       {
         name: "raw",
@@ -143,9 +157,10 @@ export const blocking: Benchmark = {
     phase("started_at → result finished_at (codex + wrap-up)", "codex_and_wrapup");
     phase("finished_at → reply received", "result_to_reply");
     rows.push({
-      metric: "  runner module import (run.js + scheduler.js)",
+      metric: "  runner entry start → exit (no task)",
       unit: "ms",
-      ours: series(samples, "runner import"),
+      ours: series(samples, "runner entry"),
+      baseline: { name: "node -e 0", samples: series(samples, "node -e 0") },
     });
     if (peerSamples.length > 0) {
       rows.push(
@@ -171,6 +186,7 @@ export const blocking: Benchmark = {
       notes: [
         "Each codexmcp call is a new topic (review-b<i>-v1) in the same project directory; raw is codex exec with the prompt on stdin and the same CODEX_HOME.",
         "Phases come from the task's own timestamps (created_at, started_at, finished_at; ms resolution, wall clock): started_at is set by the runner once it has loaded and recorded itself; finished_at when it builds the result, after codex exited and the task's processes were swept.",
+        "runner entry: `node dist/runner/main.js` without a task — node start plus the runner's static imports, then the usage exit — against a bare `node -e 0`.",
         peerNote,
       ],
     };

@@ -49,7 +49,7 @@ export const coldStart: Benchmark = {
   name: "cold-start",
   title: "spawn → initialize answered → tools/list answered: codexmcp vs a minimal SDK server with one tool",
   async run(ctx) {
-    const n = ctx.quick ? 5 : 20;
+    const n = ctx.quick ? 5 : 15;
     const warmup = 2;
     const home = ctx.sandbox.path("state");
     const env = ctx.sandbox.serverEnv(home);
@@ -89,7 +89,11 @@ export const coldStart: Benchmark = {
         {
           name: "import serve path",
           run: () =>
-            importTime([path.join(ROOT, "dist/config/settings.js"), path.join(ROOT, "dist/server/stdio.js")]),
+            importTime(
+              ["cli/main.js", "cli/commands/serve.js", "server/stdio.js"].map((m) =>
+                path.join(ROOT, "dist", m),
+              ),
+            ),
         },
         { name: "import sdk", run: () => importTime(SDK_MODULES) },
       ],
@@ -106,6 +110,37 @@ export const coldStart: Benchmark = {
       n: ctx.quick ? 2 : 6,
       warmup: 0,
       variants: Object.entries(pieces).map(([name, spec]) => ({ name, run: () => importTime([spec]) })),
+    });
+
+    // Building the server object once its modules are loaded: settings, task manager, 10 tools
+    // and the resources (the first build in this process is the cold one a server pays).
+    const build = await alternate({
+      n: ctx.quick ? 5 : 10,
+      warmup: 0,
+      variants: [
+        {
+          name: "codexmcp",
+          run: async () => {
+            const t0 = performance.now();
+            const settings = await loadSettings(env);
+            const t1 = performance.now();
+            const server = createServer(new TaskManager(settings));
+            const t2 = performance.now();
+            await server.close();
+            return { settings: t1 - t0, create_server: t2 - t1 };
+          },
+        },
+        {
+          name: "minimal",
+          run: async () => {
+            const t0 = performance.now();
+            const server = minimalServer();
+            const ms = performance.now() - t0;
+            await server.close();
+            return ms;
+          },
+        },
+      ],
     });
 
     // tools/list on warm servers in this process: what answering it costs once everything is loaded.
@@ -150,6 +185,8 @@ export const coldStart: Benchmark = {
       samples: {
         ...samples,
         ...Object.fromEntries(Object.entries(importSamples).map(([k, v]) => [`import ${k}`, v])),
+        "build codexmcp": build.codexmcp ?? {},
+        "build minimal": build.minimal ?? {},
         "warm tools/list codexmcp": warmList.codexmcp ?? {},
         "warm tools/list minimal": warmList.minimal ?? {},
       },
@@ -164,13 +201,20 @@ export const coldStart: Benchmark = {
           baseline: { name: "minimal SDK server", samples: series(warmList, "minimal") },
         },
         {
+          metric: "build the server object (in-process)",
+          unit: "ms",
+          ours: series(build, "codexmcp", "create_server"),
+          baseline: { name: "minimal SDK server", samples: series(build, "minimal") },
+        },
+        { metric: "  loadSettings (in-process)", unit: "ms", ours: series(build, "codexmcp", "settings") },
+        {
           metric: "import dist/cli/main.js",
           unit: "ms",
           ours: series(samples, "import cli"),
           baseline: { name: "SDK server + zod", samples: series(samples, "import sdk") },
         },
         {
-          metric: "import config/settings + server/stdio",
+          metric: "import cli/main + commands/serve + server/stdio",
           unit: "ms",
           ours: series(samples, "import serve path"),
           baseline: { name: "SDK server + zod", samples: series(samples, "import sdk") },
@@ -185,7 +229,8 @@ export const coldStart: Benchmark = {
       extra: { tools_list_bytes: listBytes },
       notes: [
         `codexmcp lists ${ourTools} tools (${listBytes} bytes of tools/list JSON), the minimal server 1.`,
-        "import rows: `await import()` timed inside a fresh node process — dist/cli/main.js is what `codexmcp` loads before serving (every command: doctor, install, watch, http…); config/settings + server/stdio is what serving stdio needs.",
+        "import rows: `await import()` timed inside a fresh node process — dist/cli/main.js is the command line's entry (its static imports); cli/main + cli/commands/serve + server/stdio is everything serving MCP over stdio loads; the SDK row is McpServer, StdioServerTransport and zod.",
+        "build the server object: createServer(new TaskManager(settings)) vs new McpServer + one registerTool, in the bench process after the modules are loaded; the first of the samples is the cold one (see the JSON's samples).",
         "tools/list, warm, in-process: repeated tools/list over an InMemoryTransport on servers built in the bench process — no spawn, no pipe.",
       ],
     };

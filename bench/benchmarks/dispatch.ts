@@ -9,15 +9,11 @@ import { TMUX_SOCKET } from "../lib/sandbox.js";
 const SCRIPT = "dispatch_done";
 
 /**
- * KEEP_WORKTREES: worktrees are not removed between samples. On ext4 deleting 20,000 files makes
- * creating files in the next ~30 s far slower (perf: the inode allocator's recently_deleted()
- * check), which would charge the previous sample's clean-up to the next one. They all go with
- * the sandbox at the end.
- */
-
-/**
- * codex_dispatch on a warm server; untimed afterwards: wait for the task's end. Worktrees are
- * kept until the sandbox goes (see KEEP_WORKTREES).
+ * codex_dispatch on a warm server; untimed afterwards: wait for the task's end (the model's
+ * request log is emptied so it does not grow). Worktrees are not removed between samples: on
+ * ext4, deleting 20,000 files makes creating files far slower for a while (perf: the inode
+ * allocator's recently_deleted() check), which would charge one sample's clean-up to the next.
+ * They all go with the sandbox at the end.
  */
 function oursOn(ctx: BenchContext, server: McpClient, repo: string, tag: string) {
   return async (i: number): Promise<number> => {
@@ -78,7 +74,7 @@ export const dispatch: Benchmark = {
   title:
     "codex_dispatch (full-access) return time on a ~20,000-file repository vs git worktree add + tmux new-session",
   async run(ctx) {
-    const n = ctx.quick ? 3 : 8;
+    const n = ctx.quick ? 3 : 12;
     const warmup = 1;
     ctx.sandbox.model.script(SCRIPT, [{ say: "done" }]);
     const genStart = performance.now();
@@ -88,6 +84,7 @@ export const dispatch: Benchmark = {
     const [bigFiles, tinyFiles] = [await trackedFiles(big), await trackedFiles(tiny)];
     ctx.log(`repository of ${bigFiles} files made in ${genSeconds.toFixed(1)} s`);
 
+    await ctx.sandbox.keepTmuxAlive();
     const server = await McpClient.codexmcp(
       ctx.sandbox.serverEnv(ctx.sandbox.path("state"), { CODEXMCP_MAX_PARALLEL: "64" }),
     );

@@ -1,9 +1,12 @@
-import { mkdir, readdir, readFile } from "node:fs/promises";
+import { mkdir, rm } from "node:fs/promises";
+import path from "node:path";
 import type { TaskStore } from "../../dist/tasks/store.js";
 import { alternate, series } from "../lib/alternate.js";
 import type { BenchContext, Benchmark } from "../lib/bench.js";
-import { git } from "../lib/exec.js";
+import { git, must } from "../lib/exec.js";
 import { McpClient, type Memory } from "../lib/mcp.js";
+import { FIXTURES_DIR } from "../lib/paths.js";
+import { machineBusySeconds } from "../lib/proc.js";
 import { makeRepo, trackedFiles } from "../lib/repo.js";
 import { createFinishedTask, openStore } from "../lib/synthetic.js";
 
@@ -16,10 +19,16 @@ interface Round {
   readonly all_ended: number;
   readonly successes: number;
   readonly completed: number;
+  /** CPU seconds the server used while the 32 calls ran. */
+  readonly server_cpu_s: number;
+  /** CPU seconds the whole machine used meanwhile (every process, the other suite included). */
+  readonly machine_cpu_s: number;
 }
 
 /** 32 codex_dispatch calls at once; then (timed until the last one ends) codex_wait for each. */
 async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round: number, perCall: number[]) {
+  const cpu0 = server.cpuSeconds();
+  const busy0 = machineBusySeconds();
   const t0 = performance.now();
   const calls = await Promise.all(
     Array.from({ length: WIDTH }, async (_, i) => {
@@ -37,6 +46,8 @@ async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round:
     }),
   );
   const dispatched = performance.now() - t0;
+  const serverCpu = server.cpuSeconds() - cpu0;
+  const machineCpu = machineBusySeconds() - busy0;
   const ok = calls.filter((c) => !c.isError);
   for (const c of calls.filter((x) => x.isError)) ctx.log(`dispatch failed: ${c.text.slice(0, 300)}`);
   const ids = ok.map((c) => String(c.data.task_id));
@@ -56,7 +67,14 @@ async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round:
   const allEnded = performance.now() - t0;
   const completed = [...ended.values()].filter((s) => s === "completed").length;
   if (ended.size < ids.length) ctx.log(`only ${ended.size} of ${ids.length} tasks ended within 300 s`);
-  return { value: dispatched, all_ended: allEnded, successes: ok.length, completed } satisfies Round;
+  return {
+    value: dispatched,
+    all_ended: allEnded,
+    successes: ok.length,
+    completed,
+    server_cpu_s: serverCpu,
+    machine_cpu_s: machineCpu,
+  } satisfies Round;
 }
 
 /** 32 sequential git worktree add into the same repository (kept, like the dispatched ones). */
@@ -70,22 +88,20 @@ async function rawWorktrees(ctx: BenchContext, repo: string, round: number): Pro
   return performance.now() - t0;
 }
 
-/**
- * The file reads codex_status (list) makes per task when it observes a finished one — meta.json,
- * result.json, meta.json again, runner.json — done directly, one after another, with JSON.parse.
- */
-async function rawReads(store: TaskStore): Promise<number> {
-  const t0 = performance.now();
-  const ids = await readdir(store.layout.tasksDir);
-  for (const id of ids) {
-    for (const name of ["meta", "result", "meta", "runner"] as const)
-      JSON.parse(await readFile(store.layout.file(id, name), "utf8"));
-  }
-  return performance.now() - t0;
+/** The reads a list makes, in a fresh node process (bench/fixtures/reads.ts): three ways. */
+async function rawReads(store: TaskStore): Promise<Record<string, number>> {
+  const out = await must(process.execPath, [path.join(FIXTURES_DIR, "reads.js"), store.layout.tasksDir]);
+  return JSON.parse(out) as Record<string, number>;
 }
 
 /** A fresh server on `home`: list, wait (observes tasks), list resources; then its memory. */
-async function trackedServer(ctx: BenchContext, home: string, ids: readonly string[]) {
+async function trackedServer(
+  ctx: BenchContext,
+  home: string,
+  ids: readonly string[],
+  cwd: string,
+  round: number,
+) {
   const server = await McpClient.codexmcp(ctx.sandbox.serverEnv(home));
   try {
     const t0 = performance.now();
@@ -102,7 +118,19 @@ async function trackedServer(ctx: BenchContext, home: string, ids: readonly stri
       throw new Error(`codex_status counted ${String(list.count)} tasks`);
     if (ids.length > 0 && w.status !== "completed") throw new Error(`codex_wait said ${String(w.status)}`);
     const mem: Memory = server.memory();
+    // One read-only dispatch on top (it reads the store to schedule); untimed: its end and removal.
+    const t4 = performance.now();
+    const d = await server.ok("codex_dispatch", {
+      prompt: `Nothing to do; just say done. [[script:${SCRIPT}]]`,
+      cwd,
+      topic: `review-probe${round}-v1`,
+      sandbox: "read-only",
+    });
+    const dispatch = performance.now() - t4;
+    await server.ok("codex_wait", { task_ids: [d.task_id], cursor: d.cursor, timeout_seconds: 60 }, 90_000);
+    await rm(String(d.task_dir), { recursive: true, force: true });
     return {
+      dispatch,
       rss: mem.rssMiB,
       hwm: mem.hwmMiB,
       status_list: t1 - t0,
@@ -126,6 +154,7 @@ export const fanout: Benchmark = {
     const repo = await makeRepo(sandbox.path("repo"), 20, 100);
     const files = await trackedFiles(repo);
 
+    await sandbox.keepTmuxAlive();
     const server = await McpClient.codexmcp(
       sandbox.serverEnv(sandbox.path("state"), { CODEXMCP_MAX_PARALLEL: "64" }),
     );
@@ -163,8 +192,8 @@ export const fanout: Benchmark = {
       warmup: 1,
       label: "fanout memory",
       variants: [
-        { name: "200 tasks", run: async () => ({ ...(await trackedServer(ctx, home, ids)) }) },
-        { name: "empty", run: async () => ({ ...(await trackedServer(ctx, emptyHome, [])) }) },
+        { name: "200 tasks", run: async (r) => ({ ...(await trackedServer(ctx, home, ids, cwd, r)) }) },
+        { name: "empty", run: async (r) => ({ ...(await trackedServer(ctx, emptyHome, [], cwd, r)) }) },
         { name: "raw reads", run: () => rawReads(store) },
       ],
     });
@@ -201,6 +230,16 @@ export const fanout: Benchmark = {
         },
         { metric: "  dispatches that succeeded", unit: "count", ours: succ },
         { metric: "  tasks that completed", unit: "count", ours: done },
+        {
+          metric: "  server CPU while dispatching",
+          unit: "s",
+          ours: series(samples, "ours", "server_cpu_s"),
+        },
+        {
+          metric: "  machine CPU while dispatching",
+          unit: "s",
+          ours: series(samples, "ours", "machine_cpu_s"),
+        },
         pair(`server VmRSS, ${TRACKED} tracked tasks`, "rss", "MiB"),
         pair(`server VmHWM, ${TRACKED} tracked tasks`, "hwm", "MiB"),
         pair(`codex_status (list), ${TRACKED} tasks`, "status_list", "ms"),
@@ -210,15 +249,30 @@ export const fanout: Benchmark = {
           ours: series(mem, "200 tasks", "status_list"),
           baseline: { name: `${TRACKED * 4} sequential readFile`, samples: series(mem, "raw reads") },
         },
+        {
+          metric: `  the same ${TRACKED * 4} reads, sequential (await each)`,
+          unit: "ms",
+          ours: series(mem, "raw reads"),
+          baseline: { name: "readFileSync", samples: series(mem, "raw reads", "sync") },
+        },
+        {
+          metric: `  the same ${TRACKED * 4} reads, sequential (await each)`,
+          unit: "ms",
+          ours: series(mem, "raw reads"),
+          baseline: { name: "Promise.all per task", samples: series(mem, "raw reads", "parallel") },
+        },
         pair(`codex_wait (observes ${TRACKED} tasks)`, "wait", "ms"),
         pair("resources/list", "resources_list", "ms"),
+        pair("codex_dispatch (read-only) on top", "dispatch", "ms"),
       ],
       extra: { fanout_server_memory_after: fanoutMemory },
       notes: [
         `Repository: 20 directories × 100 files (${files} tracked files), one commit; CODEXMCP_MAX_PARALLEL=64, each task's script just says done.`,
         `Dispatch successes per round: ${succ.join(", ")} of ${WIDTH}; completed tasks per round: ${done.join(", ")}.`,
         `The fan-out server after ${rounds} round(s): VmRSS ${fanoutMemory.rssMiB.toFixed(1)} MiB, VmHWM ${fanoutMemory.hwmMiB.toFixed(1)} MiB.`,
-        `raw reads: readdir + ${TRACKED} × (meta, result, meta, runner) with fs.promises.readFile + JSON.parse, sequentially, in the bench process — the reads observing a finished task makes.`,
+        `raw reads: readdir + ${TRACKED} × (meta, result, meta, runner) + JSON.parse in a fresh node process (after one untimed pass) — the reads observing a finished task makes — awaited one by one (as codexmcp does), with Promise.all over tasks, and with readFileSync.`,
+        "CPU while dispatching: the server's utime+stime (/proc/<pid>/stat) and the whole machine's busy time (/proc/stat, both cores, every process — the other suite included) from the first call until the last returned.",
+        `codex_dispatch on top: one read-only dispatch on each tracked-store server after the reads (the scheduler reads every task's meta.json), its end awaited and its directory removed untimed.`,
         "Worktrees are kept until the end (deleting many files slows file creation for ~30 s on ext4; see dispatch).",
         `Memory: a fresh server per round on a store of ${TRACKED} finished tasks (made with TaskStore.finalize) vs an empty store, read after codex_status (list), codex_wait (task_ids = all ${TRACKED}; it returns at once) and resources/list.`,
       ],

@@ -45,8 +45,3 @@ export async function alternate(opts: {
 export function series(samples: Samples, name: string, key = "value"): number[] {
   return samples[name]?.[key] ?? [];
 }
-
-/** Milliseconds since `start` (performance.now()). */
-export function since(start: number): number {
-  return performance.now() - start;
-}

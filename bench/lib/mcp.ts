@@ -1,23 +1,10 @@
-import { readFileSync } from "node:fs";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { SERVER_BIN } from "./paths.js";
+import { cpuSecondsOf, type Memory, memoryOf } from "./proc.js";
 
-export interface Memory {
-  /** Resident set size now, MiB (VmRSS). */
-  readonly rssMiB: number;
-  /** Peak resident set size so far, MiB (VmHWM). */
-  readonly hwmMiB: number;
-}
-
-/** VmRSS / VmHWM of a live process, from /proc. */
-export function memoryOf(pid: number): Memory {
-  const text = readFileSync(`/proc/${pid}/status`, "utf8");
-  const kb = (key: string) =>
-    Number(new RegExp(`^${key}:\\s+(\\d+)\\s+kB`, "m").exec(text)?.[1] ?? Number.NaN);
-  return { rssMiB: kb("VmRSS") / 1024, hwmMiB: kb("VmHWM") / 1024 };
-}
+export type { Memory } from "./proc.js";
 
 export interface ToolOutcome {
   readonly isError: boolean;
@@ -69,6 +56,10 @@ export class McpClient {
 
   memory(): Memory {
     return memoryOf(this.pid);
+  }
+
+  cpuSeconds(): number {
+    return cpuSecondsOf(this.pid);
   }
 
   async call(name: string, args: Record<string, unknown>, timeoutMs = 300_000): Promise<ToolOutcome> {

@@ -16,8 +16,12 @@ export async function disposeAll(): Promise<void> {
   await killTmuxServer();
 }
 
+/** Stops the suite's tmux server and removes its socket file (tmux leaves it behind). */
 export async function killTmuxServer(): Promise<void> {
   await run("tmux", ["-L", TMUX_SOCKET, "kill-server"]).catch(() => undefined);
+  const uid = process.getuid?.() ?? 0;
+  const dir = path.join(process.env.TMUX_TMPDIR || "/tmp", `tmux-${uid}`);
+  await fsp.rm(path.join(dir, TMUX_SOCKET), { force: true }).catch(() => undefined);
 }
 
 /**
@@ -57,6 +61,26 @@ export class BenchSandbox {
       CODEXMCP_READONLY_FALLBACK: "0",
       ...extra,
     };
+  }
+
+  /**
+   * Keeps the suite's tmux server up for the sandbox's lifetime with an idle session. tmux exits
+   * when its last session ends, and a new-session racing that exit fails ("server exited
+   * unexpectedly"); with the keeper every sample meets a running server.
+   */
+  async keepTmuxAlive(): Promise<void> {
+    const r = await run("tmux", [
+      "-L",
+      TMUX_SOCKET,
+      "new-session",
+      "-d",
+      "-s",
+      "bench-keeper",
+      "--",
+      "sleep",
+      "86400",
+    ]);
+    if (r.code !== 0) throw new Error(`tmux new-session (keeper) failed: ${r.stderr.trim()}`);
   }
 
   /** Runs `fn` when the sandbox is disposed (last registered, first run). */

@@ -38,3 +38,19 @@ export function summarize(samples: readonly number[]): Summary {
 export function ratio(ours: Summary, baseline: Summary): number {
   return baseline.median === 0 ? Number.NaN : ours.median / baseline.median;
 }
+
+/**
+ * The median of ours[i]/baseline[i] over rounds: samples taken side by side in one round share
+ * the machine's state of the moment, so on a noisy machine this is steadier than the ratio of
+ * medians. Undefined unless both series have one sample per round.
+ */
+export function pairedRatio(ours: readonly number[], baseline: readonly number[]): number | undefined {
+  if (ours.length === 0 || ours.length !== baseline.length) return undefined;
+  const ratios = ours.map((o, i) => o / (baseline[i] ?? Number.NaN)).filter((r) => Number.isFinite(r));
+  return ratios.length === 0
+    ? undefined
+    : quantile(
+        [...ratios].sort((a, b) => a - b),
+        0.5,
+      );
+}

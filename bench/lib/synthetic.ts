@@ -12,7 +12,7 @@ import { CODEX_BIN } from "./paths.js";
  * server sees them exactly as it sees real ones. A "running" synthetic task's runner is this
  * process: runner.json carries our pid and start time, so observers find the runner alive.
  */
-export function syntheticMeta(taskId: string, cwd: string, status: TaskMeta["status"]): TaskMeta {
+function syntheticMeta(taskId: string, cwd: string, status: TaskMeta["status"]): TaskMeta {
   const topic = taskId.replace(/^codex-/, "");
   const [type = "test", ...rest] = topic.split("-");
   const now = new Date().toISOString();

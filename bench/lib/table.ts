@@ -1,6 +1,6 @@
-import { ratio, type Summary, summarize } from "./stats.js";
+import { pairedRatio, ratio, type Summary, summarize } from "./stats.js";
 
-export type Unit = "ms" | "MiB" | "count";
+export type Unit = "ms" | "s" | "MiB" | "count";
 
 /** One line of a benchmark's table: our samples and, when there is one, a baseline's. */
 export interface Row {
@@ -17,18 +17,22 @@ export interface RowSummary {
   readonly baseline?: { readonly name: string; readonly summary: Summary };
   /** ours/baseline of the medians. */
   readonly ratio?: number;
+  /** Median of the per-round ratios (rows whose samples are paired by round). */
+  readonly paired_ratio?: number;
 }
 
 export function summarizeRow(row: Row): RowSummary {
   const ours = summarize(row.ours);
   if (!row.baseline) return { metric: row.metric, unit: row.unit, ours };
   const base = summarize(row.baseline.samples);
+  const paired = pairedRatio(row.ours, row.baseline.samples);
   return {
     metric: row.metric,
     unit: row.unit,
     ours,
     baseline: { name: row.baseline.name, summary: base },
     ratio: ratio(ours, base),
+    ...(paired !== undefined ? { paired_ratio: paired } : {}),
   };
 }
 
@@ -43,7 +47,7 @@ function range(s: Summary, unit: Unit): string {
   return `${fmt(s.min, unit)}–${fmt(s.max, unit)}`;
 }
 
-/** The table as text: median, p90 and min–max for ours and the baseline, and the ratio. */
+/** The table as text: median, p90 and min–max for ours and the baseline, the ratio of medians and the paired ratio. */
 export function renderTable(rows: readonly RowSummary[]): string {
   const header = [
     "metric",
@@ -57,6 +61,7 @@ export function renderTable(rows: readonly RowSummary[]): string {
     "p90",
     "min–max",
     "ratio",
+    "paired",
   ];
   const lines = rows.map((r) => {
     const b = r.baseline;
@@ -72,10 +77,11 @@ export function renderTable(rows: readonly RowSummary[]): string {
       b ? fmt(b.summary.p90, r.unit) : "",
       b ? range(b.summary, r.unit) : "",
       r.ratio !== undefined && Number.isFinite(r.ratio) ? `×${r.ratio.toFixed(2)}` : "",
+      r.paired_ratio !== undefined ? `×${r.paired_ratio.toFixed(2)}` : "",
     ];
   });
   const widths = header.map((h, i) => Math.max(h.length, ...lines.map((l) => (l[i] ?? "").length)));
-  const numeric = new Set([2, 3, 4, 5, 7, 8, 9, 10]);
+  const numeric = new Set([2, 3, 4, 5, 7, 8, 9, 10, 11]);
   const fmtLine = (cells: readonly string[]) =>
     cells
       .map((c, i) => (numeric.has(i) ? c.padStart(widths[i] ?? 0) : c.padEnd(widths[i] ?? 0)))
