@@ -117,7 +117,8 @@ export async function restoreWalk(input: {
       }
       await fsp.rm(target, { recursive: true, force: true });
       await copyEntry(path.join(point.dir, rel), target);
-      if (entry.type === "f") await fsp.utimes(target, new Date(), new Date(entry.mtimeMs));
+      // Seconds as a float: a Date would truncate the sub-millisecond part.
+      if (entry.type === "f") await fsp.utimes(target, Date.now() / 1000, entry.mtimeMs / 1000);
     } catch (err) {
       errors.push(`restoring ${rel}: ${errorMessage(err)}`);
     }

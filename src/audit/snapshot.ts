@@ -231,16 +231,13 @@ function diffWalk(before: WalkSnapshot, after: WalkSnapshot): SnapshotChange[] {
     const b = after.entries[rel];
     if (!a && b) changes.push({ kind: "created", path: rel, detail: `${rel} was created` });
     else if (a && !b) changes.push({ kind: "deleted", path: rel, detail: `${rel} was deleted` });
-    // Millisecond precision: a restored file's mtime is set back through utimes, which may drop
-    // the sub-millisecond part.
+    // Within a millisecond: a restored file's mtime is set back through utimes, which keeps
+    // microseconds at best.
     else if (
       a &&
       b &&
       a.type !== "d" &&
-      (a.type !== b.type ||
-        a.size !== b.size ||
-        Math.round(a.mtimeMs) !== Math.round(b.mtimeMs) ||
-        a.mode !== b.mode)
+      (a.type !== b.type || a.size !== b.size || Math.abs(a.mtimeMs - b.mtimeMs) >= 1 || a.mode !== b.mode)
     ) {
       changes.push({ kind: "modified", path: rel, detail: `${rel} was modified` });
     }

@@ -1,7 +1,6 @@
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { execa } from "execa";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 
 export interface SandboxProbe {
@@ -27,6 +26,7 @@ export async function probeSandbox(
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-probe-"));
   const checked_at = new Date().toISOString();
   try {
+    const { execa } = await import("execa");
     const r = await execa(codexBin, ["sandbox", "--", "sh", "-c", `echo ${MARKER}; touch probe-file`], {
       cwd: dir,
       env,

@@ -1,4 +1,3 @@
-import { execa } from "execa";
 import { type DiffStat, diffStat, withSnapshotIndex } from "./diffstat.js";
 import { gitEnv } from "./git.js";
 
@@ -65,6 +64,7 @@ export async function worktreePatch(
   opts: { path?: string; maxBytes: number },
 ): Promise<WorktreePatch> {
   const pathspec = opts.path ? ["--", opts.path] : ["--"];
+  const { execa } = await import("execa");
   const { numstat, raw } = await withSnapshotIndex(worktree, async (env) => {
     const run = (args: string[], maxBuffer: number) =>
       execa("git", args, {

@@ -8,7 +8,7 @@ import { UserError } from "../util/errors.js";
 import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
-import { repoLockPath } from "./locks.js";
+import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge.js";
 import type { Observation } from "./observe.js";
@@ -145,51 +145,56 @@ async function cleanGroup(
     };
   }
   const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
-  return withLock(repoLockPath(manager.store, commonDir), async () => {
-    const reasons: string[] = [];
-    const exists = await pathExists(worktree);
-    const dirty = exists
-      ? (await git(worktree, ["status", "--porcelain=v1", "--untracked-files=all"]))
-          .split("\n")
-          .filter(Boolean)
-      : [];
-    if (dirty.length > 0) reasons.push(`the worktree has ${dirty.length} uncommitted or untracked change(s)`);
-    const hasBranch = await branchExists(repo, branch);
-    let unmerged = 0;
-    let into = base ?? "HEAD";
-    if (hasBranch) {
-      const head = (await git(repo, ["rev-parse", branch])).trim();
-      const records = await Promise.all(ids.map((id) => readMergeRecord(manager, id)));
-      // A squash merge leaves no ancestry; its record proves the branch went in unchanged.
-      const squashed = records.some((r) => r?.branch_head === head);
-      into = base && (await branchExists(repo, base)) ? base : "HEAD";
-      unmerged = squashed ? 0 : await countCommits(repo, `${into}..${branch}`);
-      if (unmerged > 0) reasons.push(`branch ${branch} has ${unmerged} commit(s) not in ${into}`);
-    }
-    if (reasons.length > 0 && !force) return { worktree_dir: worktree, tasks: ids, reasons };
+  return withLock(
+    repoLockPath(manager.store, commonDir),
+    async () => {
+      const reasons: string[] = [];
+      const exists = await pathExists(worktree);
+      const dirty = exists
+        ? (await git(worktree, ["status", "--porcelain=v1", "--untracked-files=all"]))
+            .split("\n")
+            .filter(Boolean)
+        : [];
+      if (dirty.length > 0)
+        reasons.push(`the worktree has ${dirty.length} uncommitted or untracked change(s)`);
+      const hasBranch = await branchExists(repo, branch);
+      let unmerged = 0;
+      let into = base ?? "HEAD";
+      if (hasBranch) {
+        const head = (await git(repo, ["rev-parse", branch])).trim();
+        const records = await Promise.all(ids.map((id) => readMergeRecord(manager, id)));
+        // A squash merge leaves no ancestry; its record proves the branch went in unchanged.
+        const squashed = records.some((r) => r?.branch_head === head);
+        into = base && (await branchExists(repo, base)) ? base : "HEAD";
+        unmerged = squashed ? 0 : await countCommits(repo, `${into}..${branch}`);
+        if (unmerged > 0) reasons.push(`branch ${branch} has ${unmerged} commit(s) not in ${into}`);
+      }
+      if (reasons.length > 0 && !force) return { worktree_dir: worktree, tasks: ids, reasons };
 
-    const saved =
-      exists && dirty.length > 0 ? await saveUncommitted(worktree, repo, newest.topic_stem) : undefined;
-    const sessions = await closeSessions(group);
-    if (exists) await git(repo, ["worktree", "remove", "--force", worktree]);
-    await gitMaybe(repo, ["worktree", "prune"]);
-    let deleted = false;
-    if (hasBranch && unmerged === 0) {
-      deleted = (await gitMaybe(repo, ["branch", "-D", branch])) !== undefined;
-    }
-    return {
-      worktree_dir: worktree,
-      tasks: ids,
-      worktree_removed: exists,
-      branch,
-      branch_deleted: deleted,
-      ...(hasBranch && unmerged > 0
-        ? { branch_kept: `${branch} kept: ${unmerged} commit(s) not in ${into} stay reachable there` }
-        : {}),
-      ...(saved ? { saved_ref: saved } : {}),
-      sessions_closed: sessions,
-    };
-  });
+      const saved =
+        exists && dirty.length > 0 ? await saveUncommitted(worktree, repo, newest.topic_stem) : undefined;
+      const sessions = await closeSessions(group);
+      if (exists) await git(repo, ["worktree", "remove", "--force", worktree]);
+      await gitMaybe(repo, ["worktree", "prune"]);
+      let deleted = false;
+      if (hasBranch && unmerged === 0) {
+        deleted = (await gitMaybe(repo, ["branch", "-D", branch])) !== undefined;
+      }
+      return {
+        worktree_dir: worktree,
+        tasks: ids,
+        worktree_removed: exists,
+        branch,
+        branch_deleted: deleted,
+        ...(hasBranch && unmerged > 0
+          ? { branch_kept: `${branch} kept: ${unmerged} commit(s) not in ${into} stay reachable there` }
+          : {}),
+        ...(saved ? { saved_ref: saved } : {}),
+        sessions_closed: sessions,
+      };
+    },
+    REPO_LOCK_WAIT,
+  );
 }
 
 /**

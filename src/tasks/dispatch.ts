@@ -19,7 +19,7 @@ import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
 import { nowIso } from "../util/time.js";
 import { which } from "../util/which.js";
-import { dirLockPath, repoLockPath } from "./locks.js";
+import { dirLockPath, REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import { observeTask } from "./observe.js";
 import { scheduleTask } from "./scheduler.js";
 import type { TaskStore } from "./store.js";
@@ -165,14 +165,14 @@ async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
 
 /** The active task (other than `self`) whose working directory is `dir`, if any. */
 async function activeUserOf(ctx: DispatchContext, dir: string, self: string): Promise<string | undefined> {
-  for (const id of await ctx.store.listIds()) {
-    if (id === self) continue;
-    const meta = await ctx.store.readMeta(id).catch(() => undefined);
-    if (!meta || !WRITE_SANDBOXES.includes(meta.sandbox)) continue;
+  const ids = (await ctx.store.listIds()).filter((id) => id !== self);
+  const metas = await Promise.all(ids.map((id) => ctx.store.readMeta(id).catch(() => undefined)));
+  for (const meta of metas) {
+    if (!meta || !WRITE_SANDBOXES.includes(meta.sandbox) || isTerminal(meta.status)) continue;
     const used = meta.git?.worktree_dir ?? (meta.ran_in_place ? meta.run_dir : undefined);
     if (used !== dir) continue;
-    const obs = await observeTask(ctx.store, id, ctx.tmux);
-    if (obs && !isTerminal(obs.status)) return id;
+    const obs = await observeTask(ctx.store, meta.task_id, ctx.tmux);
+    if (obs && !isTerminal(obs.status)) return meta.task_id;
   }
   return undefined;
 }
@@ -201,15 +201,19 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
   const claim = () => ctx.store.lockTask(p.topic.taskId, () => claimAndLaunch(ctx, p));
   if (!p.exclusive) return claim();
   const { lock, dir } = p.exclusive;
-  return withLock(lock, async () => {
-    const user = await activeUserOf(ctx, dir, p.topic.taskId);
-    if (user) {
-      throw new UserError(
-        `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
-      );
-    }
-    return claim();
-  });
+  return withLock(
+    lock,
+    async () => {
+      const user = await activeUserOf(ctx, dir, p.topic.taskId);
+      if (user) {
+        throw new UserError(
+          `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
+        );
+      }
+      return claim();
+    },
+    REPO_LOCK_WAIT,
+  );
 }
 
 async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> {

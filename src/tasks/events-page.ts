@@ -47,7 +47,16 @@ export function truncateStrings(value: unknown, max: number): unknown {
   return value;
 }
 
+/**
+ * A type filter matches only lines that contain its names as JSON strings (`"agent_message"`):
+ * checking that first spares parsing lines that cannot match — most of them in a big log.
+ */
+function mayMatch(line: string, types: readonly string[]): boolean {
+  return types.some((t) => t.split(":").every((part) => line.includes(`"${part}"`)));
+}
+
 function accept(line: string, types: readonly string[] | undefined): unknown | undefined {
+  if (types && types.length > 0 && !mayMatch(line, types)) return undefined;
   const event = parseEventLine(line);
   if (!event) return undefined;
   if (types && types.length > 0 && !eventKinds(event).some((k) => types.includes(k))) return undefined;

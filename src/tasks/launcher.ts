@@ -1,7 +1,6 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
-import { execa } from "execa";
 import { processIdentity } from "../proc/liveness.js";
 import type { Tmux } from "../tmux/tmux.js";
 import { writeJsonOnce } from "../util/files.js";
@@ -39,6 +38,7 @@ export async function launchRunner(
   } else {
     const [bin = process.execPath, ...args] = argv;
     const logFile = store.layout.file(meta.task_id, "runnerLog");
+    const { execa } = await import("execa");
     const child = execa(bin, args, {
       cwd: meta.run_dir,
       detached: true,

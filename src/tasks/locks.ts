@@ -11,6 +11,12 @@ export function repoLockPath(store: TaskStore, commonDir: string): string {
   return path.join(store.layout.locksDir, `repo-${hash(commonDir)}`);
 }
 
+/**
+ * Repository locks are held for a worktree creation or a merge at a time, so a burst of
+ * dispatches into one repository queues behind them: allow the whole burst, not one minute.
+ */
+export const REPO_LOCK_WAIT = { waitMs: 10 * 60_000, what: "the repository" } as const;
+
 /** One lock per plain directory a write task runs in place in. */
 export function dirLockPath(store: TaskStore, dir: string): string {
   return path.join(store.layout.locksDir, `dir-${hash(dir)}`);

@@ -100,9 +100,11 @@ export class TaskManager {
 
   /** Tasks, newest first. */
   async list(opts: ListOptions = {}): Promise<Observation[]> {
+    const all = await Promise.all(
+      (await this.store.listIds()).map((id) => observeTask(this.store, id, this.tmux).catch(() => undefined)),
+    );
     const observations: Observation[] = [];
-    for (const id of await this.store.listIds()) {
-      const obs = await observeTask(this.store, id, this.tmux).catch(() => undefined);
+    for (const obs of all) {
       if (!obs) continue;
       if (obs.recovered) this.pumpSoon();
       if (opts.cwd && obs.meta.cwd !== opts.cwd) continue;

@@ -6,7 +6,7 @@ import { UserError } from "../util/errors.js";
 import { pathExists, readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
-import { repoLockPath } from "./locks.js";
+import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import type { Observation } from "./observe.js";
 import { isTerminal, type TaskMeta } from "./types.js";
@@ -143,105 +143,110 @@ export async function mergeTask(
       `The checkout ${repo} the task was dispatched from no longer exists; merge ${branch} by hand.`,
     );
   const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
-  return withLock(repoLockPath(manager.store, commonDir), async () => {
-    await checkCheckout(repo, base);
-    if (await pathExists(worktree)) {
-      const pending = await dirtyPaths(worktree, true);
-      if (pending.length > 0 && !opts.commitUncommitted) {
+  return withLock(
+    repoLockPath(manager.store, commonDir),
+    async () => {
+      await checkCheckout(repo, base);
+      if (await pathExists(worktree)) {
+        const pending = await dirtyPaths(worktree, true);
+        if (pending.length > 0 && !opts.commitUncommitted) {
+          throw new UserError(
+            `The worktree ${worktree} has uncommitted work (${listed(pending)}); only commits are merged. Commit it (or ask the agent to with codex_reply), or pass commit_uncommitted: true to commit it as is. Nothing was changed.`,
+          );
+        }
+        if (pending.length > 0) {
+          await git(worktree, ["add", "--all"]);
+          await git(worktree, [
+            "commit",
+            "--quiet",
+            "--no-verify",
+            "-m",
+            `codexmcp: uncommitted work of ${meta.task_id}`,
+          ]);
+        }
+      }
+      const ahead = await countCommits(repo, `${base}..${branch}`);
+      if (ahead === 0) {
+        return {
+          ...outcome,
+          merged: false,
+          commits_merged: 0,
+          hint: `${branch} has no commits that ${base} lacks: nothing to merge. codex_cleanup removes the worktree.`,
+        };
+      }
+      const collisions = await untrackedCollisions(repo, base, branch);
+      if (collisions.length > 0) {
         throw new UserError(
-          `The worktree ${worktree} has uncommitted work (${listed(pending)}); only commits are merged. Commit it (or ask the agent to with codex_reply), or pass commit_uncommitted: true to commit it as is. Nothing was changed.`,
+          `Untracked files in ${repo} would be overwritten by the merge (${listed(collisions)}); move them away and merge again. Nothing was changed.`,
         );
       }
-      if (pending.length > 0) {
-        await git(worktree, ["add", "--all"]);
-        await git(worktree, [
-          "commit",
-          "--quiet",
-          "--no-verify",
-          "-m",
-          `codexmcp: uncommitted work of ${meta.task_id}`,
-        ]);
+      const baseBefore = (await git(repo, ["rev-parse", base])).trim();
+      const branchHead = (await git(repo, ["rev-parse", branch])).trim();
+      const message = opts.message ?? `Merge ${branch} (codexmcp task ${meta.task_id})`;
+
+      if (opts.strategy === "rebase") {
+        const trial = await trialRebase(repo, base, branch);
+        if ("conflicts" in trial) {
+          return {
+            ...outcome,
+            merged: false,
+            commits_merged: 0,
+            conflicts: trial.conflicts,
+            hint: `Rebasing ${branch} onto ${base} conflicts in ${listed(trial.conflicts)}; nothing was changed. Ask the agent to rebase and resolve (codex_reply), or use strategy "merge".`,
+          };
+        }
+        await git(repo, ["merge", "--ff-only", "--quiet", trial.head]);
+        // The agent branch follows its rebased commits, so it reads as merged.
+        if (await pathExists(worktree)) await git(worktree, ["reset", "--keep", "--quiet", trial.head]);
+        else await git(repo, ["branch", "-f", branch, trial.head]);
+      } else {
+        const prediction = await predictMerge(repo, base, branch);
+        if (!prediction.clean) {
+          return {
+            ...outcome,
+            merged: false,
+            commits_merged: 0,
+            conflicts: prediction.conflicts,
+            hint: `Merging ${branch} into ${base} would conflict in ${listed(prediction.conflicts)}; nothing was changed. Ask the agent to merge ${base} into its branch and resolve (codex_reply), then merge again.`,
+          };
+        }
+        try {
+          if (opts.strategy === "merge")
+            await git(repo, ["merge", "--no-ff", "--quiet", "-m", message, branch]);
+          else {
+            await git(repo, ["merge", "--squash", "--quiet", branch]);
+            await git(repo, ["commit", "--quiet", "--no-verify", "-m", message]);
+          }
+        } catch (err) {
+          // Predicted clean, yet failed (a hook, a race): put the checkout back as it was.
+          await gitMaybe(repo, ["merge", "--abort"]);
+          await gitMaybe(repo, ["reset", "--merge", baseBefore]);
+          throw err;
+        }
       }
-    }
-    const ahead = await countCommits(repo, `${base}..${branch}`);
-    if (ahead === 0) {
+      const baseAfter = (await git(repo, ["rev-parse", base])).trim();
+      const record: MergeRecord = {
+        strategy: opts.strategy,
+        base_branch: base,
+        agent_branch: branch,
+        branch_head:
+          opts.strategy === "rebase" ? (await git(repo, ["rev-parse", branch])).trim() : branchHead,
+        base_before: baseBefore,
+        base_after: baseAfter,
+        merged_at: nowIso(),
+      };
+      await writeJsonAtomic(mergeRecordPath(manager, meta.task_id), record);
+      const stat = (await git(repo, ["diff", "--shortstat", baseBefore, baseAfter])).trim();
       return {
         ...outcome,
-        merged: false,
-        commits_merged: 0,
-        hint: `${branch} has no commits that ${base} lacks: nothing to merge. codex_cleanup removes the worktree.`,
+        merged: true,
+        commits_merged: ahead,
+        base_before: baseBefore,
+        base_after: baseAfter,
+        diff_stat: stat,
+        hint: `${branch} is in ${base} (${opts.strategy}). codex_cleanup(task_id="${meta.task_id}") removes the worktree and the merged branch.`,
       };
-    }
-    const collisions = await untrackedCollisions(repo, base, branch);
-    if (collisions.length > 0) {
-      throw new UserError(
-        `Untracked files in ${repo} would be overwritten by the merge (${listed(collisions)}); move them away and merge again. Nothing was changed.`,
-      );
-    }
-    const baseBefore = (await git(repo, ["rev-parse", base])).trim();
-    const branchHead = (await git(repo, ["rev-parse", branch])).trim();
-    const message = opts.message ?? `Merge ${branch} (codexmcp task ${meta.task_id})`;
-
-    if (opts.strategy === "rebase") {
-      const trial = await trialRebase(repo, base, branch);
-      if ("conflicts" in trial) {
-        return {
-          ...outcome,
-          merged: false,
-          commits_merged: 0,
-          conflicts: trial.conflicts,
-          hint: `Rebasing ${branch} onto ${base} conflicts in ${listed(trial.conflicts)}; nothing was changed. Ask the agent to rebase and resolve (codex_reply), or use strategy "merge".`,
-        };
-      }
-      await git(repo, ["merge", "--ff-only", "--quiet", trial.head]);
-      // The agent branch follows its rebased commits, so it reads as merged.
-      if (await pathExists(worktree)) await git(worktree, ["reset", "--keep", "--quiet", trial.head]);
-      else await git(repo, ["branch", "-f", branch, trial.head]);
-    } else {
-      const prediction = await predictMerge(repo, base, branch);
-      if (!prediction.clean) {
-        return {
-          ...outcome,
-          merged: false,
-          commits_merged: 0,
-          conflicts: prediction.conflicts,
-          hint: `Merging ${branch} into ${base} would conflict in ${listed(prediction.conflicts)}; nothing was changed. Ask the agent to merge ${base} into its branch and resolve (codex_reply), then merge again.`,
-        };
-      }
-      try {
-        if (opts.strategy === "merge")
-          await git(repo, ["merge", "--no-ff", "--quiet", "-m", message, branch]);
-        else {
-          await git(repo, ["merge", "--squash", "--quiet", branch]);
-          await git(repo, ["commit", "--quiet", "--no-verify", "-m", message]);
-        }
-      } catch (err) {
-        // Predicted clean, yet failed (a hook, a race): put the checkout back as it was.
-        await gitMaybe(repo, ["merge", "--abort"]);
-        await gitMaybe(repo, ["reset", "--merge", baseBefore]);
-        throw err;
-      }
-    }
-    const baseAfter = (await git(repo, ["rev-parse", base])).trim();
-    const record: MergeRecord = {
-      strategy: opts.strategy,
-      base_branch: base,
-      agent_branch: branch,
-      branch_head: opts.strategy === "rebase" ? (await git(repo, ["rev-parse", branch])).trim() : branchHead,
-      base_before: baseBefore,
-      base_after: baseAfter,
-      merged_at: nowIso(),
-    };
-    await writeJsonAtomic(mergeRecordPath(manager, meta.task_id), record);
-    const stat = (await git(repo, ["diff", "--shortstat", baseBefore, baseAfter])).trim();
-    return {
-      ...outcome,
-      merged: true,
-      commits_merged: ahead,
-      base_before: baseBefore,
-      base_after: baseAfter,
-      diff_stat: stat,
-      hint: `${branch} is in ${base} (${opts.strategy}). codex_cleanup(task_id="${meta.task_id}") removes the worktree and the merged branch.`,
-    };
-  });
+    },
+    REPO_LOCK_WAIT,
+  );
 }

@@ -1,8 +1,24 @@
+import { statSync } from "node:fs";
 import { isAlive } from "../proc/liveness.js";
 import type { Tmux } from "../tmux/tmux.js";
 import { recoverDeadTask } from "./recovery.js";
 import type { TaskStore } from "./store.js";
 import { isTerminal, type RunnerRecord, type TaskMeta, type TaskResult, type TaskStatus } from "./types.js";
+
+/**
+ * Observations of settled tasks, per process: listing hundreds of finished tasks must not read
+ * three files each every time. Keyed by meta.json's identity, which every change replaces.
+ */
+const settledCache = new Map<string, { identity: string; obs: Observation }>();
+
+function fileIdentity(file: string): string | undefined {
+  try {
+    const st = statSync(file);
+    return `${st.ino}:${st.mtimeMs}:${st.size}`;
+  } catch {
+    return undefined;
+  }
+}
 
 /** How long a dispatched task may go without a runner before it counts as never started. */
 export const STARTUP_GRACE_MS = 60_000;
@@ -26,14 +42,27 @@ export async function observeTask(
   taskId: string,
   tmux?: Tmux,
 ): Promise<Observation | undefined> {
+  const metaFile = store.layout.file(taskId, "meta");
+  const cacheKey = `${store.layout.home}\0${taskId}`;
+  const before = fileIdentity(metaFile);
+  const cached = settledCache.get(cacheKey);
+  if (cached && before && cached.identity === before) return cached.obs;
+  if (!before) settledCache.delete(cacheKey);
+
   const meta = await store.readMeta(taskId);
   if (!meta) return undefined;
   const settled = async (): Promise<Observation | undefined> => {
-    const result = await store.readResult(taskId);
+    const [result, runner] = await Promise.all([store.readResult(taskId), store.readRunner(taskId)]);
     if (!result) return undefined;
     if (!isTerminal(meta.status)) await store.repairCompletion(taskId);
+    const identity = fileIdentity(metaFile);
     const fresh = (await store.readMeta(taskId)) ?? meta;
-    return { meta: fresh, result, runner: await store.readRunner(taskId), status: result.status };
+    const obs: Observation = { meta: fresh, result, runner, status: result.status };
+    // Fully settled (outcome recorded, meta marked): it stays so until the topic is re-run
+    // (meta.json replaced) or the task is pruned (meta.json gone).
+    if (isTerminal(fresh.status) && identity && identity === fileIdentity(metaFile))
+      settledCache.set(cacheKey, { identity, obs });
+    return obs;
   };
   const done = await settled();
   if (done) return done;

@@ -34,10 +34,14 @@ interface QueueState {
 async function queueState(store: TaskStore): Promise<QueueState> {
   const running: TaskMeta[] = [];
   const queued: TaskMeta[] = [];
-  for (const id of await store.listIds()) {
-    const meta = await store.readMeta(id).catch(() => undefined);
-    if (!meta || isTerminal(meta.status)) continue;
-    const obs = await observeTask(store, id, tmuxFor(meta)).catch(() => undefined);
+  const metas = await Promise.all(
+    (await store.listIds()).map((id) => store.readMeta(id).catch(() => undefined)),
+  );
+  const active = metas.filter((m): m is TaskMeta => m !== undefined && !isTerminal(m.status));
+  const observed = await Promise.all(
+    active.map((m) => observeTask(store, m.task_id, tmuxFor(m)).catch(() => undefined)),
+  );
+  for (const obs of observed) {
     if (!obs || isTerminal(obs.status)) continue;
     if (obs.status === "queued") queued.push(obs.meta);
     else running.push(obs.meta);

@@ -21,6 +21,9 @@ export function waitFor<T>(check: () => Promise<T | undefined>, opts: WaitOption
     let settled = false;
     let running = false;
     let again = false;
+    // The deadline never cuts a check short: a value the running check finds still wins, so
+    // a zero timeout means "check once and answer".
+    let timedOut = false;
 
     const finish = (value: T | undefined, error?: unknown) => {
       if (settled) return;
@@ -44,20 +47,23 @@ export function waitFor<T>(check: () => Promise<T | undefined>, opts: WaitOption
           again = false;
           const value = await check();
           if (value !== undefined) return finish(value);
-        } while (again && !settled);
+        } while (again && !settled && !timedOut);
       } catch (err) {
         finish(undefined, err);
       } finally {
         running = false;
+        if (timedOut) finish(undefined);
       }
+    };
+    const onTimeout = () => {
+      timedOut = true;
+      if (!running) finish(undefined);
     };
     const onAbort = () => finish(undefined);
 
     const poll = setInterval(run, opts.pollMs ?? 1000);
     const timer =
-      opts.timeoutMs !== undefined
-        ? setTimeout(() => finish(undefined), Math.max(0, opts.timeoutMs))
-        : undefined;
+      opts.timeoutMs !== undefined ? setTimeout(onTimeout, Math.max(0, opts.timeoutMs)) : undefined;
     if (opts.signal?.aborted) return finish(undefined);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     for (const dir of opts.watch) {

@@ -1,4 +1,8 @@
-import { execa } from "execa";
+import { sleep } from "../util/time.js";
+
+/** A tmux client that found the server shutting down (its last session just ended): worth a retry. */
+const SERVER_GOING_AWAY =
+  /server exited unexpectedly|lost server|no server running|error connecting|server not found/i;
 
 /**
  * tmux on one server: the user's default server, or a named (-L) or path (-S) socket.
@@ -15,7 +19,9 @@ export class Tmux {
     return this.socket.includes("/") ? ["-S", this.socket] : ["-L", this.socket];
   }
 
-  private run(args: readonly string[]) {
+  private async run(args: readonly string[]) {
+    // Loaded on first use: a server starting up does not pay for execa.
+    const { execa } = await import("execa");
     return execa(this.bin, [...this.socketArgs(), ...args], {
       stdin: "ignore",
       reject: false,
@@ -25,7 +31,7 @@ export class Tmux {
 
   /** Starts a detached session running `command` (argv, no shell) in `cwd`; returns the pane's pid. */
   async newSession(name: string, cwd: string, command: readonly string[]): Promise<number> {
-    const r = await this.run([
+    const args = [
       "new-session",
       "-d",
       "-s",
@@ -41,14 +47,18 @@ export class Tmux {
       "#{pane_pid}",
       "--",
       ...command,
-    ]);
-    const pid = Number(String(r.stdout).trim());
-    if (r.exitCode !== 0 || !Number.isInteger(pid) || pid <= 0) {
-      throw new Error(
-        `tmux new-session failed: ${String(r.stderr || r.stdout).trim() || `exit ${r.exitCode}`}`,
-      );
+    ];
+    for (let attempt = 0; ; attempt++) {
+      const r = await this.run(args);
+      const pid = Number(String(r.stdout).trim());
+      if (r.exitCode === 0 && Number.isInteger(pid) && pid > 0) return pid;
+      const why = String(r.stderr || r.stdout).trim();
+      if (attempt < 4 && SERVER_GOING_AWAY.test(why)) {
+        await sleep(50 * (attempt + 1));
+        continue;
+      }
+      throw new Error(`tmux new-session failed: ${why || `exit ${r.exitCode}`}`);
     }
-    return pid;
   }
 
   async hasSession(name: string): Promise<boolean> {
@@ -71,6 +81,7 @@ export class Tmux {
   }
 
   async version(): Promise<string | undefined> {
+    const { execa } = await import("execa");
     const r = await execa(this.bin, ["-V"], { reject: false, stdin: "ignore" });
     return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
   }

@@ -64,6 +64,9 @@ describe("orchestrating long tasks: codex_wait, codex_events, codex_reply, max_w
       running: [expect.objectContaining({ task_id: "codex-review-between-v1" })],
     });
     await untilEnded(mcp, "codex-review-between-v1");
+    // A zero timeout checks once: a task that has ended is returned, not "timeout".
+    const immediate = await mcp.ok("codex_wait", { task_ids: [d.task_id], timeout_seconds: 0 });
+    expect(immediate).toMatchObject({ status: "completed", task_id: "codex-review-between-v1" });
     const started = Date.now();
     const second = await mcp.ok("codex_wait", {
       task_ids: [d.task_id],

@@ -256,7 +256,7 @@ describe("read-only fallback: unsandboxed run, audited by events and a workspace
     await fsp.writeFile(path.join(plain, "keep.txt"), "keep\n");
     await fsp.writeFile(path.join(plain, "gone.txt"), "gone\n");
     const { audit } = await review("plain", plain, restoring);
-    expect(audit.restore).toMatchObject({ restored: true, verified: true });
+    expect(audit.restore, JSON.stringify(audit.restore)).toMatchObject({ restored: true, verified: true });
     expect(await tree(plain)).toEqual(before);
     const saved = String(audit.restore?.saved_to);
     expect(await fsp.readFile(path.join(saved, "after/made.txt"), "utf8")).toBe("new\n");

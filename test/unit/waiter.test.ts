@@ -20,6 +20,16 @@ describe("waitFor", () => {
     await fsp.rm(dir, { recursive: true, force: true });
   });
 
+  it("with a zero timeout, still answers from one check (a value that is already there is found)", async () => {
+    expect(await waitFor(async () => "ready", { watch: [], pollMs: 1000, timeoutMs: 0 })).toBe("ready");
+    const slowCheck = async () => {
+      await new Promise((r) => setTimeout(r, 30));
+      return "after a slow check";
+    };
+    expect(await waitFor(slowCheck, { watch: [], pollMs: 1000, timeoutMs: 0 })).toBe("after a slow check");
+    expect(await waitFor(async () => undefined, { watch: [], pollMs: 1000, timeoutMs: 0 })).toBeUndefined();
+  });
+
   it("returns undefined on timeout and on abort", async () => {
     expect(await waitFor(async () => undefined, { watch: [], pollMs: 10, timeoutMs: 50 })).toBeUndefined();
     const controller = new AbortController();
