@@ -52,12 +52,17 @@ export async function observeTask(
   const meta = await store.readMeta(taskId);
   if (!meta) return undefined;
   const settled = async (): Promise<Observation | undefined> => {
-    const [result, runner] = await Promise.all([store.readResult(taskId), store.readRunner(taskId)]);
+    const result = await store.readResult(taskId);
     if (!result) return undefined;
-    if (!isTerminal(meta.status)) await store.repairCompletion(taskId);
-    const identity = fileIdentity(metaFile);
-    const fresh = (await store.readMeta(taskId)) ?? meta;
-    const obs: Observation = { meta: fresh, result, runner, status: result.status };
+    let fresh = meta;
+    let identity = before;
+    if (!isTerminal(meta.status)) {
+      await store.repairCompletion(taskId);
+      identity = fileIdentity(metaFile);
+      fresh = (await store.readMeta(taskId)) ?? meta;
+    }
+    // The runner of a task that has ended is of no interest (cancel reads it itself).
+    const obs: Observation = { meta: fresh, result, runner: undefined, status: result.status };
     // Fully settled (outcome recorded, meta marked): it stays so until the topic is re-run
     // (meta.json replaced) or the task is pruned (meta.json gone).
     if (isTerminal(fresh.status) && identity && identity === fileIdentity(metaFile))
