@@ -9,7 +9,18 @@ import { readFileSync, writeFileSync } from "node:fs";
 
 const LOCKFILE = new URL("../package-lock.json", import.meta.url);
 
-const OS_NAMES = ["android", "darwin", "freebsd", "linux", "openbsd", "openharmony", "win32", "sunos", "aix", "netbsd"];
+const OS_NAMES = [
+  "android",
+  "darwin",
+  "freebsd",
+  "linux",
+  "openbsd",
+  "openharmony",
+  "win32",
+  "sunos",
+  "aix",
+  "netbsd",
+];
 const CPU_NAMES = ["arm64", "arm", "x64", "ia32", "loong64", "ppc64", "riscv64", "s390x", "mips64el"];
 
 /** Reads os, cpu and libc off a platform package's name, e.g. `rollup-linux-arm-musleabihf`. */

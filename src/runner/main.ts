@@ -1,6 +1,7 @@
 #!/usr/bin/env node
 import path from "node:path";
-import { runTask } from "./run.js";
+import { TASK_FILES } from "../tasks/layout.js";
+import { stopOnSignals } from "./stopper.js";
 
 /** Entry point of the task runner: `node runner/main.js <task-dir>`. */
 const taskDir = process.argv[2];
@@ -8,6 +9,9 @@ if (!taskDir || !path.isAbsolute(taskDir)) {
   process.stderr.write("usage: runner <absolute task directory>\n");
   process.exit(2);
 }
+// Before the rest of the runner loads: a cancel in the first milliseconds must still be recorded.
+const stopper = stopOnSignals(path.join(taskDir, TASK_FILES.cancel));
+
 // Finishing frees a slot: start whatever waits in the queue.
 const pump = {
   afterFinalize: async () => {
@@ -18,12 +22,14 @@ const pump = {
     await pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir))));
   },
 };
-runTask(taskDir, pump).then(
-  () => process.exit(0),
-  (err: unknown) => {
-    process.stderr.write(
-      `codexmcp runner failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
-    );
-    process.exit(1);
-  },
-);
+import("./run.js")
+  .then(({ runTask }) => runTask(taskDir, pump, stopper))
+  .then(
+    () => process.exit(0),
+    (err: unknown) => {
+      process.stderr.write(
+        `codexmcp runner failed: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+      );
+      process.exit(1);
+    },
+  );

@@ -12,23 +12,8 @@ import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
 import { type CodexRunOutcome, runCodexProcess } from "./codex-process.js";
 import { takeTaskEnv } from "./env.js";
+import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
-
-type StopReason = "cancel" | "timeout" | "signal";
-
-/** Why the runner was asked to stop, first reason wins. */
-class Stopper {
-  readonly controller = new AbortController();
-  reason: StopReason | undefined;
-  detail = "";
-
-  stop(reason: StopReason, detail: string): void {
-    if (this.reason) return;
-    this.reason = reason;
-    this.detail = detail;
-    this.controller.abort();
-  }
-}
 
 function classify(
   outcome: CodexRunOutcome,
@@ -80,22 +65,16 @@ export interface RunnerContext {
 export async function runTask(
   taskDir: string,
   extraHooks: RunnerHooks = {},
+  earlyStopper?: Stopper,
 ): Promise<TaskResult | undefined> {
   const taskId = path.basename(taskDir);
   const store = new TaskStore(path.dirname(path.dirname(taskDir)));
+  const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
+  const stopper = earlyStopper ?? stopOnSignals(files("cancel"));
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
   let meta: TaskMeta = loaded;
   const hooks = combineHooks([...(await taskHooks(meta, taskDir)), extraHooks]);
-  const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
-
-  const stopper = new Stopper();
-  for (const sig of ["SIGTERM", "SIGINT", "SIGHUP"] as const) {
-    process.on(sig, () => {
-      const requested = existsSync(files("cancel"));
-      stopper.stop(requested ? "cancel" : "signal", sig);
-    });
-  }
 
   if (existsSync(files("cancel"))) stopper.stop("cancel", "a cancel requested before the runner started");
 
@@ -106,13 +85,13 @@ export async function runTask(
 
   const self = processIdentity(process.pid);
   const launched = await readJsonIfExists<{ launched_at?: string }>(files("runner"));
-  if (self) {
-    await writeJsonAtomic(files("runner"), {
-      ...self,
-      host: meta.host,
-      launched_at: launched?.launched_at ?? nowIso(),
-    });
-  }
+  const ownRecord = self && {
+    ...self,
+    host: meta.host,
+    launched_at: launched?.launched_at ?? nowIso(),
+    ready_at: nowIso(),
+  };
+  if (ownRecord) await writeJsonAtomic(files("runner"), ownRecord);
   meta =
     (await store.updateMeta(taskId, (m) => {
       m.status = "running";
@@ -150,13 +129,7 @@ export async function runTask(
       transcript,
       signal: stopper.controller.signal,
       onSpawn: (pid) => {
-        if (self)
-          void writeJsonAtomic(files("runner"), {
-            ...self,
-            host: meta.host,
-            launched_at: launched?.launched_at ?? nowIso(),
-            codex_pid: pid,
-          });
+        if (ownRecord) void writeJsonAtomic(files("runner"), { ...ownRecord, codex_pid: pid });
       },
     });
     clearTimeout(timer);

@@ -9,6 +9,9 @@ import type { TaskStore } from "./store.js";
 import { TASK_ID_ENV } from "./types.js";
 import { waitFor } from "./waiter.js";
 
+/** How long a cancel waits for a runner that is still booting to install its signal handlers. */
+const RUNNER_READY_WAIT_MS = 5000;
+
 /**
  * Stops a task and everything it started. The runner is asked first (SIGTERM: it stops codex's
  * tree and records `cancelled` itself); whatever is still alive after a grace period is killed
@@ -22,7 +25,19 @@ export async function cancelTask(
   obs: Observation,
 ): Promise<Observation> {
   await writeJsonAtomic(store.layout.file(taskId, "cancel"), { requested_at: nowIso(), by_pid: process.pid });
-  const runner = obs.runner ?? (await store.readRunner(taskId));
+  let runner = obs.runner ?? (await store.readRunner(taskId));
+  if (runner && isAlive(runner) && !runner.ready_at) {
+    // Just launched: a SIGTERM while Node boots kills it before it can record anything.
+    const booting = runner;
+    runner =
+      (await waitFor(
+        async () => {
+          const fresh = (await store.readRunner(taskId)) ?? booting;
+          return fresh.ready_at || !isAlive(fresh) ? fresh : undefined;
+        },
+        { timeoutMs: RUNNER_READY_WAIT_MS, watch: [store.layout.taskDir(taskId)], pollMs: 50 },
+      )) ?? runner;
+  }
   if (runner && isAlive(runner)) {
     try {
       process.kill(runner.pid, "SIGTERM");

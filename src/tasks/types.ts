@@ -78,6 +78,8 @@ export interface TaskMeta {
 export interface RunnerRecord extends ProcessIdentity {
   readonly host: "tmux" | "process";
   readonly launched_at: string;
+  /** Set by the runner itself once its signal handlers are in place (a SIGTERM before is fatal). */
+  readonly ready_at?: string;
   readonly codex_pid?: number;
 }
 

@@ -102,6 +102,7 @@ describe("chaos: hostile input", () => {
       "ünïcödé ✓ 🚀 中文 עברית \u202e",
       "\t\r\n",
       "%s%n%x",
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a literal shell expansion is the payload
       "${HOME}",
       "null",
       "x".repeat(200_000),
@@ -214,7 +215,7 @@ describe("chaos: hostile input", () => {
             .catch((err: unknown) => ({ thrown: String(err instanceof Error ? err.message : err) })),
         ),
       );
-      results.forEach((r, j) => judge(r, batch[j] as { name: string }));
+      for (const [j, r] of results.entries()) judge(r, batch[j] as { name: string });
       // Still alive and answering?
       expect((await mcp.client.listTools()).tools.length).toBe(10);
     }
@@ -239,7 +240,7 @@ describe("chaos: hostile input", () => {
 
   it("prompts with quotes, newlines, control bytes, unicode and 1 MB reach Codex byte-exact", async () => {
     const mcp = await McpSession.start(sb.env({ CODEXMCP_TASK_LINKS: "0" }));
-    const controls = Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join("") + "\u007f";
+    const controls = `${Array.from({ length: 31 }, (_, i) => String.fromCharCode(i + 1)).join("")}\u007f`;
     const big = Array.from(
       { length: (1024 * 1024) / 64 },
       (_, i) => `line ${i} ${"abcdefghijklmnopqrstuvwxyz0123456789".slice(i % 30)}`,

@@ -51,7 +51,10 @@ describe("the TypeScript API (no MCP) on the same store as the server", () => {
       topic: "longrun-api-v1",
       sandbox: "read-only",
     });
-    expect((await tasks.cancel(long.task_id)).status).toBe("cancelled");
+    const cancelled = await tasks.cancel(long.task_id);
+    expect(cancelled.status, JSON.stringify({ error: cancelled.error, log: cancelled.log_tail })).toBe(
+      "cancelled",
+    );
 
     const mcp = await McpSession.start(sb.env());
     try {

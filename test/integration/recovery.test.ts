@@ -126,4 +126,52 @@ describe("tasks outlive the server; dead runners are reported, never left runnin
       await mcp.close();
     }
   });
+  it("a runner that dies after a cancel was requested is recorded cancelled, not failed", async () => {
+    const mcp = await McpSession.start(sb.env());
+    try {
+      await mcp.ok("codex_dispatch", {
+        prompt: "[[script:hang]]",
+        cwd: sb.repo,
+        topic: "review-cancelthendie-v1",
+        sandbox: "read-only",
+      });
+      const pid = await codexPid(sb, "codex-review-cancelthendie-v1").then(() =>
+        runnerPid(sb, "codex-review-cancelthendie-v1"),
+      );
+      // What codex_cancel writes first; the runner then dies before it can record anything.
+      await fsp.writeFile(
+        path.join(sb.taskDir("codex-review-cancelthendie-v1"), "cancel.json"),
+        JSON.stringify({ requested_at: new Date().toISOString(), by_pid: process.pid }),
+      );
+      process.kill(pid, "SIGKILL");
+      const s = await untilEnded(mcp, "codex-review-cancelthendie-v1");
+      expect(s.status).toBe("cancelled");
+      expect(String(s.error)).toMatch(
+        /^cancelled on request \(codex_cancel\); the task's runner \(pid \d+\)/,
+      );
+      expect(processesOf("codex-review-cancelthendie-v1")).toEqual([]);
+    } finally {
+      await mcp.close();
+    }
+  });
+
+  it("codex_cancel the moment a task is dispatched: cancelled, every time, nothing left running", async () => {
+    const mcp = await McpSession.start(sb.env());
+    try {
+      for (let i = 1; i <= 3; i++) {
+        const topic = `review-instantcancel${i}-v1`;
+        await mcp.ok("codex_dispatch", {
+          prompt: "[[script:hang]]",
+          cwd: sb.repo,
+          topic,
+          sandbox: "read-only",
+        });
+        const c = await mcp.ok("codex_cancel", { task_id: `codex-${topic}` });
+        expect(c.status, String(c.error)).toBe("cancelled");
+        expect(processesOf(`codex-${topic}`)).toEqual([]);
+      }
+    } finally {
+      await mcp.close();
+    }
+  });
 });

@@ -1,10 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { Settings } from "../../config/settings.js";
-import { startHousekeeping } from "../../server/housekeeping.js";
-import { serveHttp } from "../../server/http.js";
 import { serveStdio } from "../../server/stdio.js";
-import { TaskManager } from "../../tasks/manager.js";
 import { UserError } from "../../util/errors.js";
 import { log, setDebugLogFile } from "../../util/log.js";
 import { VERSION } from "../../version.js";
