@@ -55,6 +55,29 @@ function mayMatch(line: string, types: readonly string[]): boolean {
   return types.some((t) => t.split(":").every((part) => line.includes(`"${part}"`)));
 }
 
+/** What a filtered line must contain: the first name of each type as a JSON string. */
+function filterNeedles(types: readonly string[] | undefined): Buffer[] | undefined {
+  if (!types || types.length === 0) return undefined;
+  return types.map((t) => Buffer.from(`"${t.split(":")[0]}"`));
+}
+
+/** Where the first needle occurs in buf[from, end), or `end` when none does. */
+function firstHit(buf: Buffer, needles: readonly Buffer[], from: number, end: number): number {
+  let hit = end;
+  for (const needle of needles) {
+    const at = buf.subarray(0, end).indexOf(needle, from);
+    if (at >= 0 && at < hit) hit = at;
+  }
+  return hit;
+}
+
+/** Just past the last newline in buf[from, before), or `from` when there is none. */
+function lastNewlineBefore(buf: Buffer, from: number, before: number): number {
+  if (before <= from) return from;
+  const nl = buf.lastIndexOf(10, before - 1);
+  return nl >= from ? nl + 1 : from;
+}
+
 function accept(line: string, types: readonly string[] | undefined): unknown | undefined {
   if (types && types.length > 0 && !mayMatch(line, types)) return undefined;
   const event = parseEventLine(line);
@@ -76,12 +99,23 @@ async function forward(
   let partBytes = 0;
   let oversized = false;
   const buf = Buffer.alloc(CHUNK);
+  const needles = filterNeedles(req.types);
   let next = pos;
   while (pos < size && events.length < req.limit && pos - from < MAX_SCAN) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - pos), pos);
     if (bytesRead === 0) break;
     let i = 0;
     while (i < bytesRead && events.length < req.limit) {
+      if (needles && parts.length === 0) {
+        // Whole lines before the first possible match in this chunk are skipped unread.
+        const skipTo = lastNewlineBefore(buf, i, firstHit(buf, needles, i, bytesRead));
+        if (skipTo > i) {
+          lineStart = pos + skipTo;
+          next = lineStart;
+          i = skipTo;
+          continue;
+        }
+      }
       const nl = buf.indexOf(10, i);
       const end = nl < 0 || nl >= bytesRead ? bytesRead : nl;
       if (!oversized) {

@@ -109,6 +109,34 @@ describe("paging events.jsonl", () => {
       expect(e.event).toMatchObject({ type: "item.completed", item: { type: "file_change" } });
   });
 
+  it("a filtered page skips non-matching lines without losing a match at any chunk boundary", async () => {
+    const kinds = (e: Record<string, unknown>) => {
+      const item = (e.item as { type?: string } | undefined)?.type;
+      return [String(e.type), ...(item ? [item, `${String(e.type)}:${item}`] : [])];
+    };
+    for (const types of [
+      ["file_change"],
+      ["turn.completed"],
+      ["item.completed:agent_message"],
+      ["web_search"],
+    ]) {
+      for (const limit of [1, 13, 400]) {
+        const seen: unknown[] = [];
+        let cursor = 0;
+        for (let calls = 0; ; calls++) {
+          expect(calls).toBeLessThan(5000);
+          const page = await readEventsPage({ file, cursor, limit, types, truncate: 0 });
+          expect(page.next_cursor).toBeGreaterThanOrEqual(cursor);
+          seen.push(...page.events.map((e) => e.event));
+          // The file ends in a line still being written: has_more stays true, the cursor stops.
+          if (!page.has_more || (page.events.length === 0 && page.next_cursor === cursor)) break;
+          cursor = page.next_cursor;
+        }
+        expect(seen).toEqual(events.filter((e) => kinds(e).some((k) => types.includes(k))));
+      }
+    }
+  });
+
   it("caps every string at truncate characters, and truncate=0 leaves them whole", async () => {
     const capped = await readEventsPage({ file, cursor: "tail", limit: 50, truncate: 10 });
     for (const e of capped.events) {
