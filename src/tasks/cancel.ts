@@ -56,16 +56,7 @@ export async function cancelTask(
       tag: { name: TASK_ID_ENV, value: taskId },
       graceMs: 1000,
     });
-    await recoverDeadTask(
-      store,
-      obs.meta,
-      "cancelled on request (codex_cancel); the runner did not stop by itself and was killed.",
-      {
-        tmux,
-        status: "cancelled",
-        finalizedBy: "cancel",
-      },
-    );
+    await recoverDeadTask(store, obs.meta, "the runner did not stop by itself and was killed.", tmux);
   }
   // Belt and braces: nothing tagged with this task may outlive a cancel.
   await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: taskId }, graceMs: 500 });

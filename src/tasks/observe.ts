@@ -1,4 +1,4 @@
-import { existsSync, statSync } from "node:fs";
+import { statSync } from "node:fs";
 import { isAlive } from "../proc/liveness.js";
 import type { Tmux } from "../tmux/tmux.js";
 import { recoverDeadTask } from "./recovery.js";
@@ -73,14 +73,7 @@ export async function observeTask(
   if (done) return done;
 
   const recover = async (reason: string): Promise<Observation> => {
-    // A runner that died after codex_cancel asked it to stop was cancelled, whatever killed it.
-    const cancelRequested = existsSync(store.layout.file(taskId, "cancel"));
-    await recoverDeadTask(
-      store,
-      meta,
-      cancelRequested ? `cancelled on request (codex_cancel); ${reason}` : reason,
-      cancelRequested ? { tmux, status: "cancelled", finalizedBy: "cancel" } : { tmux },
-    );
+    await recoverDeadTask(store, meta, reason, tmux);
     const after = await settled();
     return after
       ? { ...after, recovered: true }

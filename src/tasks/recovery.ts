@@ -1,24 +1,27 @@
+import { existsSync } from "node:fs";
 import { computeFallbackAudit, readSavedSnapshot } from "../audit/fallback.js";
 import { summarizeEventsFile } from "../codex/summarize-file.js";
 import { killTree } from "../proc/tree.js";
 import type { Tmux } from "../tmux/tmux.js";
 import { buildResult, worktreeDiff } from "./result.js";
 import type { TaskStore } from "./store.js";
-import { TASK_ID_ENV, type TaskMeta, type TerminalStatus } from "./types.js";
+import { TASK_ID_ENV, type TaskMeta } from "./types.js";
 
 /**
  * Ends a task whose runner is gone without a result (killed, crashed, machine rebooted, or
  * never started): stops anything of it still alive, then records the outcome from what its
- * files show. Any server process may do this; the write-once result keeps it single.
+ * files show — `cancelled` when a cancel was requested (whatever then killed the runner),
+ * `failed` otherwise. Any server process may do this; the write-once result keeps it single.
  */
 export async function recoverDeadTask(
   store: TaskStore,
   meta: TaskMeta,
   reason: string,
-  opts: { tmux?: Tmux | undefined; status?: TerminalStatus; finalizedBy?: "recovery" | "cancel" } = {},
+  tmux?: Tmux,
 ): Promise<boolean> {
   await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: meta.task_id }, graceMs: 1000 });
-  if (opts.tmux && meta.tmux_session) await opts.tmux.killSession(meta.tmux_session);
+  if (tmux && meta.tmux_session) await tmux.killSession(meta.tmux_session);
+  const cancelled = existsSync(store.layout.file(meta.task_id, "cancel"));
   const summary = await summarizeEventsFile(store.layout.file(meta.task_id, "events"));
   // A fallback task's audit still runs from the snapshot the runner saved (no restore here).
   const taskDir = store.layout.taskDir(meta.task_id);
@@ -28,13 +31,13 @@ export async function recoverDeadTask(
     : undefined;
   const result = buildResult(meta, {
     audit,
-    status: opts.status ?? "failed",
+    status: cancelled ? "cancelled" : "failed",
     exitCode: null,
     signal: null,
-    error: reason,
+    error: cancelled ? `cancelled on request (codex_cancel); ${reason}` : reason,
     summary,
     diff: await worktreeDiff(meta),
-    finalizedBy: opts.finalizedBy ?? "recovery",
+    finalizedBy: cancelled ? "cancel" : "recovery",
   });
   return store.finalize(result);
 }

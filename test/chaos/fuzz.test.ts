@@ -18,30 +18,21 @@ function prng(seed: number): () => number {
   };
 }
 
+const DISPATCH_FIELDS = [
+  "prompt",
+  "cwd",
+  "topic",
+  "sandbox",
+  "session_id",
+  "model",
+  "profile",
+  "reasoning_effort",
+  "timeout_seconds",
+];
+
 const TOOLS: Record<string, string[]> = {
-  codex: [
-    "prompt",
-    "cwd",
-    "topic",
-    "sandbox",
-    "session_id",
-    "model",
-    "profile",
-    "reasoning_effort",
-    "timeout_seconds",
-    "max_wait_seconds",
-  ],
-  codex_dispatch: [
-    "prompt",
-    "cwd",
-    "topic",
-    "sandbox",
-    "session_id",
-    "model",
-    "profile",
-    "reasoning_effort",
-    "timeout_seconds",
-  ],
+  codex: [...DISPATCH_FIELDS, "max_wait_seconds"],
+  codex_dispatch: DISPATCH_FIELDS,
   codex_status: ["task_id", "limit", "cwd"],
   codex_cancel: ["task_id"],
   codex_wait: ["task_ids", "timeout_seconds", "cursor"],

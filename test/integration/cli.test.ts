@@ -13,6 +13,14 @@ describe("the codexmcp command for people", () => {
   let sb: Sandbox;
   let mcp: McpSession;
   const viewSocket = `codexmcp-view-${process.pid}`;
+  const hasViewSession = (name: string): boolean => {
+    try {
+      execFileSync("tmux", ["-L", viewSocket, "has-session", "-t", `=${name}`], { stdio: "ignore" });
+      return true;
+    } catch {
+      return false;
+    }
+  };
 
   beforeAll(async () => {
     sb = await Sandbox.create();
@@ -145,14 +153,7 @@ describe("the codexmcp command for people", () => {
     expect(screen).toMatch(/codex-longrun-watched\d-v1\s+running/);
     expect(screen).toMatch(/codex-implement-ticks-v1\s+completed\s+\S+\s+ticked six times/);
     execFileSync("tmux", ["-L", viewSocket, "send-keys", "-t", "=viewer:", "q"]);
-    await until("watch to quit", async () => {
-      try {
-        execFileSync("tmux", ["-L", viewSocket, "has-session", "-t", "=viewer"], { stdio: "ignore" });
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await until("watch to quit", async () => !hasViewSession("viewer"));
   });
 
   it("attach puts a terminal on the task's tmux session, also from inside another tmux", async () => {
@@ -197,14 +198,7 @@ describe("the codexmcp command for people", () => {
     } finally {
       for (const i of [1, 2, 3]) await cli(["cancel", `longrun-watched${i}-v1`], sb.env());
     }
-    await until("the attached view to end with its session", async () => {
-      try {
-        execFileSync("tmux", ["-L", viewSocket, "has-session", "-t", "=attacher"], { stdio: "ignore" });
-        return false;
-      } catch {
-        return true;
-      }
-    });
+    await until("the attached view to end with its session", async () => !hasViewSession("attacher"));
   });
 
   it("install --dry-run shows the change and writes nothing; install and uninstall edit the real config", async () => {
