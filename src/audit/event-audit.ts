@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { unwrapShell } from "../codex/describe.js";
-import { eventItem, parseEventLine } from "../codex/events.js";
+import { unwrapShell } from "../agents/codex/describe.js";
+import { eventItem, parseEventLine } from "../agents/codex/events.js";
 import type { AuditViolation } from "./audit.js";
 import { findCommandWrites } from "./command-audit.js";
 

@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import type { TaskMeta } from "../core/types.js";
 import type { RunnerHooks } from "../runner/run.js";
-import type { TaskMeta } from "../tasks/types.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { buildAudit, type ReadonlyAudit, type RestoreReport, snapshotViolations } from "./audit.js";
 import { auditEvents } from "./event-audit.js";

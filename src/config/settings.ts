@@ -1,6 +1,6 @@
 import os from "node:os";
 import path from "node:path";
-import { DEFAULT_TOPIC_TYPES } from "../tasks/topic.js";
+import { DEFAULT_TOPIC_TYPES } from "../core/topic.js";
 import { UserError } from "../util/errors.js";
 import { durationSeconds } from "./duration.js";
 import { loadYamlConfig } from "./load.js";

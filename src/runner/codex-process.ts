@@ -4,12 +4,12 @@ import { createWriteStream } from "node:fs";
 import { appendFile, open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
-import { transcriptLines } from "../codex/describe.js";
-import { parseEventLine } from "../codex/events.js";
-import { RunSummary, type RunSummaryData } from "../codex/summary.js";
+import { transcriptLines } from "../agents/codex/describe.js";
+import { parseEventLine } from "../agents/codex/events.js";
+import { RunSummary, type RunSummaryData } from "../agents/codex/summary.js";
+import { TASK_ID_ENV } from "../core/types.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
-import { TASK_ID_ENV } from "../tasks/types.js";
 import type { Transcript } from "./transcript.js";
 
 export interface CodexRunRequest {

@@ -1,6 +1,6 @@
 #!/usr/bin/env node
 import path from "node:path";
-import { TASK_FILES } from "../tasks/layout.js";
+import { TASK_FILES } from "../core/layout.js";
 import { stopOnSignals } from "./stopper.js";
 
 /** Entry point of the task runner: `node runner/main.js <task-dir>`. */
@@ -17,7 +17,7 @@ const pump = {
   afterFinalize: async () => {
     const [{ pumpQueue }, { TaskStore }] = await Promise.all([
       import("../tasks/scheduler.js"),
-      import("../tasks/store.js"),
+      import("../core/store.js"),
     ]);
     await pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir))));
   },

@@ -1,17 +1,17 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { describeUsage } from "../codex/describe.js";
-import { EMPTY_SUMMARY } from "../codex/summary.js";
+import { describeUsage } from "../agents/codex/describe.js";
+import { EMPTY_SUMMARY } from "../agents/codex/summary.js";
+import { buildResult, worktreeDiff } from "../core/result.js";
+import { TaskStore } from "../core/store.js";
+import { takeTaskEnv } from "../core/task-env.js";
+import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../core/types.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
-import { buildResult, worktreeDiff } from "../tasks/result.js";
-import { TaskStore } from "../tasks/store.js";
-import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../tasks/types.js";
 import { errorMessage } from "../util/errors.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
 import { type CodexRunOutcome, runCodexProcess } from "./codex-process.js";
-import { takeTaskEnv } from "./env.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
 

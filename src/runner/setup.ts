@@ -1,5 +1,5 @@
 import { execa } from "execa";
-import type { TaskMeta } from "../tasks/types.js";
+import type { TaskMeta } from "../core/types.js";
 import type { RunnerHooks } from "./run.js";
 
 const OUTPUT_KEPT = 40;

@@ -1,7 +1,7 @@
 import { type FSWatcher, watch } from "node:fs";
 import { type McpServer, ResourceTemplate } from "@modelcontextprotocol/sdk/server/mcp.js";
+import { parseTaskId } from "../core/topic.js";
 import type { TaskManager } from "../tasks/manager.js";
-import { parseTaskId } from "../tasks/topic.js";
 import { ensurePrivateDir } from "../util/files.js";
 import { readTail } from "../util/tail.js";
 

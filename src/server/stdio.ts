@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
-import { cachedSandboxProbe, probeAdvice } from "../codex/sandbox-probe.js";
+import { cachedSandboxProbe, probeAdvice } from "../agents/codex/sandbox-probe.js";
 import type { Settings } from "../config/settings.js";
 import { TaskManager } from "../tasks/manager.js";
 import { errorMessage } from "../util/errors.js";

@@ -1,12 +1,12 @@
+import type { TaskStore } from "../core/store.js";
+import { TASK_ID_ENV } from "../core/types.js";
+import type { Tmux } from "../hosts/tmux/tmux.js";
 import { isAlive } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
-import type { Tmux } from "../tmux/tmux.js";
 import { writeJsonAtomic } from "../util/files.js";
 import { nowIso } from "../util/time.js";
 import { type Observation, observeTask } from "./observe.js";
 import { recoverDeadTask } from "./recovery.js";
-import type { TaskStore } from "./store.js";
-import { TASK_ID_ENV } from "./types.js";
 import { waitFor } from "./waiter.js";
 
 /** How long a cancel waits for a runner that is still booting to install its signal handlers. */

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
+import { isTerminal } from "../core/types.js";
 import { git, gitMaybe } from "../git/git.js";
 import { branchExists, countCommits } from "../git/repo.js";
 import { UserError } from "../util/errors.js";
@@ -13,7 +14,6 @@ import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge.js";
 import type { Observation } from "./observe.js";
 import { tmuxFor } from "./scheduler.js";
-import { isTerminal } from "./types.js";
 
 export interface CleanupRequest {
   readonly taskId?: string | undefined;

@@ -1,18 +1,21 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { buildCodexArgs, type CodexSandboxMode } from "../agents/codex/argv.js";
 import { READONLY_CONSTRAINT } from "../audit/fallback.js";
-import { buildCodexArgs, type CodexSandboxMode } from "../codex/argv.js";
 import { loadRepoConfig, worktreeParent } from "../config/repo-config.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
 import type { Sandbox } from "../config/values.js";
+import type { TaskStore } from "../core/store.js";
+import { envSnapshot } from "../core/task-env.js";
+import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
+import { isTerminal, type TaskMeta } from "../core/types.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
 import { git } from "../git/git.js";
 import { type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
-import { envSnapshot } from "../runner/env.js";
-import type { Tmux } from "../tmux/tmux.js";
+import type { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
@@ -22,9 +25,6 @@ import { which } from "../util/which.js";
 import { dirLockPath, REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import { observeTask } from "./observe.js";
 import { scheduleTask } from "./scheduler.js";
-import type { TaskStore } from "./store.js";
-import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "./topic.js";
-import { isTerminal, type TaskMeta } from "./types.js";
 
 export interface TaskRequest {
   readonly prompt: string;

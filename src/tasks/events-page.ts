@@ -1,5 +1,5 @@
 import { promises as fsp } from "node:fs";
-import { eventKinds, parseEventLine } from "../codex/events.js";
+import { eventKinds, parseEventLine } from "../agents/codex/events.js";
 import { hasErrorCode } from "../util/errors.js";
 
 export interface EventsPageRequest {

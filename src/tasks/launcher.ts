@@ -1,12 +1,12 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import type { TaskStore } from "../core/store.js";
+import type { RunnerRecord, TaskMeta } from "../core/types.js";
+import type { Tmux } from "../hosts/tmux/tmux.js";
 import { processIdentity } from "../proc/liveness.js";
-import type { Tmux } from "../tmux/tmux.js";
 import { writeJsonOnce } from "../util/files.js";
 import { nowIso } from "../util/time.js";
-import type { TaskStore } from "./store.js";
-import type { RunnerRecord, TaskMeta } from "./types.js";
 
 /** The compiled runner entry point (dist/runner/main.js), also when this module runs from src/. */
 export function runnerScriptPath(): string {

@@ -1,6 +1,6 @@
 import { createHash } from "node:crypto";
 import path from "node:path";
-import type { TaskStore } from "./store.js";
+import type { TaskStore } from "../core/store.js";
 
 function hash(text: string): string {
   return createHash("sha256").update(text).digest("hex").slice(0, 16);

@@ -1,14 +1,14 @@
 import type { Settings } from "../config/settings.js";
-import { Tmux } from "../tmux/tmux.js";
+import { formatCursor, journalSize } from "../core/journal.js";
+import { TaskStore } from "../core/store.js";
+import { parseTaskId } from "../core/topic.js";
+import { isTerminal } from "../core/types.js";
+import { Tmux } from "../hosts/tmux/tmux.js";
 import { UserError } from "../util/errors.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
-import { formatCursor, journalSize } from "./journal.js";
 import { type Observation, observeTask } from "./observe.js";
 import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js";
-import { TaskStore } from "./store.js";
-import { parseTaskId } from "./topic.js";
-import { isTerminal } from "./types.js";
 import { type DispatchView, dispatchView, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { isTerminal, type TaskMeta } from "../core/types.js";
 import { git, gitMaybe } from "../git/git.js";
 import { predictMerge, trialRebase } from "../git/merge.js";
 import { countCommits } from "../git/repo.js";
@@ -9,7 +10,6 @@ import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import type { Observation } from "./observe.js";
-import { isTerminal, type TaskMeta } from "./types.js";
 
 export type MergeStrategy = "merge" | "squash" | "rebase";
 

@@ -1,9 +1,15 @@
 import { statSync } from "node:fs";
+import type { TaskStore } from "../core/store.js";
+import {
+  isTerminal,
+  type RunnerRecord,
+  type TaskMeta,
+  type TaskResult,
+  type TaskStatus,
+} from "../core/types.js";
+import type { Tmux } from "../hosts/tmux/tmux.js";
 import { isAlive } from "../proc/liveness.js";
-import type { Tmux } from "../tmux/tmux.js";
 import { recoverDeadTask } from "./recovery.js";
-import type { TaskStore } from "./store.js";
-import { isTerminal, type RunnerRecord, type TaskMeta, type TaskResult, type TaskStatus } from "./types.js";
 
 /**
  * Observations of settled tasks, per process: listing hundreds of finished tasks must not read

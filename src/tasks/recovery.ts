@@ -1,11 +1,11 @@
 import { existsSync } from "node:fs";
+import { summarizeEventsFile } from "../agents/codex/summarize-file.js";
 import { computeFallbackAudit, readSavedSnapshot } from "../audit/fallback.js";
-import { summarizeEventsFile } from "../codex/summarize-file.js";
+import { buildResult, worktreeDiff } from "../core/result.js";
+import type { TaskStore } from "../core/store.js";
+import { TASK_ID_ENV, type TaskMeta } from "../core/types.js";
+import type { Tmux } from "../hosts/tmux/tmux.js";
 import { killTree } from "../proc/tree.js";
-import type { Tmux } from "../tmux/tmux.js";
-import { buildResult, worktreeDiff } from "./result.js";
-import type { TaskStore } from "./store.js";
-import { TASK_ID_ENV, type TaskMeta } from "./types.js";
 
 /**
  * Ends a task whose runner is gone without a result (killed, crashed, machine rebooted, or

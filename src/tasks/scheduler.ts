@@ -1,15 +1,15 @@
 import path from "node:path";
-import { EMPTY_SUMMARY } from "../codex/summary.js";
-import { Tmux } from "../tmux/tmux.js";
+import { EMPTY_SUMMARY } from "../agents/codex/summary.js";
+import { buildResult } from "../core/result.js";
+import type { TaskStore } from "../core/store.js";
+import { isTerminal, type TaskMeta } from "../core/types.js";
+import { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage } from "../util/errors.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
 import { launchRunner } from "./launcher.js";
 import { observeTask } from "./observe.js";
 import { allocatePort } from "./ports.js";
-import { buildResult } from "./result.js";
-import type { TaskStore } from "./store.js";
-import { isTerminal, type TaskMeta } from "./types.js";
 
 /**
  * The machine-wide queue: at most `max_parallel` tasks run at once, across every server process

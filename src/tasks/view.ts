@@ -1,12 +1,12 @@
-import { describeEvent } from "../codex/describe.js";
-import type { CodexUsage } from "../codex/events.js";
-import { parseEventLine } from "../codex/events.js";
-import type { Tmux } from "../tmux/tmux.js";
+import { describeEvent } from "../agents/codex/describe.js";
+import type { CodexUsage } from "../agents/codex/events.js";
+import { parseEventLine } from "../agents/codex/events.js";
+import type { Layout } from "../core/layout.js";
+import { isTerminal, type TaskStatus } from "../core/types.js";
+import type { Tmux } from "../hosts/tmux/tmux.js";
 import { readHead, readTail, tailLines } from "../util/tail.js";
 import { secondsBetween } from "../util/time.js";
-import type { Layout } from "./layout.js";
 import type { Observation } from "./observe.js";
-import { isTerminal, type TaskStatus } from "./types.js";
 
 /** What codex_dispatch returns. */
 export interface DispatchView {

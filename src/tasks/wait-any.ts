@@ -1,9 +1,9 @@
+import { formatCursor, type JournalEntry, journalSize, parseCursor, readJournal } from "../core/journal.js";
+import { parseTaskId } from "../core/topic.js";
+import { isTerminal } from "../core/types.js";
 import { UserError } from "../util/errors.js";
-import { formatCursor, type JournalEntry, journalSize, parseCursor, readJournal } from "./journal.js";
 import type { TaskManager } from "./manager.js";
 import type { Observation } from "./observe.js";
-import { parseTaskId } from "./topic.js";
-import { isTerminal } from "./types.js";
 import { waitFor } from "./waiter.js";
 
 export interface WaitRequest {

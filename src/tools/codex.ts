@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
-import { ProgressReporter } from "../server/progress.js";
 import type { TaskManager } from "../tasks/manager.js";
+import { ProgressReporter } from "./progress.js";
 import { guarded, ok } from "./result.js";
 import { taskInputShape, taskViewShape } from "./schemas.js";
 

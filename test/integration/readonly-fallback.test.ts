@@ -293,7 +293,7 @@ describe("read-only fallback: unsandboxed run, audited by events and a workspace
 
 describe("the sandbox probe", () => {
   it("finds the real sandbox working on this machine", async () => {
-    const { probeSandbox } = await import("../../src/codex/sandbox-probe.js");
+    const { probeSandbox } = await import("../../src/agents/codex/sandbox-probe.js");
     const probe = await probeSandbox(path.join(ROOT, "node_modules/.bin/codex"));
     expect(probe).toMatchObject({ works: true });
     execFileSync("true");

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildCodexArgs } from "../../src/codex/argv.js";
+import { buildCodexArgs } from "../../src/agents/codex/argv.js";
 
 describe("codex exec argv", () => {
   it("reads the prompt from stdin and puts every option before the subcommand", () => {

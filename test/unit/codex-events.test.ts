@@ -2,10 +2,10 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeEvent, transcriptLines, unwrapShell } from "../../src/codex/describe.js";
-import { eventKinds, parseEventLine } from "../../src/codex/events.js";
-import { summarizeEventsFile } from "../../src/codex/summarize-file.js";
-import { RunSummary } from "../../src/codex/summary.js";
+import { describeEvent, transcriptLines, unwrapShell } from "../../src/agents/codex/describe.js";
+import { eventKinds, parseEventLine } from "../../src/agents/codex/events.js";
+import { summarizeEventsFile } from "../../src/agents/codex/summarize-file.js";
+import { RunSummary } from "../../src/agents/codex/summary.js";
 
 const lines = [
   '{"type":"thread.started","thread_id":"0199a-b"}',

@@ -2,8 +2,8 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { formatCursor, parseCursor, readJournal } from "../../src/core/journal.js";
 import { readEventsPage, truncateStrings } from "../../src/tasks/events-page.js";
-import { formatCursor, parseCursor, readJournal } from "../../src/tasks/journal.js";
 
 const TYPES = ["command_execution", "agent_message", "reasoning", "file_change"];
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { DEFAULT_TOPIC_TYPES, nextTopic, parseTaskId, parseTopic } from "../../src/tasks/topic.js";
+import { DEFAULT_TOPIC_TYPES, nextTopic, parseTaskId, parseTopic } from "../../src/core/topic.js";
 
 describe("topics and task ids", () => {
   it("parses <type>-<desc>-v<N>", () => {

@@ -1,8 +1,8 @@
 import { promises as fsp } from "node:fs";
 import { execa } from "execa";
+import { isTerminal } from "../../core/types.js";
 import type { Observation } from "../../tasks/observe.js";
 import { tmuxFor } from "../../tasks/scheduler.js";
-import { isTerminal } from "../../tasks/types.js";
 import type { TaskView } from "../../tasks/view.js";
 import { UserError } from "../../util/errors.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";

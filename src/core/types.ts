@@ -1,5 +1,5 @@
-import type { CodexSandboxMode } from "../codex/argv.js";
-import type { CodexUsage } from "../codex/events.js";
+import type { CodexSandboxMode } from "../agents/codex/argv.js";
+import type { CodexUsage } from "../agents/codex/events.js";
 import type { Sandbox } from "../config/values.js";
 import type { ProcessIdentity } from "../proc/liveness.js";
 

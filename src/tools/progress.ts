@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
-import { describeEvent } from "../codex/describe.js";
-import { parseEventLine } from "../codex/events.js";
+import { describeEvent } from "../agents/codex/describe.js";
+import { parseEventLine } from "../agents/codex/events.js";
 import { formatDuration } from "../util/time.js";
 
 const MAX_READ = 256 * 1024;

@@ -1,4 +1,4 @@
-import type { RunSummaryData } from "../codex/summary.js";
+import type { RunSummaryData } from "../agents/codex/summary.js";
 import type { DiffStat } from "../git/diffstat.js";
 import { nowIso, secondsBetween } from "../util/time.js";
 import type { TaskMeta, TaskResult, TerminalStatus } from "./types.js";

@@ -1,4 +1,4 @@
-import { sleep } from "../util/time.js";
+import { sleep } from "../../util/time.js";
 
 /** A tmux client that found the server shutting down (its last session just ended): worth a retry. */
 const SERVER_GOING_AWAY =

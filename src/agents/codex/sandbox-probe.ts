@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
+import { readJsonIfExists, writeJsonAtomic } from "../../util/files.js";
 
 export interface SandboxProbe {
   /** Codex's sandbox started and stopped a write. */

@@ -1,4 +1,4 @@
-import { readHead, readTail } from "../util/tail.js";
+import { readHead, readTail } from "../../util/tail.js";
 import { parseEventLine } from "./events.js";
 import { RunSummary, type RunSummaryData } from "./summary.js";
 
