@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { git, gitMaybe } from "../git/git.js";
+import { gitlinkPaths } from "../git/harden.js";
 import { type FileFingerprint, fingerprint, HashBudget, sha256 } from "./hash.js";
 
 /** Names that never count as workspace changes: codexmcp's own task links. */
@@ -64,6 +65,28 @@ export function parsePorcelainV2(out: string): Map<string, string> {
   return paths;
 }
 
+/**
+ * Changed paths inside nested repositories, as `<sub>/<path>`. Git would find them by running
+ * `git status` inside each one with that repository's own config; codexmcp asks each one
+ * itself, with its git hardened there too (git.ts), a few levels deep.
+ */
+async function nestedChanges(root: string, stage: string, depth = 0): Promise<Map<string, string>> {
+  const found = new Map<string, string>();
+  if (depth >= 3) return found;
+  for (const sub of gitlinkPaths(stage)) {
+    const dir = path.join(root, sub);
+    if (!(await fsp.lstat(path.join(dir, ".git")).catch(() => null))) continue;
+    const [status, inner] = await Promise.all([
+      gitMaybe(dir, ["status", "--porcelain=v2", "-z", "--untracked-files=all"]),
+      gitMaybe(dir, ["ls-files", "--stage", "-z"]),
+    ]);
+    for (const [rel, code] of parsePorcelainV2(status ?? "")) found.set(`${sub}/${rel}`, code);
+    for (const [rel, code] of await nestedChanges(dir, inner ?? "", depth + 1))
+      found.set(`${sub}/${rel}`, code);
+  }
+  return found;
+}
+
 async function gitSnapshot(root: string): Promise<GitSnapshot> {
   const [headRef, head, refsOut, stashOut, stage, status] = await Promise.all([
     gitMaybe(root, ["symbolic-ref", "-q", "HEAD"]),
@@ -71,7 +94,7 @@ async function gitSnapshot(root: string): Promise<GitSnapshot> {
     git(root, ["for-each-ref", "--format=%(refname)%00%(objectname)"]),
     gitMaybe(root, ["log", "-g", "--format=%H%x00%gs", "refs/stash", "--"]),
     git(root, ["ls-files", "--stage", "-z"]),
-    git(root, ["status", "--porcelain=v2", "-z", "--untracked-files=all", "--ignore-submodules=none"]),
+    git(root, ["status", "--porcelain=v2", "-z", "--untracked-files=all"]),
   ]);
   const refs: Record<string, string> = {};
   for (const line of refsOut.split("\n")) {
@@ -87,7 +110,8 @@ async function gitSnapshot(root: string): Promise<GitSnapshot> {
     });
   const dirty: Record<string, { code: string; print: FileFingerprint }> = {};
   const budget = new HashBudget();
-  for (const [rel, code] of parsePorcelainV2(status)) {
+  const changed = new Map([...parsePorcelainV2(status), ...(await nestedChanges(root, stage))]);
+  for (const [rel, code] of changed) {
     if (IGNORED_TOP_LEVEL.has(rel.split("/")[0] ?? "")) continue;
     dirty[rel] = { code, print: await fingerprint(path.join(root, rel), budget) };
   }

@@ -53,7 +53,7 @@ export async function withSnapshotIndex<T>(
 /** Diff stats of everything in the worktree (commits and uncommitted work) against `base`. */
 export async function diffStat(worktree: string, base: string): Promise<DiffStat> {
   const shortstat = await withSnapshotIndex(worktree, (env) =>
-    git(worktree, ["diff", "--no-ext-diff", "--shortstat", base, "--"], env),
+    git(worktree, ["diff", "--shortstat", base, "--"], env),
   );
   const line = shortstat.trim();
   const { files, insertions, deletions } = parseShortstat(line);

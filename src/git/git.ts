@@ -1,5 +1,8 @@
+import { promises as fsp } from "node:fs";
+import path from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { sleep } from "../util/time.js";
+import { driverOverrides, gitlinkPaths, hardenArgs, parseScopedConfig } from "./harden.js";
 
 const LOCK_ERROR =
   /\.lock['"]?: File exists|cannot lock ref|Unable to create '.*\.lock'|could not lock config file|unable to write new index file|is already locked/i;
@@ -9,12 +12,13 @@ export function isGitLockError(err: unknown): boolean {
 }
 
 /**
- * Variables that make git interactive or run helper programs: never wanted for the local,
- * non-interactive commands codexmcp runs, and refused by simple-git's safety checks (a user's
- * EDITOR or VS Code's GIT_ASKPASS would otherwise make every call fail).
+ * Variables dropped from git's environment: those that make git interactive or run helper
+ * programs (never wanted for the local, non-interactive commands codexmcp runs), and those that
+ * point git at another repository, index or object store than the directory it is run in.
  */
-const INTERACTIVE_ENV = [
+const DROPPED_ENV = new Set([
   "EDITOR",
+  "VISUAL",
   "GIT_EDITOR",
   "GIT_SEQUENCE_EDITOR",
   "PAGER",
@@ -26,12 +30,21 @@ const INTERACTIVE_ENV = [
   "GIT_PROXY_COMMAND",
   "GIT_EXTERNAL_DIFF",
   "GIT_TEMPLATE_DIR",
-];
+  "GIT_EXEC_PATH",
+  "GIT_DIR",
+  "GIT_WORK_TREE",
+  "GIT_COMMON_DIR",
+  "GIT_INDEX_FILE",
+  "GIT_OBJECT_DIRECTORY",
+  "GIT_ALTERNATE_OBJECT_DIRECTORIES",
+  "GIT_NAMESPACE",
+  "GIT_PREFIX",
+]);
 
 export function gitEnv(extra?: Record<string, string>): Record<string, string> {
   const env: Record<string, string> = {};
   for (const [k, v] of Object.entries(process.env)) {
-    if (v !== undefined && !INTERACTIVE_ENV.includes(k.toUpperCase())) env[k] = v;
+    if (v !== undefined && !DROPPED_ENV.has(k.toUpperCase())) env[k] = v;
   }
   // GIT_OPTIONAL_LOCKS=0: `git status` must not refresh (rewrite) the index while we only look.
   return { ...env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...extra };
@@ -42,8 +55,25 @@ function client(dir: string, env?: Record<string, string>): SimpleGit {
     baseDir: dir,
     maxConcurrentProcesses: 8,
     trimmed: false,
-    // The user's choice of config files (GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT…) stays in effect.
-    unsafe: { allowUnsafeConfigPaths: true, allowUnsafeConfigEnvCount: true },
+    unsafe: {
+      // The user's choice of config files (GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT…) stays in effect.
+      allowUnsafeConfigPaths: true,
+      allowUnsafeConfigEnvCount: true,
+      // simple-git refuses any `-c` naming these keys; codexmcp passes them only to switch the
+      // programs off (harden.ts), never with a value from outside.
+      allowUnsafeAskPass: true,
+      allowUnsafeCredentialHelper: true,
+      allowUnsafeDiffExternal: true,
+      allowUnsafeDiffTextConv: true,
+      allowUnsafeEditor: true,
+      allowUnsafeFilter: true,
+      allowUnsafeFsMonitor: true,
+      allowUnsafeGpgProgram: true,
+      allowUnsafeHooksPath: true,
+      allowUnsafeMergeDriver: true,
+      allowUnsafePager: true,
+      allowUnsafeProtocolOverride: true,
+    },
     // simple-git's default only fails when stderr is non-empty; `show-ref --quiet` and
     // `merge-base --is-ancestor` answer with the exit code alone, so any non-zero exit is an error.
     errors: (error, result) => {
@@ -56,10 +86,58 @@ function client(dir: string, env?: Record<string, string>): SimpleGit {
   }).env(gitEnv(env));
 }
 
+/** Entries of `git config --list` as git reads them in `dir`, scopes included. */
+async function scopedConfig(dir: string, env?: Record<string, string>) {
+  const listed = await client(dir, env)
+    .raw(hardenArgs(["config", "--list", "--show-scope", "-z"], []))
+    .catch(() => "");
+  return parseScopedConfig(listed);
+}
+
 /**
- * `git <args>` in `dir` (argv, never a shell string). Retries for a while when another git
- * process holds one of the repository's lock files: concurrent dispatches and the user's own
- * git commands must not make a dispatch fail.
+ * `git add` checks whether a nested repository is dirty by running `git status` inside it, under
+ * that repository's own config (and no option stops it): its drivers are disarmed too. The
+ * overrides reach the inner git through GIT_CONFIG_PARAMETERS; it ignores dirty submodules
+ * itself (FIXED_CONFIG), so one level is enough.
+ */
+async function nestedDriverOverrides(dir: string, env?: Record<string, string>) {
+  const top = (
+    await client(dir, env)
+      .raw(hardenArgs(["rev-parse", "--show-toplevel"], []))
+      .catch(() => "")
+  ).trim();
+  if (!top) return [];
+  const stage = await client(top, env)
+    .raw(hardenArgs(["ls-files", "--stage", "-z"], []))
+    .catch(() => "");
+  const out: [string, string][] = [];
+  for (const rel of gitlinkPaths(stage)) {
+    const sub = path.join(top, rel);
+    if (!(await fsp.lstat(path.join(sub, ".git")).catch(() => null))) continue;
+    out.push(...driverOverrides(await scopedConfig(sub, env)));
+  }
+  return out;
+}
+
+/**
+ * The hardened argv for `git <args>` in `dir`: the fixed switches plus the repository's own
+ * drivers disarmed (read fresh each time: an agent may be editing the config right now).
+ */
+export async function hardenedArgv(
+  dir: string,
+  args: readonly string[],
+  env?: Record<string, string>,
+): Promise<string[]> {
+  const overrides = driverOverrides(await scopedConfig(dir, env));
+  if (args[0] === "add") overrides.push(...(await nestedDriverOverrides(dir, env)));
+  return hardenArgs(args, overrides);
+}
+
+/**
+ * `git <args>` in `dir` (argv, never a shell string), hardened against repository-configured
+ * programs (harden.ts). Retries for a while when another git process holds one of the
+ * repository's lock files: concurrent dispatches and the user's own git commands must not make
+ * a dispatch fail.
  */
 export async function git(
   dir: string,
@@ -69,7 +147,7 @@ export async function git(
   const deadline = Date.now() + 15_000;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await client(dir, env).raw([...args]);
+      return await client(dir, env).raw(await hardenedArgv(dir, args, env));
     } catch (err) {
       if (!isGitLockError(err) || Date.now() > deadline) throw err;
       await sleep(Math.min(1000, 25 * 2 ** attempt) + Math.random() * 50);

@@ -1,5 +1,5 @@
 import { type DiffStat, diffStat, withSnapshotIndex } from "./diffstat.js";
-import { gitEnv } from "./git.js";
+import { gitEnv, hardenedArgv } from "./git.js";
 
 export interface FileStat {
   readonly path: string;
@@ -66,8 +66,8 @@ export async function worktreePatch(
   const pathspec = opts.path ? ["--", opts.path] : ["--"];
   const { execa } = await import("execa");
   const { numstat, raw } = await withSnapshotIndex(worktree, async (env) => {
-    const run = (args: string[], maxBuffer: number) =>
-      execa("git", args, {
+    const run = async (args: string[], maxBuffer: number) =>
+      execa("git", await hardenedArgv(worktree, args, env), {
         cwd: worktree,
         env: gitEnv(env),
         extendEnv: false,
@@ -76,15 +76,9 @@ export async function worktreePatch(
         encoding: "buffer",
         stdin: "ignore",
       });
-    const stats = await run(
-      ["diff", "--no-ext-diff", "--numstat", "-z", base, ...pathspec],
-      64 * 1024 * 1024,
-    );
+    const stats = await run(["diff", "--numstat", "-z", base, ...pathspec], 64 * 1024 * 1024);
     // Read a little more than asked: enough to know the patch was cut.
-    const patch = await run(
-      ["diff", "--no-ext-diff", "--no-color", "--no-textconv", base, ...pathspec],
-      opts.maxBytes + 1,
-    );
+    const patch = await run(["diff", "--no-color", base, ...pathspec], opts.maxBytes + 1);
     if (stats.exitCode !== 0 && !stats.isMaxBuffer)
       throw new Error(`git diff failed: ${Buffer.from(stats.stderr).toString().trim()}`);
     if (patch.exitCode !== 0 && !patch.isMaxBuffer)
