@@ -3,8 +3,10 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { hasErrorCode } from "../util/errors.js";
+import { log } from "../util/log.js";
 import { git } from "./git.js";
 import { countCommits } from "./repo.js";
+import { secureWorktreeAdmin } from "./worktree-admin.js";
 
 export interface DiffStat {
   /** git's summary line, e.g. "3 files changed, 42 insertions(+), 10 deletions(-)"; "" when nothing changed. */
@@ -52,6 +54,8 @@ export async function withSnapshotIndex<T>(
 
 /** Diff stats of everything in the worktree (commits and uncommitted work) against `base`. */
 export async function diffStat(worktree: string, base: string): Promise<DiffStat> {
+  // Called when a task ends and for codex_diff: a person reviews the worktree next.
+  for (const repair of await secureWorktreeAdmin(worktree)) log.warn(repair);
   const shortstat = await withSnapshotIndex(worktree, (env) =>
     git(worktree, ["diff", "--shortstat", base, "--"], env),
   );

@@ -10,11 +10,12 @@ import type { TaskStore } from "../core/store.js";
 import { envSnapshot } from "../core/task-env.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
+import { commitWritableDirs } from "../git/commit-paths.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
-import { git } from "../git/git.js";
 import { type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
+import { secureWorktreeAdmin } from "../git/worktree-admin.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
@@ -238,14 +239,20 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
       worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
+      // Codex runs git in the worktree itself when it starts, outside its sandbox.
+      for (const repair of await secureWorktreeAdmin(worktree.dir)) log.warn(repair);
       runDir = path.join(worktree.dir, p.repo.subdir);
       await fsp.mkdir(runDir, { recursive: true });
       copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
       if (p.codexSandbox === "workspace-write") {
-        // Codex's workspace-write sandbox keeps .git read-only; a worktree's git dirs live
-        // outside it anyway. Both must be writable for `git add`/`git commit` to work.
-        const gitDir = (await git(worktree.dir, ["rev-parse", "--absolute-git-dir"])).trim();
-        writableDirs = [...new Set([gitDir, p.repo.commonDir])];
+        // Codex's workspace-write sandbox keeps .git read-only, and a worktree's git dirs live
+        // outside it anyway: the agent gets exactly what a commit on its own branch writes,
+        // never the repository's config or hooks.
+        writableDirs = await commitWritableDirs({
+          worktree: worktree.dir,
+          commonDir: p.repo.commonDir,
+          branch: worktree.branch,
+        });
       }
     }
     const setupOn = config.worktree?.setup_on ?? "create";

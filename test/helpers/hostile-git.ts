@@ -1,6 +1,34 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 
+/** git for the tests' own setup in an armed repository, with every program switched off. */
+export const DISARMED = [
+  "-c",
+  "core.hooksPath=/dev/null",
+  "-c",
+  "core.fsmonitor=false",
+  "-c",
+  "commit.gpgSign=false",
+  "-c",
+  "filter.evil.process=",
+  "-c",
+  "filter.evil.clean=",
+  "-c",
+  "filter.evil.smudge=",
+  "-c",
+  "filter.evil.required=false",
+  "-c",
+  "filter.inc.clean=",
+  "-c",
+  "filter.inc.smudge=",
+  "-c",
+  "filter.wt.clean=",
+  "-c",
+  "filter.wt.smudge=",
+  "-c",
+  "diff.ignoreSubmodules=all",
+];
+
 /** Hooks git runs for the commands codexmcp uses (and a few more). */
 const HOOKS = [
   "pre-commit",
@@ -27,22 +55,30 @@ const HOOKS = [
  * shared and a configured hooks directory, info/attributes and a committed .gitattributes (when
  * `commitAttributes`), and a nested repository with a config and hooks of its own.
  */
-export function armScript(canaryDir: string, opts: { commitAttributes?: boolean } = {}): string {
+export function armScript(
+  canaryDir: string,
+  opts: { commitAttributes?: boolean; nested?: boolean } = {},
+): string {
   const c = (name: string) => `touch ${canaryDir}/${name}`;
   const hook = (name: string, dir: string) =>
     `printf '#!/bin/sh\\n${c(`hook-${name}`)}\\n' > "${dir}/${name}" && chmod +x "${dir}/${name}"`;
   const set = (key: string, value: string) => `git config ${key} '${value}'`;
-  const quiet = "git -c core.hooksPath=/dev/null -c commit.gpgSign=false";
+  // The script's own git stays harmless even when the repository is already armed.
+  const quiet = `git ${DISARMED.join(" ")}`;
+  const nested = opts.nested !== false;
   const lines = [
     "set -e",
     'common=$(cd "$(git rev-parse --git-common-dir)" && pwd)',
     `mkdir -p ${canaryDir} "$common/hooks" "$common/info" "$common/evil-hooks"`,
-    // Content first, while git is still harmless: a nested repository (git asks it whether it
-    // is dirty by running git inside it) and, when asked, attributes in a commit.
-    "rm -rf nested && git init -q nested",
-    `(cd nested && printf '* filter=nested\\n' > .gitattributes && echo n > n.txt && ${quiet} add -A && ${quiet} commit -qm nested)`,
-    `${quiet} add nested 2>/dev/null`,
   ];
+  if (nested) {
+    // A nested repository: git asks it whether it is dirty by running git inside it.
+    lines.push(
+      "rm -rf nested && git init -q nested",
+      `(cd nested && printf '* filter=nested\\n' > .gitattributes && echo n > n.txt && ${quiet} add -A && ${quiet} commit -qm nested)`,
+      `${quiet} add nested 2>/dev/null`,
+    );
+  }
   if (opts.commitAttributes) {
     lines.push(
       "printf '* filter=evil diff=evil merge=evil\\n' > .gitattributes",
@@ -50,8 +86,13 @@ export function armScript(canaryDir: string, opts: { commitAttributes?: boolean 
       `${quiet} add -A && ${quiet} commit -qm 'armed attributes'`,
     );
   }
+  if (nested)
+    lines.push(
+      `(cd nested && git config filter.nested.clean '${c("nested-clean")}; cat' && git config core.fsmonitor '${c("nested-fsmonitor")}; false' && mkdir -p .git/hooks && ${hook("post-index-change", ".git/hooks")})`,
+      "echo dirty >> nested/n.txt",
+      "touch -d '2001-01-01' nested/n.txt",
+    );
   lines.push(
-    `(cd nested && git config filter.nested.clean '${c("nested-clean")}; cat' && git config core.fsmonitor '${c("nested-fsmonitor")}; false' && mkdir -p .git/hooks && ${hook("post-index-change", ".git/hooks")})`,
     ...HOOKS.map((h) => hook(h, "$common/hooks")),
     ...HOOKS.map((h) => hook(h, "$common/evil-hooks")),
     'git config core.hooksPath "$common/evil-hooks"',
@@ -91,15 +132,16 @@ export function armScript(canaryDir: string, opts: { commitAttributes?: boolean 
     `git config --worktree filter.wt.clean '${c("worktree-clean")}; cat'`,
     `git config --worktree filter.wt.smudge '${c("worktree-smudge")}; cat'`,
     `printf '* filter=evil diff=evil merge=evil\\n*.inc filter=inc\\n*.wt filter=wt\\n' > "$common/info/attributes"`,
-    // The nested repository changes after it was added: a dirty submodule.
-    "echo dirty >> nested/n.txt",
-    "touch -d '2001-01-01' nested/n.txt",
   );
   return `${lines.join("\n")}\n`;
 }
 
 /** Writes the arming script to `file`. */
-export async function writeArmScript(file: string, canaryDir: string, opts?: { commitAttributes?: boolean }) {
+export async function writeArmScript(
+  file: string,
+  canaryDir: string,
+  opts?: { commitAttributes?: boolean; nested?: boolean },
+) {
   await fsp.mkdir(path.dirname(file), { recursive: true });
   await fsp.writeFile(file, armScript(canaryDir, opts), { mode: 0o755 });
   return file;
@@ -109,31 +151,3 @@ export async function writeArmScript(file: string, canaryDir: string, opts?: { c
 export async function canaries(canaryDir: string): Promise<string[]> {
   return (await fsp.readdir(canaryDir).catch(() => [] as string[])).sort();
 }
-
-/** git for the tests' own setup in an armed repository, with every program switched off. */
-export const DISARMED = [
-  "-c",
-  "core.hooksPath=/dev/null",
-  "-c",
-  "core.fsmonitor=false",
-  "-c",
-  "commit.gpgSign=false",
-  "-c",
-  "filter.evil.process=",
-  "-c",
-  "filter.evil.clean=",
-  "-c",
-  "filter.evil.smudge=",
-  "-c",
-  "filter.evil.required=false",
-  "-c",
-  "filter.inc.clean=",
-  "-c",
-  "filter.inc.smudge=",
-  "-c",
-  "filter.wt.clean=",
-  "-c",
-  "filter.wt.smudge=",
-  "-c",
-  "diff.ignoreSubmodules=all",
-];

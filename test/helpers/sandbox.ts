@@ -57,9 +57,15 @@ export class Sandbox {
   repo = "";
   readonly socket = `codexmcp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
-  static async create(files?: Record<string, string>): Promise<Sandbox> {
+  /**
+   * `parent` defaults to the OS temp dir. Tests of Codex's workspace-write sandbox need another
+   * one: the sandbox leaves /tmp (and $TMPDIR) writable, so a repository there proves nothing.
+   */
+  static async create(files?: Record<string, string>, opts: { parent?: string } = {}): Promise<Sandbox> {
     const s = new Sandbox();
-    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-test-")));
+    const parent = opts.parent ?? os.tmpdir();
+    await fsp.mkdir(parent, { recursive: true });
+    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(parent, "codexmcp-test-")));
     s.home = path.join(s.root, "state");
     await s.model.start();
     s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));

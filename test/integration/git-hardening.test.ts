@@ -11,6 +11,7 @@ import { predictMerge, trialRebase } from "../../src/git/merge.js";
 import { worktreePatch } from "../../src/git/patch.js";
 import { repoInfo } from "../../src/git/repo.js";
 import { ensureWorktree } from "../../src/git/worktree.js";
+import { secureWorktreeAdmin } from "../../src/git/worktree-admin.js";
 import { canaries, DISARMED, writeArmScript } from "../helpers/hostile-git.js";
 import { gitIn, makeRepo, sh } from "../helpers/sandbox.js";
 
@@ -98,12 +99,13 @@ describe("git run by codexmcp never runs a program the repository configured", (
   });
 
   it("diff stats, the patch (codex_diff) and repository facts", async () => {
+    // The patch first: diff stats also move the worktree's own config.worktree aside (below).
+    const patch = await worktreePatch(worktree, base, { maxBytes: 100_000 });
+    expect(patch.patch).toContain("+more");
+    expect(patch.files.map((f) => f.path)).toEqual(expect.arrayContaining(["new.inc", "x.wt"]));
     const stat = await diffStat(worktree, base);
     expect(stat.commits_ahead).toBe(2);
     expect(stat.files_changed).toBeGreaterThanOrEqual(3);
-    const patch = await worktreePatch(worktree, base, { maxBytes: 100_000 });
-    expect(patch.patch).toContain("+more");
-    expect(patch.files.map((f) => f.path)).toContain("new.inc");
     await repoInfo(worktree);
     expect(await canaries(canaryDir)).toEqual([]);
   });
@@ -160,5 +162,33 @@ describe("git run by codexmcp never runs a program the repository configured", (
     expect(report.restored).toBe(true);
     expect(await fsp.readFile(path.join(worktree, "shared.txt"), "utf8")).not.toContain("violation");
     expect(await canaries(canaryDir)).toEqual([]);
+  });
+});
+
+describe("a worktree's administration files rewritten by its agent are put back", () => {
+  it("commondir and gitdir are restored and config.worktree is moved aside, before a task and after", async () => {
+    const root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-admin-")));
+    try {
+      const repo = await makeRepo(path.join(root, "repo"));
+      const wt = path.join(root, "repo-agent-fix-z");
+      gitIn(repo, "worktree", "add", "-q", "-b", "agent/fix-z", wt);
+      const admin = path.join(repo, ".git", "worktrees", "repo-agent-fix-z");
+      const fake = path.join(root, "fake-common");
+      await fsp.mkdir(fake);
+      await fsp.writeFile(path.join(admin, "commondir"), `${fake}\n`);
+      await fsp.writeFile(path.join(admin, "gitdir"), `${path.join(root, "elsewhere", ".git")}\n`);
+      await fsp.writeFile(path.join(admin, "config.worktree"), "[core]\n\tfsmonitor = touch /nowhere\n");
+      const repaired = await secureWorktreeAdmin(wt);
+      expect(repaired).toHaveLength(3);
+      expect(await fsp.readFile(path.join(admin, "commondir"), "utf8")).toBe("../..\n");
+      expect((await fsp.readFile(path.join(admin, "gitdir"), "utf8")).trim()).toBe(path.join(wt, ".git"));
+      expect((await fsp.readdir(admin)).filter((n) => n.startsWith("config.worktree"))).toEqual([
+        expect.stringMatching(/^config\.worktree\.codexmcp-set-aside-\d+$/),
+      ]);
+      expect(gitIn(wt, "rev-parse", "--abbrev-ref", "HEAD")).toBe("agent/fix-z");
+      expect(await secureWorktreeAdmin(wt)).toEqual([]);
+    } finally {
+      await fsp.rm(root, { recursive: true, force: true });
+    }
   });
 });

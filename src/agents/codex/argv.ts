@@ -9,7 +9,10 @@ export interface CodexInvocation {
   readonly reasoningEffort?: string | undefined;
   /** Continue this Codex thread (`codex exec … resume <id> -`). */
   readonly resumeSessionId?: string | undefined;
-  /** Extra writable roots for workspace-write (e.g. the worktree's git directories). */
+  /**
+   * Extra writable roots for workspace-write: exactly the directories a commit on the task's
+   * own branch writes (git/commit-paths.ts), never the repository's config or hooks.
+   */
   readonly writableDirs?: readonly string[] | undefined;
 }
 
