@@ -21,6 +21,8 @@ usage:
                    [--tool-timeout S] [--env NAME=VALUE]...
   codexmcp uninstall <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    clients: claude-code, codex, cursor, claude-desktop, gemini
+  codexmcp trust [path] [--json]                               trust a repository's .codexmcp.yaml as it is now
+  codexmcp trust --list | --revoke [path]                      what is trusted; forget a file
   codexmcp doctor [--e2e] [--json]                             check this machine (--e2e: a real run)
   codexmcp --version | --help
 
@@ -190,6 +192,31 @@ export async function main(argv: readonly string[]): Promise<number> {
           toolTimeoutSeconds: int("tool-timeout", values["tool-timeout"], 1),
           env: values.env ?? [],
         });
+      }
+      case "trust": {
+        const { values, positionals } = parse(args, {
+          list: { type: "boolean" },
+          revoke: { type: "boolean" },
+          json: { type: "boolean" },
+        });
+        if (values.help) return help();
+        if (positionals.length > 1) throw new UsageError(`unexpected argument ${positionals[1]}`);
+        if (values.list && (values.revoke || positionals.length > 0))
+          throw new UsageError("--list takes no path and no --revoke");
+        const settings = await loadSettings(process.env, settingOverrides(values));
+        const [{ trust }, { colorEnabled, paint }] = await Promise.all([
+          import("./commands/trust.js"),
+          import("./style.js"),
+        ]);
+        return await trust(
+          { settings, out: process.stdout, p: paint(colorEnabled(process.stdout)), cwd: process.cwd() },
+          {
+            target: positionals[0],
+            list: values.list === true,
+            revoke: values.revoke === true,
+            json: values.json === true,
+          },
+        );
       }
       case "doctor": {
         const { values, positionals } = parse(args, { e2e: { type: "boolean" }, json: { type: "boolean" } });

@@ -66,6 +66,8 @@ export function toBool(v: boolean | string): boolean {
 export const userConfigSchema = z
   .object({
     ...repoConfigShape,
+    /** Variables a repository's .codexmcp.yaml may set although they load code (launcher-env.ts). */
+    allow_repo_env: z.array(envName).optional(),
     codex_bin: z.string().min(1).optional(),
     tmux_bin: z.string().min(1).optional(),
     tmux_socket: z.string().optional(),

@@ -30,6 +30,8 @@ export interface Settings {
   readonly topicTypes: readonly string[];
   /** Defaults every repository inherits; `.codexmcp.yaml` overrides them key by key. */
   readonly repoDefaults: RepoConfig;
+  /** Launcher-loading variables a trusted `.codexmcp.yaml` may still set (config.yaml only). */
+  readonly allowRepoEnv: readonly string[];
 }
 
 export const DEFAULTS = {
@@ -159,5 +161,6 @@ export async function loadSettings(
     taskLinks: bool("CODEXMCP_TASK_LINKS", file.task_links, true),
     topicTypes: topic_types ?? DEFAULT_TOPIC_TYPES,
     repoDefaults: { worktree, env: repoEnv, ports, topic_types },
+    allowRepoEnv: file.allow_repo_env ?? [],
   };
 }

@@ -13,6 +13,7 @@ import { listWorktrees } from "../git/worktree.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
 import { TaskManager } from "../tasks/manager.js";
 import { errorMessage } from "../util/errors.js";
+import { scratchDir } from "../util/files.js";
 import { which } from "../util/which.js";
 
 export interface Check {
@@ -33,7 +34,7 @@ async function version(bin: string, args: string[]): Promise<string | undefined>
 /** Runs `codex exec --json` once against a scripted model: proves the binary works and that its events read as expected. */
 async function codexRoundTrip(codex: string, env: NodeJS.ProcessEnv): Promise<string> {
   const model = await new ScriptedModel().start();
-  const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-doctor-"));
+  const dir = await scratchDir("doctor-");
   try {
     model.script("doctor", [{ sh: "echo doctor-command-ran" }, { say: "doctor round trip ok" }]);
     const home = await model.writeCodexHome(path.join(dir, "codex-home"));

@@ -1,5 +1,4 @@
 import { promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
@@ -8,6 +7,7 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { errorMessage } from "../util/errors.js";
+import { scratchDir } from "../util/files.js";
 import { which } from "../util/which.js";
 
 export interface E2eStep {
@@ -54,7 +54,7 @@ export async function runE2e(opts: {
   tmuxBin: string;
   onStep: (step: E2eStep) => void;
 }): Promise<boolean> {
-  const root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-e2e-")));
+  const root = await scratchDir("e2e-");
   const socket = `codexmcp-e2e-${process.pid}`;
   const model = new ScriptedModel();
   let client: Client | undefined;

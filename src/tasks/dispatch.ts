@@ -2,9 +2,10 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { buildCodexArgs, type CodexSandboxMode } from "../agents/codex/argv.js";
 import { READONLY_CONSTRAINT } from "../audit/fallback.js";
-import { loadRepoConfig, worktreeParent } from "../config/repo-config.js";
+import { readRepoConfig, resolveRepoConfig, worktreeParent } from "../config/repo-config.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
+import { TrustStore } from "../config/trust.js";
 import type { Sandbox } from "../config/values.js";
 import type { TaskStore } from "../core/store.js";
 import { envSnapshot } from "../core/task-env.js";
@@ -104,7 +105,19 @@ async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   const cwd = await checkCwd(request.cwd);
   const repo = which("git", env) ? await repoInfo(cwd) : null;
   const top = repo ? await canonicalPath(repo.toplevel) : cwd;
-  const config = await loadRepoConfig(top, settings.repoDefaults);
+  const repoFile = await readRepoConfig(top);
+  const config = resolveRepoConfig({
+    defaults: settings.repoDefaults,
+    repo: repoFile,
+    trust: repoFile
+      ? await new TrustStore(settings.home).state(repoFile.file, repoFile.sha256)
+      : { kind: "untrusted" },
+    write: WRITE_SANDBOXES.includes(request.sandbox),
+    requested: { profile: request.profile },
+    allowedEnv: settings.allowRepoEnv,
+    home: settings.home,
+    what: `this ${request.sandbox} task`,
+  });
   const topic = parseTopic(request.topic, config.topic_types ?? settings.topicTypes ?? DEFAULT_TOPIC_TYPES);
   const codexBin = requireBinary(
     settings.codexBin,

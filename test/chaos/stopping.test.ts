@@ -125,7 +125,7 @@ describe("chaos: stopping", () => {
   });
 
   it("a Codex run that never ends (no network, a hanging model or command) ends at its wall-clock limit as timed_out", async () => {
-    const offline = path.join(sb.root, "codex-home-offline");
+    const offline = sb.codexDir("codex-home-offline");
     await fsp.mkdir(offline, { recursive: true });
     const config = await fsp.readFile(path.join(sb.codexHome, "config.toml"), "utf8");
     await fsp.writeFile(path.join(offline, "config.toml"), config.replace(/127\.0\.0\.1:\d+/, "127.0.0.1:9"));

@@ -3,6 +3,7 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ScriptedModel } from "../../src/e2e/scripted-model.js";
+import { scratchDir } from "../../src/util/files.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
 export const CODEX_BIN = path.join(ROOT, "node_modules/.bin/codex");
@@ -54,6 +55,7 @@ export class Sandbox {
   root = "";
   home = "";
   codexHome = "";
+  codexRoot = "";
   repo = "";
   readonly socket = `codexmcp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
@@ -68,7 +70,10 @@ export class Sandbox {
     s.root = await fsp.realpath(await fsp.mkdtemp(path.join(parent, "codexmcp-test-")));
     s.home = path.join(s.root, "state");
     await s.model.start();
-    s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
+    // Never under the OS temp dir: Codex's sandbox cannot run its helper from there when it
+    // uses the system bubblewrap (it mounts its own /tmp).
+    s.codexRoot = await scratchDir("test-codex-");
+    s.codexHome = await s.model.writeCodexHome(path.join(s.codexRoot, "codex-home"));
     s.repo = await makeRepo(path.join(s.root, "project"), files);
     return s;
   }
@@ -85,6 +90,11 @@ export class Sandbox {
       CODEXMCP_PROGRESS_INTERVAL: "1",
       ...extra,
     };
+  }
+
+  /** A directory for another CODEX_HOME, outside the OS temp dir like the default one. */
+  codexDir(name: string): string {
+    return path.join(this.codexRoot, name);
   }
 
   taskDir(taskId: string): string {
@@ -110,6 +120,7 @@ export class Sandbox {
     this.tmux("kill-server");
     await this.model.stop();
     await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 });
+    if (this.codexRoot) await fsp.rm(this.codexRoot, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 

@@ -127,7 +127,7 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
     const offline = await McpSession.start(sb.env({ CODEXMCP_TASK_TIMEOUT: "2s" }));
     try {
       // Point Codex at a closed port: it retries "waiting for network" forever.
-      const deadHome = path.join(sb.root, "codex-home-offline");
+      const deadHome = sb.codexDir("codex-home-offline");
       await fsp.mkdir(deadHome, { recursive: true });
       const config = (await fsp.readFile(path.join(sb.codexHome, "config.toml"), "utf8")).replace(
         /127\.0\.0\.1:\d+/,

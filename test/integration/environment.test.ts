@@ -36,7 +36,7 @@ describe("the task's environment", () => {
   });
 
   it("is the server's environment, not the older tmux server's; secrets stay out of ps and world-readable files", async () => {
-    const codexHome = await sb.model.writeCodexHome(path.join(sb.root, "codex-home-keyed"), {
+    const codexHome = await sb.model.writeCodexHome(sb.codexDir("codex-home-keyed"), {
       envKey: "CODEXMCP_TEST_API_KEY",
     });
     const mcp = await McpSession.start(

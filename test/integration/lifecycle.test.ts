@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { cli } from "../helpers/cli.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
 import { untilEnded } from "../helpers/wait.js";
@@ -29,6 +30,12 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     await mcp?.close();
     await sb?.dispose();
   });
+  /** A person read the repository's config and trusted it (setup, env, ports, root need that). */
+  const trusted = async (repo: string) => {
+    const r = await cli(["trust", repo], sb.env());
+    expect(r.exitCode, r.stderr).toBe(0);
+    return repo;
+  };
 
   it("copies .env into the new worktree and runs the install step before Codex, which reads both", async () => {
     const repo = await sb.newRepo("with-setup", {
@@ -44,6 +51,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
         "",
       ].join("\n"),
     });
+    await trusted(repo);
     await fsp.writeFile(path.join(repo, ".env"), "SECRET_SETTING=42\n");
     await fsp.writeFile(path.join(repo, ".env.local"), "LOCAL=1\n");
     const r = await mcp.ok("codex", {
@@ -69,6 +77,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     const repo = await sb.newRepo("bad-setup", {
       ".codexmcp.yaml": "worktree:\n  setup:\n    - echo about to fail; echo boom >&2; exit 3\n",
     });
+    await trusted(repo);
     const r = await mcp.ok("codex", {
       prompt: "[[script:read-setup]]",
       cwd: repo,
@@ -87,6 +96,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     const repo = await sb.newRepo("with-ports", {
       ".codexmcp.yaml": "ports:\n  from: 46100\n  to: 46120\n  env: APP_PORT\n",
     });
+    await trusted(repo);
     const ds = await Promise.all(
       [1, 2, 3].map((i) =>
         mcp.ok("codex_dispatch", {
@@ -115,6 +125,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     const repo = await sb.newRepo("with-root", {
       ".codexmcp.yaml": "worktree:\n  root: ../trees\ntimeout: 2s\nmodel: gpt-5-codex\n",
     });
+    await trusted(repo);
     const r = await mcp.ok("codex", {
       prompt: "[[script:hang]]",
       cwd: repo,
