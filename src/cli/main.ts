@@ -1,3 +1,4 @@
+import path from "node:path";
 import { parseArgs } from "node:util";
 import { loadSettings } from "../config/settings.js";
 import { errorMessage, UserError } from "../util/errors.js";
@@ -9,8 +10,10 @@ const USAGE = `codexmcp ${VERSION} — hand coding work to the OpenAI Codex CLI 
 
 usage:
   codexmcp                          serve MCP over stdio (what MCP clients run)
-  codexmcp serve [--transport stdio|http] [--host 127.0.0.1] [--port 8765]
-                 [--token-env VAR] [--allowed-host H]... [--allowed-origin O]... [--debug]
+  codexmcp serve [--transport stdio|http] [--host 127.0.0.1] [--port 8765] [--socket PATH]
+                 [--token-env VAR | --no-auth] [--max-sessions N] [--max-sessions-per-client N]
+                 [--session-idle S] [--allowed-host H]... [--allowed-origin O]... [--debug]
+                 (HTTP needs a bearer token: made in $CODEXMCP_HOME/http-token and shown at start)
   codexmcp ls [--json] [--active] [--limit N] [--cwd DIR]     tasks, newest first
   codexmcp show <task> [--json]                                one task: result, audit, worktree
   codexmcp logs <task> [-f] [--lines N]                        the transcript (-f follows it)
@@ -85,6 +88,11 @@ export async function main(argv: readonly string[]): Promise<number> {
           host: { type: "string" },
           port: { type: "string" },
           "token-env": { type: "string" },
+          "no-auth": { type: "boolean" },
+          socket: { type: "string" },
+          "max-sessions": { type: "string" },
+          "max-sessions-per-client": { type: "string" },
+          "session-idle": { type: "string" },
           "allowed-host": { type: "string", multiple: true },
           "allowed-origin": { type: "string", multiple: true },
           debug: { type: "boolean" },
@@ -103,6 +111,11 @@ export async function main(argv: readonly string[]): Promise<number> {
           host: values.host ?? "127.0.0.1",
           port: int("port", values.port ?? "8765") ?? 8765,
           tokenEnv: values["token-env"],
+          noAuth: values["no-auth"] === true,
+          socket: values.socket === undefined ? undefined : path.resolve(values.socket),
+          maxSessions: int("max-sessions", values["max-sessions"], 1),
+          maxSessionsPerClient: int("max-sessions-per-client", values["max-sessions-per-client"], 1),
+          sessionIdleSeconds: int("session-idle", values["session-idle"], 1),
           debug: values.debug === true,
           allowedHosts: values["allowed-host"] ?? [],
           allowedOrigins: values["allowed-origin"] ?? [],

@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import { hasErrorCode } from "../util/errors.js";
+import { readHttpToken } from "./http-token.js";
 
 /**
  * The environment the task must see: the server's, saved by the launcher in a private file
@@ -19,9 +20,22 @@ export async function takeTaskEnv(file: string): Promise<Record<string, string> 
   return JSON.parse(text) as Record<string, string>;
 }
 
-/** process.env without undefined values, for a saved snapshot. */
-export function envSnapshot(env: NodeJS.ProcessEnv): Record<string, string> {
+/**
+ * `env` without undefined values and without anything that authenticates to codexmcp: a
+ * variable whose value holds one of `secrets` (the HTTP token, however it is named) is left out.
+ */
+export function envSnapshot(env: NodeJS.ProcessEnv, secrets: readonly string[] = []): Record<string, string> {
+  const live = secrets.filter((s) => s.length >= 16);
   const out: Record<string, string> = {};
-  for (const [k, v] of Object.entries(env)) if (v !== undefined) out[k] = v;
+  for (const [k, v] of Object.entries(env)) {
+    if (v === undefined || live.some((s) => v.includes(s))) continue;
+    out[k] = v;
+  }
   return out;
+}
+
+/** What authenticates to codexmcp under `home` (its HTTP token, when one was made). */
+export async function codexmcpSecrets(home: string): Promise<string[]> {
+  const token = await readHttpToken(home).catch(() => undefined);
+  return token ? [token] : [];
 }

@@ -15,6 +15,7 @@ import { TaskManager } from "../tasks/manager.js";
 import { errorMessage } from "../util/errors.js";
 import { scratchDir } from "../util/files.js";
 import { which } from "../util/which.js";
+import { securityChecks } from "./security.js";
 
 export interface Check {
   readonly name: string;
@@ -281,5 +282,6 @@ export async function runChecks(
       fix: "make CODEXMCP_HOME writable or point it elsewhere",
     });
   }
+  checks.push(...(await securityChecks(settings, process.cwd())));
   return checks;
 }

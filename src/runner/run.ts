@@ -4,7 +4,7 @@ import { describeUsage } from "../agents/codex/describe.js";
 import { EMPTY_SUMMARY } from "../agents/codex/summary.js";
 import { buildResult, worktreeDiff } from "../core/result.js";
 import { TaskStore } from "../core/store.js";
-import { takeTaskEnv } from "../core/task-env.js";
+import { codexmcpSecrets, envSnapshot, takeTaskEnv } from "../core/task-env.js";
 import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../core/types.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
@@ -78,7 +78,10 @@ export async function runTask(
 
   if (existsSync(files("cancel"))) stopper.stop("cancel", "a cancel requested before the runner started");
 
-  const env = { ...((await takeTaskEnv(files("env"))) ?? (process.env as Record<string, string>)) };
+  const env = {
+    ...((await takeTaskEnv(files("env"))) ??
+      envSnapshot(process.env, await codexmcpSecrets(store.layout.home))),
+  };
   env[TASK_ID_ENV] = taskId;
   env.CODEXMCP_TASK_DIR = taskDir;
   if (meta.port_range && meta.port) env[meta.port_range.env] = String(meta.port);

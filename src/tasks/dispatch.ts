@@ -8,7 +8,7 @@ import type { Settings } from "../config/settings.js";
 import { TrustStore } from "../config/trust.js";
 import type { Sandbox } from "../config/values.js";
 import type { TaskStore } from "../core/store.js";
-import { envSnapshot } from "../core/task-env.js";
+import { codexmcpSecrets, envSnapshot } from "../core/task-env.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { commitWritableDirs } from "../git/commit-paths.js";
@@ -340,7 +340,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     }
     // The server's environment plus the repository's `env`, for the runner to hand to codex.
     await writeJsonAtomic(store.layout.file(taskId, "env"), {
-      ...envSnapshot(ctx.env),
+      ...envSnapshot(ctx.env, await codexmcpSecrets(settings.home)),
       ...(config.env ?? {}),
     });
     await store.writeMeta(meta);

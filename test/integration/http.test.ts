@@ -13,7 +13,7 @@ const TOKEN = "0123456789abcdef0123456789abcdef";
 async function startServer(
   env: NodeJS.ProcessEnv,
   args: string[],
-): Promise<{ proc: ResultPromise; url: string; stderr: () => string }> {
+): Promise<{ proc: ResultPromise; url: string; token: string | undefined; stderr: () => string }> {
   const proc = cliProcess(["serve", "--transport", "http", "--port", "0", ...args], env);
   let err = "";
   proc.stderr?.on("data", (c: Buffer) => {
@@ -25,7 +25,9 @@ async function startServer(
     20_000,
     50,
   );
-  return { proc, url, stderr: () => err };
+  // The token codexmcp made and shows at start.
+  const token = /Authorization: Bearer ([0-9a-f]{64})/.exec(err)?.[1];
+  return { proc, url, token, stderr: () => err };
 }
 
 function raw(
@@ -86,8 +88,8 @@ describe("MCP over Streamable HTTP", () => {
     const server = await startServer(sb.env(), []);
     try {
       expect(server.url).toMatch(/^http:\/\/127\.0\.0\.1:\d+\/mcp$/);
-      const a = await connect(server.url);
-      const b = await connect(server.url);
+      const a = await connect(server.url, server.token);
+      const b = await connect(server.url, server.token);
       const d = (await a.callTool({
         name: "codex_dispatch",
         arguments: {
@@ -138,9 +140,12 @@ describe("MCP over Streamable HTTP", () => {
   });
 
   it("refuses to bind a non-loopback host without a token", async () => {
-    const r = await cli(["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "0"], sb.env());
+    const r = await cli(
+      ["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "0", "--no-auth"],
+      sb.env(),
+    );
     expect(r.exitCode).toBe(1);
-    expect(r.stderr).toMatch(/Refusing to serve on 0\.0\.0\.0 without a bearer token.*--token-env/);
+    expect(r.stderr).toMatch(/Refusing to serve on 0\.0\.0\.0 without a bearer token/);
     const short = await cli(
       ["serve", "--transport", "http", "--host", "0.0.0.0", "--port", "0", "--token-env", "SHORT"],
       sb.env({ SHORT: "abc" }),
@@ -152,12 +157,13 @@ describe("MCP over Streamable HTTP", () => {
     const server = await startServer(sb.env(), []);
     try {
       const port = new URL(server.url).port;
-      expect(await raw(server.url, { origin: "http://evil.example" })).toBe(403);
-      expect(await raw(server.url, { host: `evil.example:${port}` })).toBe(403);
+      const auth = { authorization: `Bearer ${server.token}` };
+      expect(await raw(server.url, { ...auth, origin: "http://evil.example" })).toBe(403);
+      expect(await raw(server.url, { ...auth, host: `evil.example:${port}` })).toBe(403);
       const init =
         '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-06-18","capabilities":{},"clientInfo":{"name":"x","version":"1"}}}';
-      expect(await raw(server.url, { origin: `http://127.0.0.1:${port}` }, init)).toBe(200);
-      expect(await raw(server.url, { host: `localhost:${port}` }, init)).toBe(200);
+      expect(await raw(server.url, { ...auth, origin: `http://127.0.0.1:${port}` }, init)).toBe(200);
+      expect(await raw(server.url, { ...auth, host: `localhost:${port}` }, init)).toBe(200);
     } finally {
       server.proc.kill("SIGTERM");
       await server.proc;
