@@ -22,6 +22,7 @@ usage:
   codexmcp watch [--interval S] [--once]                       live view of all tasks
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]...
+                   [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
   codexmcp uninstall <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    clients: claude-code, codex, cursor, claude-desktop, gemini
   codexmcp trust [path] [--json]                               trust a repository's .codexmcp.yaml as it is now
@@ -192,6 +193,9 @@ export async function main(argv: readonly string[]): Promise<number> {
           "no-client-cli": { type: "boolean" },
           "tool-timeout": { type: "string" },
           env: { type: "string", multiple: true },
+          transport: { type: "string" },
+          url: { type: "string" },
+          "token-env": { type: "string" },
         });
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
@@ -204,6 +208,9 @@ export async function main(argv: readonly string[]): Promise<number> {
           useClientCli: values["no-client-cli"] !== true,
           toolTimeoutSeconds: int("tool-timeout", values["tool-timeout"], 1),
           env: values.env ?? [],
+          transport: values.transport ?? "stdio",
+          url: values.url,
+          tokenEnv: values["token-env"],
         });
       }
       case "trust": {

@@ -8,7 +8,7 @@ import { execa } from "execa";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ensureHttpToken } from "../../src/core/http-token.js";
 import { cli } from "../helpers/cli.js";
-import { Sandbox, SERVER_BIN } from "../helpers/sandbox.js";
+import { CODEX_BIN, Sandbox, SERVER_BIN } from "../helpers/sandbox.js";
 import { until } from "../helpers/wait.js";
 
 interface Server {
@@ -261,6 +261,48 @@ describe("local HTTP: a token on every host, bounded sessions, bounded bodies", 
       expect(env).not.toContain(token);
     } finally {
       await mcp.close();
+    }
+  });
+
+  it("install --transport http writes the URL and token into the client's user config (0600), and that reaches the server", async () => {
+    const server = await serve(sb.env(), ["--port", "0"]);
+    const home = path.join(sb.root, "client-home");
+    await fsp.mkdir(home, { recursive: true });
+    const env = sb.env({ HOME: home, CODEX_HOME: path.join(home, ".codex"), PATH: "/usr/bin:/bin" });
+    try {
+      for (const client of ["claude-code", "codex", "cursor", "gemini"]) {
+        const r = await cli(["install", client, "--transport", "http", "--url", server.url], env);
+        expect(r.exitCode, r.stderr).toBe(0);
+        expect(r.stdout).not.toContain(server.token);
+        expect(r.stdout).toContain("Bearer <token>");
+      }
+      const cursor = JSON.parse(await fsp.readFile(path.join(home, ".cursor", "mcp.json"), "utf8"));
+      expect(cursor.mcpServers.codex).toEqual({
+        url: server.url,
+        headers: { Authorization: `Bearer ${server.token}` },
+      });
+      for (const file of [".claude.json", ".codex/config.toml", ".cursor/mcp.json", ".gemini/settings.json"])
+        expect((await fsp.stat(path.join(home, file))).mode & 0o777, file).toBe(0o600);
+      // The real Codex CLI reads what was written.
+      const listed = JSON.parse(
+        execFileSync(CODEX_BIN, ["mcp", "list", "--json"], { env, encoding: "utf8" }),
+      ) as { name: string; transport: { url: string; http_headers: Record<string, string> } }[];
+      expect(listed.find((e) => e.name === "codex")?.transport).toMatchObject({
+        url: server.url,
+        http_headers: { Authorization: `Bearer ${server.token}` },
+      });
+      // What the client sends gets in.
+      expect(
+        (await post(server, { token: cursor.mcpServers.codex.headers.Authorization.slice(7) })).status,
+      ).toBe(200);
+      const project = await cli(["install", "cursor", "--transport", "http", "--scope", "project"], env, {
+        cwd: sb.repo,
+      });
+      expect(project.stderr).toMatch(/use --scope user/);
+      const desktop = await cli(["install", "claude-desktop", "--transport", "http"], env);
+      expect(desktop.stderr).toMatch(/starts local servers only/);
+    } finally {
+      await server.stop();
     }
   });
 

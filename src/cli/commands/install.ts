@@ -1,5 +1,6 @@
 import os from "node:os";
 import { fileURLToPath } from "node:url";
+import { ensureHttpToken } from "../../core/http-token.js";
 import { UserError } from "../../util/errors.js";
 import { type CliContext, EXIT } from "../context.js";
 import {
@@ -18,6 +19,25 @@ export interface InstallCommandOptions {
   readonly useClientCli: boolean;
   readonly toolTimeoutSeconds?: number | undefined;
   readonly env: readonly string[];
+  readonly transport: string;
+  /** For --transport http: where the server listens (default http://127.0.0.1:8765/mcp). */
+  readonly url?: string | undefined;
+  /** For --transport http: take the token from this variable instead of $CODEXMCP_HOME/http-token. */
+  readonly tokenEnv?: string | undefined;
+}
+
+/** The server's URL and token for `--transport http`. */
+async function httpTarget(ctx: CliContext, opts: InstallCommandOptions) {
+  if (opts.transport === "stdio") return undefined;
+  if (opts.transport !== "http") throw new UserError('--transport is "stdio" or "http".');
+  const url = opts.url ?? "http://127.0.0.1:8765/mcp";
+  if (!/^https?:\/\//.test(url)) throw new UserError(`--url must be an http(s) URL (got "${url}").`);
+  const token = opts.tokenEnv ? ctx.env[opts.tokenEnv] : await ensureHttpToken(ctx.settings.home);
+  if (!token || token.length < 16)
+    throw new UserError(
+      `--token-env ${opts.tokenEnv}: that variable holds no token of 16 characters or more.`,
+    );
+  return { url, token };
 }
 
 function parseEnv(pairs: readonly string[]): Record<string, string> {
@@ -44,7 +64,9 @@ export async function install(
   const client: ClientName = opts.client;
   const bin = fileURLToPath(new URL("../../bin/codexmcp.js", import.meta.url));
   const run = action === "install" ? installClient : uninstallClient;
+  const http = action === "install" ? await httpTarget(ctx, opts) : undefined;
   const report = await run({
+    ...(http ? { http } : {}),
     client,
     scope: opts.scope,
     name: opts.name,
@@ -71,8 +93,9 @@ export async function install(
     ctx.out.write(
       `${p.green("✓")} ${client}: ${action === "install" ? "registered" : "removed"} "${opts.name}" (${where})\n`,
     );
-  if (report.diff && (opts.dryRun || report.changed))
-    ctx.out.write(`${report.diff.endsWith("\n") ? report.diff : `${report.diff}\n`}`);
+  // The diff shows where the token goes, not the token.
+  const diff = http ? report.diff.split(http.token).join("<token>") : report.diff;
+  if (diff && (opts.dryRun || report.changed)) ctx.out.write(`${diff.endsWith("\n") ? diff : `${diff}\n`}`);
   if (report.backup) ctx.out.write(`  backup of the previous file: ${report.backup}\n`);
   for (const note of report.notes) ctx.out.write(`  ${p.dim("note:")} ${note}\n`);
   return EXIT.ok;

@@ -61,7 +61,8 @@ async function resolveToken(settings: Settings, opts: ServeOptions): Promise<str
       `The bearer token in ${opts.tokenEnv} is shorter than 16 characters; use a long random one (e.g. openssl rand -hex 32).`,
     );
   // Under whatever name it also came in: nothing the server starts may inherit it.
-  for (const [name, value] of Object.entries(process.env)) if (value?.includes(token)) delete process.env[name];
+  for (const [name, value] of Object.entries(process.env))
+    if (value?.includes(token)) delete process.env[name];
   return token;
 }
 

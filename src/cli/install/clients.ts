@@ -107,7 +107,41 @@ export function configFile(opts: InstallOptions): string {
 const LONG_JOBS =
   "For long jobs prefer codex_dispatch (returns at once) and then codex_wait / codex_status, which do not hold one tool call open for the whole run.";
 
+/** The entry that points a client at codexmcp's HTTP server, with its bearer token. */
+function httpEntry(opts: InstallOptions, timeout: number): Record<string, unknown> {
+  const { url, token } = opts.http as { url: string; token: string };
+  const headers = { Authorization: `Bearer ${token}` };
+  switch (opts.client) {
+    case "claude-code":
+      return { type: "http", url, headers };
+    case "codex":
+      return {
+        url,
+        http_headers: headers,
+        startup_timeout_sec: CODEX_STARTUP_TIMEOUT_SECONDS,
+        tool_timeout_sec: timeout,
+      };
+    case "cursor":
+      return { url, headers };
+    case "gemini":
+      return { httpUrl: url, headers, timeout: Math.round(timeout * 1000) };
+    case "claude-desktop":
+      throw new UserError(
+        "Claude Desktop's config file starts local servers only; install it without --transport http (it then runs codexmcp itself over stdio).",
+      );
+  }
+}
+
 export function clientSpec(opts: InstallOptions): ClientSpec {
+  if (opts.http) {
+    const spec = stdioClientSpec(opts);
+    const entry = httpEntry(opts, toolTimeoutSeconds(opts));
+    return { ...spec, entry, matches: matcher(entry) };
+  }
+  return stdioClientSpec(opts);
+}
+
+function stdioClientSpec(opts: InstallOptions): ClientSpec {
   const file = configFile(opts);
   const label = clientLabel(opts.client);
   const timeout = toolTimeoutSeconds(opts);

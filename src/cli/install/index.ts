@@ -52,6 +52,11 @@ function validate(opts: InstallOptions): void {
     );
   }
   if (opts.command === "") throw new UserError("The server command is empty.");
+  if (opts.http && opts.scope === "project") {
+    throw new UserError(
+      "--transport http writes codexmcp's bearer token into the client's config, and a project's config is shared (often committed); use --scope user.",
+    );
+  }
   for (const key of Object.keys(opts.env ?? {})) {
     if (!/^[A-Za-z_][A-Za-z0-9_]*$/.test(key)) {
       throw new UserError(`Invalid environment variable name "${key}": use letters, digits and "_".`);
@@ -62,7 +67,8 @@ function validate(opts: InstallOptions): void {
 async function run(action: Action, opts: InstallOptions): Promise<InstallReport> {
   validate(opts);
   const spec = clientSpec(opts);
-  if (opts.client === "claude-code" && opts.useClientCli !== false) {
+  // The claude CLI would take the token in argv, where `ps` shows it: edit the file instead.
+  if (opts.client === "claude-code" && opts.useClientCli !== false && !opts.http) {
     const claude = which("claude", { PATH: opts.pathEnv ?? process.env.PATH ?? "" });
     if (claude !== undefined) return viaClaudeCli(action, opts, spec, claude);
   }
@@ -120,6 +126,12 @@ async function viaFile(action: Action, opts: InstallOptions, spec: ClientSpec): 
         );
       }
       throw err;
+    }
+    if (opts.http && action === "install") {
+      // It now holds a credential that runs code as the user.
+      await fsp.chmod(spec.file, 0o600);
+      if (backup !== undefined) await fsp.chmod(backup, 0o600);
+      notes.push(`${spec.file} holds codexmcp's bearer token now; it was made readable by you only (0600).`);
     }
     if (backup !== undefined) notes.push(`The previous ${path.basename(spec.file)} was saved as ${backup}.`);
     return report(action, opts, "file", spec, true, diff, notes, backup === undefined ? {} : { backup });

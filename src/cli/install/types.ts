@@ -26,6 +26,11 @@ export interface InstallOptions {
   readonly useClientCli?: boolean;
   /** PATH used to look for client CLIs (tests); default process.env.PATH. */
   readonly pathEnv?: string;
+  /**
+   * Register a running `codexmcp serve --transport http` instead of a command: its URL and the
+   * bearer token the client must send (written into the client's user config, 0600).
+   */
+  readonly http?: { readonly url: string; readonly token: string };
 }
 
 export interface InstallReport {
