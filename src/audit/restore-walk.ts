@@ -2,6 +2,7 @@ import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { errorMessage } from "../util/errors.js";
 import { writeJsonAtomic } from "../util/files.js";
+import { mkdirNoFollow } from "../util/no-follow.js";
 import type { RestoreReport } from "./audit.js";
 import { diffSnapshots, type SnapshotChange, takeSnapshot, type WalkSnapshot } from "./snapshot.js";
 
@@ -107,10 +108,27 @@ export async function restoreWalk(input: {
     if (!entry) continue;
     const target = path.join(root, rel);
     try {
+      // The agent may have turned a directory into a link to elsewhere: the link goes, and
+      // nothing is written through it.
+      const now = await fsp.lstat(target).catch(() => null);
+      if (now?.isSymbolicLink() && entry.type !== "l") await fsp.unlink(target);
       if (entry.type === "d") {
-        await fsp.mkdir(target, { recursive: true, mode: entry.mode & 0o7777 });
+        await mkdirNoFollow(root, rel);
+        await fsp.chmod(target, entry.mode & 0o7777);
         continue;
       }
+      // Likewise a directory above it.
+      const parts = path
+        .dirname(rel)
+        .split(path.sep)
+        .filter((p) => p && p !== ".");
+      for (let i = 1; i <= parts.length; i++) {
+        const above = parts.slice(0, i).join(path.sep);
+        if (before.entries[above]?.type !== "d") continue;
+        if ((await fsp.lstat(path.join(root, above)).catch(() => null))?.isSymbolicLink())
+          await fsp.unlink(path.join(root, above));
+      }
+      await mkdirNoFollow(root, path.dirname(rel));
       if (!point.copied.has(rel)) {
         errors.push(`${rel} was not copied before the run (size budget), so it cannot be restored`);
         continue;

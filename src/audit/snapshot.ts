@@ -260,8 +260,9 @@ function diffWalk(before: WalkSnapshot, after: WalkSnapshot): SnapshotChange[] {
     else if (
       a &&
       b &&
-      a.type !== "d" &&
-      (a.type !== b.type || a.size !== b.size || Math.abs(a.mtimeMs - b.mtimeMs) >= 1 || a.mode !== b.mode)
+      // A directory turned into a link (or file) is a change too.
+      (a.type !== b.type ||
+        (a.type !== "d" && (a.size !== b.size || Math.abs(a.mtimeMs - b.mtimeMs) >= 1 || a.mode !== b.mode)))
     ) {
       changes.push({ kind: "modified", path: rel, detail: `${rel} was modified` });
     }

@@ -12,7 +12,7 @@ import {
 import { withLock } from "../util/lock.js";
 import { readTail } from "../util/tail.js";
 import { nowIso } from "../util/time.js";
-import { Layout, TASK_FILES } from "./layout.js";
+import { Layout, TASK_FILES, type TaskFile } from "./layout.js";
 import { parseTaskId } from "./topic.js";
 import type { RunnerRecord, TaskMeta, TaskResult } from "./types.js";
 
@@ -45,6 +45,26 @@ export class TaskStore {
         `Cannot write the task store at ${this.layout.home} (${(err as Error).message}); make it writable, free disk space, or point CODEXMCP_HOME elsewhere.`,
       );
     }
+  }
+
+  /**
+   * The path of one of a task's files, for a reader that hands its content out (logs, events,
+   * resources): the task directory must be a real directory inside the store, not a link out
+   * of it. Open the file with `openReadNoFollow` (util/tail.ts), which refuses a link there.
+   */
+  async readablePath(taskId: string, name: TaskFile): Promise<string> {
+    const dir = this.layout.taskDir(taskId);
+    const st = await fsp.lstat(dir).catch(() => null);
+    const inside = path.join(
+      await fsp.realpath(this.layout.tasksDir).catch(() => this.layout.tasksDir),
+      taskId,
+    );
+    if (st && (!st.isDirectory() || (await fsp.realpath(dir)) !== inside)) {
+      throw new UserError(
+        `${dir} is not a directory of the task store (a link?); codexmcp does not read through it.`,
+      );
+    }
+    return this.layout.file(taskId, name);
   }
 
   lockTask<T>(taskId: string, fn: () => Promise<T>): Promise<T> {

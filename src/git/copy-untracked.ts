@@ -1,6 +1,7 @@
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { pathExists } from "../util/files.js";
+import { mkdirNoFollow } from "../util/no-follow.js";
 import { git } from "./git.js";
 
 /**
@@ -24,7 +25,9 @@ export async function copyUntracked(
   for (const rel of files) {
     const target = path.join(worktree, rel);
     if (await pathExists(target)) continue;
-    await fsp.mkdir(path.dirname(target), { recursive: true });
+    // The worktree holds the agent's branch: a directory there may be a link to anywhere.
+    await mkdirNoFollow(worktree, path.dirname(rel));
+    // EXCL: never through a link at the target itself.
     await fsp.copyFile(path.join(repoRoot, rel), target, constants.COPYFILE_EXCL);
     const { mode } = await fsp.stat(path.join(repoRoot, rel));
     await fsp.chmod(target, mode & 0o7777);

@@ -40,7 +40,7 @@ export function registerTaskResources(server: McpServer, manager: TaskManager): 
     },
     async (uri, variables) => {
       const obs = await manager.observe(taskIdOf(variables));
-      const file = manager.store.layout.file(obs.meta.task_id, "log");
+      const file = await manager.store.readablePath(obs.meta.task_id, "log");
       const { text, cut, size } = await readTail(file, LOG_TAIL_BYTES);
       const header = cut
         ? `[… ${size - Buffer.byteLength(text)} earlier bytes not shown; the whole transcript is ${file}]\n`

@@ -22,6 +22,7 @@ import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
+import { mkdirNoFollow, withDirNoFollow } from "../util/no-follow.js";
 import { nowIso } from "../util/time.js";
 import { which } from "../util/which.js";
 import { dirLockPath, REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
@@ -167,6 +168,11 @@ async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
     worktreeParent(top, config.worktree?.root),
     `${path.basename(top)}-agent-${topic.stem}`,
   );
+  if ((await fsp.lstat(worktreeDir).catch(() => null))?.isSymbolicLink()) {
+    throw new UserError(
+      `${worktreeDir} is a symbolic link; codexmcp makes and uses worktrees only at real paths. Remove the link and dispatch again.`,
+    );
+  }
   return {
     ...write,
     worktreeDir,
@@ -191,14 +197,27 @@ async function activeUserOf(ctx: DispatchContext, dir: string, self: string): Pr
   return undefined;
 }
 
+/**
+ * `<cwd>/.codex-tasks/<topic>` → the task directory. The repository controls what is at
+ * `.codex-tasks`: a link there (or at `<topic>` pointing somewhere else) is never followed.
+ */
 async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
   const linkDir = path.join(cwd, ".codex-tasks");
   const link = path.join(linkDir, topic);
+  if (inRepo)
+    await ensureExcluded(cwd, ".codex-tasks/").catch((err: unknown) =>
+      log.warn(`could not add .codex-tasks/ to the repository's info/exclude: ${errorMessage(err)}`),
+    );
   try {
-    if (inRepo) await ensureExcluded(cwd, ".codex-tasks/");
-    await fsp.mkdir(linkDir, { recursive: true });
-    await fsp.rm(link, { force: true });
-    await fsp.symlink(taskDir, link, "dir");
+    await mkdirNoFollow(cwd, ".codex-tasks");
+    await withDirNoFollow(linkDir, async (dir) => {
+      const at = path.join(dir, topic);
+      const existing = await fsp.lstat(at).catch(() => null);
+      if (existing && !existing.isSymbolicLink())
+        throw new Error("something other than a link is there; left alone");
+      if (existing) await fsp.unlink(at);
+      await fsp.symlink(taskDir, at, "dir");
+    });
   } catch (err) {
     log.warn(`could not create ${link}: ${errorMessage(err)}`);
   }
@@ -254,8 +273,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
       // Codex runs git in the worktree itself when it starts, outside its sandbox.
       for (const repair of await secureWorktreeAdmin(worktree.dir)) log.warn(repair);
-      runDir = path.join(worktree.dir, p.repo.subdir);
-      await fsp.mkdir(runDir, { recursive: true });
+      runDir = await mkdirNoFollow(worktree.dir, p.repo.subdir);
       copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
       if (p.codexSandbox === "workspace-write") {
         // Codex's workspace-write sandbox keeps .git read-only, and a worktree's git dirs live

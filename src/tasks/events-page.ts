@@ -1,6 +1,6 @@
-import { promises as fsp } from "node:fs";
+import type { promises as fsp } from "node:fs";
 import { eventKinds, parseEventLine } from "../agents/codex/events.js";
-import { hasErrorCode } from "../util/errors.js";
+import { openReadNoFollow } from "../util/tail.js";
 
 export interface EventsPageRequest {
   readonly file: string;
@@ -200,13 +200,8 @@ async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest
 
 /** One page of a task's events, read in bounded chunks: fast and small on a multi-gigabyte file. */
 export async function readEventsPage(req: EventsPageRequest): Promise<EventsPage> {
-  let handle: fsp.FileHandle;
-  try {
-    handle = await fsp.open(req.file, "r");
-  } catch (err) {
-    if (hasErrorCode(err, "ENOENT")) return { events: [], next_cursor: 0, has_more: false, size: 0 };
-    throw err;
-  }
+  const handle = await openReadNoFollow(req.file);
+  if (!handle) return { events: [], next_cursor: 0, has_more: false, size: 0 };
   try {
     const { size } = await handle.stat();
     return req.cursor === "tail"

@@ -55,7 +55,7 @@ export function registerEventsTool(server: McpServer, manager: TaskManager): voi
       guarded("codex_events", async () => {
         const obs = await manager.observe(args.task_id);
         const page = await readEventsPage({
-          file: manager.store.layout.file(obs.meta.task_id, "events"),
+          file: await manager.store.readablePath(obs.meta.task_id, "events"),
           cursor: args.cursor ?? 0,
           limit: args.limit ?? 50,
           types: args.types,

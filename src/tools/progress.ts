@@ -1,6 +1,6 @@
-import { promises as fsp } from "node:fs";
 import { describeEvent } from "../agents/codex/describe.js";
 import { parseEventLine } from "../agents/codex/events.js";
+import { openReadNoFollow } from "../util/tail.js";
 import { formatDuration } from "../util/time.js";
 
 const MAX_READ = 256 * 1024;
@@ -38,12 +38,8 @@ export class ProgressReporter {
   }
 
   private async readNew(): Promise<boolean> {
-    let handle: fsp.FileHandle;
-    try {
-      handle = await fsp.open(this.eventsFile, "r");
-    } catch {
-      return false;
-    }
+    const handle = await openReadNoFollow(this.eventsFile).catch(() => undefined);
+    if (!handle) return false;
     try {
       const { size } = await handle.stat();
       if (size <= this.offset) return false;

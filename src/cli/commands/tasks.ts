@@ -1,10 +1,10 @@
-import { promises as fsp } from "node:fs";
 import { execa } from "execa";
 import { isTerminal } from "../../core/types.js";
 import type { Observation } from "../../tasks/observe.js";
 import { tmuxFor } from "../../tasks/scheduler.js";
 import type { TaskView } from "../../tasks/view.js";
 import { UserError } from "../../util/errors.js";
+import { openReadNoFollow } from "../../util/tail.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
 import { type CliContext, EXIT } from "../context.js";
 import { paintStatus, table } from "../style.js";
@@ -132,10 +132,10 @@ export async function logs(
   opts: { follow: boolean; lines?: number },
 ): Promise<number> {
   const obs = await ctx.manager.observe(taskId);
-  const file = ctx.manager.store.layout.file(obs.meta.task_id, "log");
+  const file = await ctx.manager.store.readablePath(obs.meta.task_id, "log");
   let offset = 0;
   const emit = async (from: number, limitLines?: number): Promise<number> => {
-    const handle = await fsp.open(file, "r").catch(() => undefined);
+    const handle = await openReadNoFollow(file);
     if (!handle) return from;
     try {
       const { size } = await handle.stat();
