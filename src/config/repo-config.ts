@@ -12,6 +12,9 @@ export const REPO_CONFIG_FILE = ".codexmcp.yaml";
 
 /** A repository's `.codexmcp.yaml` as read: its real path, its content's hash, its settings. */
 export interface RepoConfigFile {
+  /** The directory it was read from (the repository's top). */
+  readonly root: string;
+  /** Its real path (a link is followed: what is trusted is the content read). */
   readonly file: string;
   readonly sha256: string;
   readonly config: RepoConfig;
@@ -72,7 +75,7 @@ export async function readRepoConfig(root: string): Promise<RepoConfigFile | und
   if (!parsed.success) throw new UserError(`${file} is invalid: ${describeZodIssues(parsed.error)}.`);
   const real = await fsp.realpath(file).catch(() => file);
   // The hash is of the very bytes parsed: what is trusted is what applies.
-  return { file: real, sha256: sha256Of(bytes), config: parsed.data };
+  return { root, file: real, sha256: sha256Of(bytes), config: parsed.data };
 }
 
 /** Repository settings over user defaults, key by key (`worktree` and `env` merge one level deeper). */
@@ -90,11 +93,11 @@ function quoted(arg: string): string {
   return /^[A-Za-z0-9_/.:@%+=,-]+$/.test(arg) ? arg : `'${arg.replace(/'/g, `'\\''`)}'`;
 }
 
-/** The command that trusts `file`, for messages (with the state directory when it is not the default). */
-export function trustCommand(file: string, home: string): string {
+/** The command that trusts the config of `root`, for messages (with the state directory when it is not the default). */
+export function trustCommand(root: string, home: string): string {
   const homeFlag =
     path.resolve(home) === path.join(os.homedir(), ".codexmcp") ? "" : ` --home ${quoted(home)}`;
-  return `codexmcp trust ${quoted(path.dirname(file))}${homeFlag}`;
+  return `codexmcp trust ${quoted(root)}${homeFlag}`;
 }
 
 export interface ResolveInput {
@@ -132,7 +135,7 @@ export function resolveRepoConfig(input: ResolveInput): RepoConfig {
         ? `has changed since it was trusted (${input.trust.entry.trusted_at})`
         : "is not trusted";
     throw new UserError(
-      `${repo.file} ${why}, and ${input.what} would use its ${used.join(", ")}, which can run code as you: read the file, then run \`${trustCommand(repo.file, input.home)}\` to trust exactly this content (or remove those keys).`,
+      `${repo.file} ${why}, and ${input.what} would use its ${used.join(", ")}, which can run code as you: read the file, then run \`${trustCommand(repo.root, input.home)}\` to trust exactly this content (or remove those keys).`,
     );
   }
   const trusted: RepoConfig = {};

@@ -37,7 +37,7 @@ async function repoTrustCheck(settings: Settings, cwd: string): Promise<Check> {
       name: "repo config",
       status: "warn",
       detail: `${repo.file} ${state.kind === "changed" ? "changed since it was trusted" : "is not trusted"}; tasks that would use its ${keys.join(", ")} are refused`,
-      fix: `read it, then: ${trustCommand(repo.file, settings.home)}`,
+      fix: `read it, then: ${trustCommand(repo.root, settings.home)}`,
     };
   if (refused.length > 0)
     return {

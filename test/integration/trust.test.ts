@@ -141,6 +141,19 @@ describe("repository trust", () => {
     expect((await run(repo, "implement-changing-v3", "full-access")).text).toContain("is not trusted");
   });
 
+  it("a .codexmcp.yaml that links to a shared file: the advice names the repository, and works", async () => {
+    const shared = path.join(sb.root, "shared-config.yaml");
+    await fsp.writeFile(shared, `worktree:\n  setup:\n    - touch ${path.join(canaryDir, "shared-setup")}\n`);
+    const repo = await sb.newRepo("linked-config", { "README.md": "x\n" });
+    await fsp.symlink(shared, path.join(repo, ".codexmcp.yaml"));
+    const refused = await run(repo, "implement-linked-v1", "full-access");
+    expect(refused.isError).toBe(true);
+    expect(refused.text).toContain(`codexmcp trust ${repo}`);
+    await runAdvice(refused.text);
+    expect((await run(repo, "implement-linked-v1", "full-access")).isError).toBe(false);
+    expect(await canaries()).toContain("shared-setup");
+  });
+
   it("variables that load code are refused even in a trusted file, unless config.yaml allows them by name", async () => {
     const attacks = {
       NODE_OPTIONS: '"--require ./.hidden/x.cjs"',
