@@ -291,9 +291,14 @@ function main(argv) {
   if (command === "install") {
     const results = (names.length > 0 ? names : allSpecs()).map((spec) => install(spec, { log }));
     if (json) {
-      process.stdout.write(
-        `${JSON.stringify(results.map(({ name, version, bin, fresh }) => ({ name, version, bin, fresh })))}\n`,
-      );
+      const rows = results.map(({ name, version, bin, fresh, dir }) => ({
+        name,
+        version,
+        bin,
+        fresh,
+        ...(name === "copilot" ? { pkgCacheHome: copilotPkgCacheHome({ dir }) } : {}),
+      }));
+      process.stdout.write(`${JSON.stringify(rows)}\n`);
     } else {
       for (const r of results) {
         const mb = (r.sizeBytes / 1e6).toFixed(0);
