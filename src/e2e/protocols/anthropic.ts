@@ -24,6 +24,7 @@ const ERROR_TYPES: Record<number, string> = {
 function entriesOf(messages: readonly Message[]): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
   for (const message of messages) {
+    if (message.role === "assistant") entries.push({ kind: "assistant" });
     if (message.role !== "user") continue;
     const blocks = Array.isArray(message.content) ? (message.content as { type?: string }[]) : [];
     const results = blocks.filter((b) => b.type === "tool_result").length;

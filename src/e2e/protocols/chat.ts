@@ -29,6 +29,7 @@ function entriesOf(messages: readonly ChatMessage[]): ConversationEntry[] {
   for (const message of messages) {
     if (message.role === "user") entries.push({ kind: "user", text: textOf(message.content) });
     else if (message.role === "tool") entries.push({ kind: "tool_result" });
+    else if (message.role === "assistant") entries.push({ kind: "assistant" });
   }
   return entries;
 }

@@ -47,6 +47,7 @@ const STATUS_NAMES: Record<number, string> = {
 function entriesOf(contents: readonly Content[]): ConversationEntry[] {
   const entries: ConversationEntry[] = [];
   for (const content of contents) {
+    if (content.role === "model") entries.push({ kind: "assistant" });
     if (content.role !== "user") continue;
     const parts = content.parts ?? [];
     const results = parts.filter((p) => p.functionResponse).length;

@@ -31,6 +31,9 @@ export const responses: Protocol & { patchCall(patch: string): Answer } = {
       if (item.type === "message" && item.role === "user")
         entries.push({ kind: "user", text: textOf(item.content) });
       else if (item.type === "function_call_output") entries.push({ kind: "tool_result" });
+      else if (item.type === "function_call" || (item.type === "message" && item.role === "assistant")) {
+        entries.push({ kind: "assistant" });
+      }
     }
     const tools: OfferedTool[] = (Array.isArray(body.tools) ? body.tools : []).map((t) => ({
       name: String((t as { name?: unknown }).name ?? ""),

@@ -22,6 +22,7 @@ export type RequestBody = { readonly model?: string; readonly [key: string]: unk
 /** The conversation reduced to what picks the script and the step. */
 export type ConversationEntry =
   | { readonly kind: "user"; readonly text: string }
+  | { readonly kind: "assistant" }
   | { readonly kind: "tool_result" };
 
 export interface OfferedTool {
