@@ -1,4 +1,4 @@
-import { execFile } from "node:child_process";
+import { execFile, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -59,4 +59,50 @@ export async function removeAgentHomes(dir: string): Promise<void> {
   if (!dir.startsWith(path.join("/var/tmp", "codexmcp-tests")))
     throw new Error(`not an agent home dir: ${dir}`);
   await fsp.rm(dir, { recursive: true, force: true });
+}
+
+export interface CliRun {
+  readonly code: number | null;
+  readonly signal: NodeJS.Signals | null;
+  readonly stdout: string;
+  readonly stderr: string;
+  readonly ms: number;
+}
+
+/**
+ * Runs an agent CLI with `input` on stdin (prompts never go on argv) and collects its output. It
+ * gets a process group of its own, killed whole on timeout: some CLIs (Copilot's launcher) start
+ * their real binary as a child that a kill of the launcher alone would leave running.
+ */
+export function runCli(
+  bin: string,
+  args: readonly string[],
+  opts: { cwd: string; env: NodeJS.ProcessEnv; input: string; timeoutMs: number },
+): Promise<CliRun> {
+  const started = Date.now();
+  return new Promise((resolve, reject) => {
+    const child = spawn(bin, [...args], { cwd: opts.cwd, env: opts.env, detached: true, stdio: "pipe" });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => {
+      stdout += d;
+    });
+    child.stderr.setEncoding("utf8").on("data", (d: string) => {
+      stderr += d;
+    });
+    const timer = setTimeout(() => {
+      stderr += `\n[killed after ${opts.timeoutMs} ms]`;
+      if (child.pid) process.kill(-child.pid, "SIGKILL");
+    }, opts.timeoutMs);
+    child.on("error", (error) => {
+      clearTimeout(timer);
+      reject(error);
+    });
+    child.on("close", (code, signal) => {
+      clearTimeout(timer);
+      resolve({ code, signal, stdout, stderr, ms: Date.now() - started });
+    });
+    child.stdin.on("error", () => {}); // a CLI that exits before reading its prompt
+    child.stdin.end(opts.input);
+  });
 }
