@@ -37,12 +37,10 @@ import fs from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { fileURLToPath } from "node:url";
+import { acquireLock } from "./agents-lock.mjs";
 
 const PINS = JSON.parse(fs.readFileSync(new URL("./agent-versions.json", import.meta.url), "utf8")).agents;
 const MARKER = ".complete.json";
-const LOCK_POLL_MS = 250;
-/** A lock older than this with an owner we cannot check (other host, no owner file) is stale. */
-const LOCK_STALE_MS = 30 * 60_000;
 
 export function cacheRoot(env = process.env) {
   if (env.CODEXMCP_AGENTS_CACHE) return path.resolve(env.CODEXMCP_AGENTS_CACHE);
@@ -82,60 +80,6 @@ export function readMarker(dir) {
     return JSON.parse(fs.readFileSync(path.join(dir, MARKER), "utf8"));
   } catch {
     return undefined;
-  }
-}
-
-function sleep(ms) {
-  Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, ms);
-}
-
-function alive(pid) {
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return error.code === "EPERM";
-  }
-}
-
-function lockIsStale(lock) {
-  let owner;
-  try {
-    owner = JSON.parse(fs.readFileSync(path.join(lock, "owner.json"), "utf8"));
-  } catch {
-    owner = undefined;
-  }
-  if (owner && owner.host === os.hostname()) return !alive(owner.pid);
-  try {
-    return Date.now() - fs.statSync(lock).mtimeMs > LOCK_STALE_MS;
-  } catch {
-    return false; // gone already: the next mkdir decides
-  }
-}
-
-/** Takes <dir>.lock, waiting while another live process holds it. Returns the release function. */
-function acquireLock(dir, log) {
-  const lock = `${dir}.lock`;
-  let announced = false;
-  for (;;) {
-    try {
-      fs.mkdirSync(lock);
-      fs.writeFileSync(
-        path.join(lock, "owner.json"),
-        JSON.stringify({ pid: process.pid, host: os.hostname(), since: new Date().toISOString() }),
-      );
-      return () => fs.rmSync(lock, { recursive: true, force: true });
-    } catch (error) {
-      if (error.code !== "EEXIST") throw error;
-    }
-    if (lockIsStale(lock)) {
-      log(`taking over the stale lock ${lock}`);
-      fs.rmSync(lock, { recursive: true, force: true });
-      continue;
-    }
-    if (!announced) log(`waiting for another installer of ${path.basename(dir)}`);
-    announced = true;
-    sleep(LOCK_POLL_MS);
   }
 }
 
@@ -248,7 +192,14 @@ export function install(spec, { root = cacheRoot(), log = () => {} } = {}) {
         path.join(temp, MARKER),
         `${JSON.stringify({ ...marker, at: new Date().toISOString() })}\n`,
       );
-      fs.renameSync(temp, target.dir);
+      try {
+        fs.renameSync(temp, target.dir);
+      } catch (error) {
+        // Only if the lock was broken: another installer put a whole prefix in place first.
+        if (!readMarker(target.dir)) throw error;
+        fs.rmSync(temp, { recursive: true, force: true });
+        return { ...target, fresh: false, ms: installMs, sizeBytes };
+      }
       return { ...target, fresh: true, ms: installMs, sizeBytes };
     } catch (error) {
       fs.rmSync(temp, { recursive: true, force: true });
