@@ -25,13 +25,15 @@ export interface RepoConfigFile {
  * `env` and `ports` (variables in every process of the task), `worktree.setup` (commands),
  * `worktree.copy` (files copied next to the agent), `worktree.root` (where a checkout of the
  * repository is written), `profile` (picks a block of the user's Codex settings: provider,
- * MCP servers, sandbox options). The rest — `model`, `reasoning_effort`, `timeout`,
- * `topic_types` — change cost or naming only, and apply untrusted.
+ * MCP servers, sandbox options), `agent` (which CLI runs, and so which sandbox: an agent without
+ * a read-only mode runs read-only tasks unsandboxed, audited). The rest — `model`,
+ * `reasoning_effort`, `timeout`, `topic_types` — change cost or naming only, and apply untrusted.
  */
 export const TRUSTED_ONLY_KEYS = [
   "env",
   "ports",
   "profile",
+  "agent",
   "worktree.root",
   "worktree.copy",
   "worktree.setup",
@@ -108,7 +110,7 @@ export interface ResolveInput {
   /** Write tasks use env, ports and worktree settings; read-only tasks never do. */
   readonly write: boolean;
   /** Keys the request itself sets (they need nothing from the file). */
-  readonly requested: { readonly profile?: string | undefined };
+  readonly requested: { readonly profile?: string | undefined; readonly agent?: string | undefined };
   /** config.yaml's `allow_repo_env`. */
   readonly allowedEnv: readonly string[];
   readonly home: string;
@@ -126,7 +128,7 @@ export function resolveRepoConfig(input: ResolveInput): RepoConfig {
   const { repo, defaults } = input;
   if (!repo) return defaults;
   const used = trustedOnlyKeys(repo.config).filter((key) => {
-    if (key === "profile") return input.requested.profile === undefined;
+    if (key === "profile" || key === "agent") return input.requested[key] === undefined;
     return input.write;
   });
   if (used.length > 0 && input.trust.kind !== "trusted") {
@@ -140,6 +142,7 @@ export function resolveRepoConfig(input: ResolveInput): RepoConfig {
   }
   const trusted: RepoConfig = {};
   if (used.includes("profile")) trusted.profile = repo.config.profile;
+  if (used.includes("agent")) trusted.agent = repo.config.agent;
   if (input.write) {
     const names = [
       ...Object.keys(repo.config.env ?? {}),

@@ -13,6 +13,7 @@ import { withLock } from "../util/lock.js";
 import { readTail } from "../util/tail.js";
 import { nowIso } from "../util/time.js";
 import { Layout, TASK_FILES, type TaskFile } from "./layout.js";
+import { upgradeMeta } from "./meta-compat.js";
 import { parseTaskId } from "./topic.js";
 import type { RunnerRecord, TaskMeta, TaskResult } from "./types.js";
 
@@ -26,11 +27,23 @@ export interface CompletionRecord {
   readonly created_at: string;
 }
 
+/**
+ * Work the layers above lend the store, because the layers below them (tasks observing and
+ * recovering each other's tasks) must not import them.
+ */
+export interface StoreServices {
+  /** The read-only audit of a fallback task whose runner died, for its recorded outcome. */
+  readonly postMortemAudit?: (meta: TaskMeta, taskDir: string) => Promise<unknown>;
+}
+
 /** The task files under $CODEXMCP_HOME; every write is atomic, the outcome write-once. */
 export class TaskStore {
   readonly layout: Layout;
 
-  constructor(home: string) {
+  constructor(
+    home: string,
+    readonly services: StoreServices = {},
+  ) {
     this.layout = new Layout(home);
   }
 
@@ -71,8 +84,9 @@ export class TaskStore {
     return withLock(path.join(this.layout.locksDir, `task-${taskId}`), fn);
   }
 
-  readMeta(taskId: string): Promise<TaskMeta | undefined> {
-    return readJsonIfExists<TaskMeta>(this.layout.file(taskId, "meta"));
+  async readMeta(taskId: string): Promise<TaskMeta | undefined> {
+    const raw = await readJsonIfExists<TaskMeta>(this.layout.file(taskId, "meta"));
+    return raw && upgradeMeta(raw);
   }
 
   readResult(taskId: string): Promise<TaskResult | undefined> {

@@ -1,21 +1,16 @@
+import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { buildCodexArgs, type CodexSandboxMode } from "../agents/codex/argv.js";
-import { READONLY_CONSTRAINT } from "../audit/fallback.js";
-import { readRepoConfig, resolveRepoConfig, worktreeParent } from "../config/repo-config.js";
-import type { RepoConfig } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
-import { TrustStore } from "../config/trust.js";
-import type { Sandbox } from "../config/values.js";
+import { READONLY_CONSTRAINT } from "../core/readonly-constraint.js";
+import { type Sandbox, WRITE_SANDBOXES } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
 import { codexmcpSecrets, envSnapshot } from "../core/task-env.js";
-import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { commitWritableDirs } from "../git/commit-paths.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
-import { type RepoInfo, repoInfo } from "../git/repo.js";
-import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
+import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import { secureWorktreeAdmin } from "../git/worktree-admin.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
@@ -24,13 +19,15 @@ import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
 import { mkdirNoFollow, withDirNoFollow } from "../util/no-follow.js";
 import { nowIso } from "../util/time.js";
-import { which } from "../util/which.js";
-import { dirLockPath, REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
+import { REPO_LOCK_WAIT } from "./locks.js";
 import { observeTask } from "./observe.js";
+import { type Plan, plan } from "./plan.js";
 import { scheduleTask } from "./scheduler.js";
 
 export interface TaskRequest {
   readonly prompt: string;
+  /** The agent CLI to run (default: the repository's, then the server's default). */
+  readonly agent?: string | undefined;
   readonly cwd: string;
   readonly topic: string;
   readonly sandbox: Sandbox;
@@ -48,139 +45,11 @@ export interface DispatchContext {
   readonly env: NodeJS.ProcessEnv;
 }
 
-interface Plan {
-  readonly topic: Topic;
-  readonly request: TaskRequest;
-  readonly cwd: string;
-  /** `.codexmcp.yaml` over the user's defaults. */
-  readonly config: RepoConfig;
-  readonly codexBin: string;
-  readonly tmuxBin: string | null;
-  readonly codexSandbox: CodexSandboxMode;
-  readonly readonlyFallback: boolean;
-  readonly host: "tmux" | "process";
-  /** The repository around cwd (null outside git). */
-  readonly repo: RepoInfo | null;
-  /** Set for worktree tasks. */
-  readonly worktreeDir: string | null;
-  readonly branch: string | null;
-  /** Tasks that write hold this lock while they claim their directory, and own it exclusively. */
-  readonly exclusive: { readonly lock: string; readonly dir: string } | null;
-  readonly ranInPlace: boolean;
-  readonly note: string | null;
-}
+const AGENT_INPUT_FILE = "agent-input.md";
 
-const WRITE_SANDBOXES: readonly Sandbox[] = ["full-access", "workspace-write"];
-const CODEX_INPUT_FILE = "codex-input.md";
-
-async function checkCwd(cwd: string): Promise<string> {
-  if (!path.isAbsolute(cwd)) {
-    throw new UserError(
-      `cwd must be an absolute path (got "${cwd}"); pass the full path of the project directory.`,
-    );
-  }
-  if (cwd.split(/[\\/]/).includes("..")) {
-    throw new UserError(
-      `cwd must not contain ".." segments (got "${cwd}"); pass the resolved absolute path.`,
-    );
-  }
-  let stat: Awaited<ReturnType<typeof fsp.stat>>;
-  try {
-    stat = await fsp.stat(cwd);
-  } catch {
-    throw new UserError(`cwd ${cwd} does not exist; pass an existing directory.`);
-  }
-  if (!stat.isDirectory()) throw new UserError(`cwd ${cwd} is not a directory; pass the project directory.`);
-  return canonicalPath(cwd);
-}
-
-function requireBinary(name: string, env: NodeJS.ProcessEnv, hint: string): string {
-  const found = which(name, env);
-  if (!found) throw new UserError(hint);
-  return found;
-}
-
-/** Validation and placement: everything that can be refused is refused here, before anything is made. */
-async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
-  const { settings, env } = ctx;
-  const cwd = await checkCwd(request.cwd);
-  const repo = which("git", env) ? await repoInfo(cwd) : null;
-  const top = repo ? await canonicalPath(repo.toplevel) : cwd;
-  const repoFile = await readRepoConfig(top);
-  const config = resolveRepoConfig({
-    defaults: settings.repoDefaults,
-    repo: repoFile,
-    trust: repoFile
-      ? await new TrustStore(settings.home).state(repoFile.file, repoFile.sha256)
-      : { kind: "untrusted" },
-    write: WRITE_SANDBOXES.includes(request.sandbox),
-    requested: { profile: request.profile },
-    allowedEnv: settings.allowRepoEnv,
-    home: settings.home,
-    what: `this ${request.sandbox} task`,
-  });
-  const topic = parseTopic(request.topic, config.topic_types ?? settings.topicTypes ?? DEFAULT_TOPIC_TYPES);
-  const codexBin = requireBinary(
-    settings.codexBin,
-    env,
-    `The Codex CLI was not found (looked for "${settings.codexBin}"); install it with \`npm install -g @openai/codex\` or set CODEX_BIN to its path.`,
-  );
-  const base = { topic, request, cwd, config, codexBin, repo };
-  if (!WRITE_SANDBOXES.includes(request.sandbox)) {
-    const fallback = settings.readonlyFallback;
-    return {
-      ...base,
-      tmuxBin: null,
-      codexSandbox: fallback ? "danger-full-access" : "read-only",
-      readonlyFallback: fallback,
-      host: "process",
-      worktreeDir: null,
-      branch: null,
-      exclusive: null,
-      ranInPlace: false,
-      note: null,
-    };
-  }
-  const tmuxBin = requireBinary(
-    settings.tmuxBin,
-    env,
-    `tmux was not found (looked for "${settings.tmuxBin}"); ${request.sandbox} tasks run in tmux: install tmux (e.g. apt-get install tmux / brew install tmux) or set CODEXMCP_TMUX_BIN.`,
-  );
-  requireBinary(
-    "git",
-    env,
-    `git was not found on PATH; ${request.sandbox} tasks need git for their worktree. Install git and try again.`,
-  );
-  const codexSandbox: CodexSandboxMode =
-    request.sandbox === "workspace-write" ? "workspace-write" : "danger-full-access";
-  const write = { ...base, tmuxBin, codexSandbox, readonlyFallback: false, host: "tmux" as const };
-  if (!repo) {
-    return {
-      ...write,
-      worktreeDir: null,
-      branch: null,
-      exclusive: { lock: dirLockPath(ctx.store, cwd), dir: cwd },
-      ranInPlace: true,
-      note: `${cwd} is not in a git repository, so the task ran in place, without a worktree: its changes are not isolated and no diff stats can be computed.`,
-    };
-  }
-  const worktreeDir = path.join(
-    worktreeParent(top, config.worktree?.root),
-    `${path.basename(top)}-agent-${topic.stem}`,
-  );
-  if ((await fsp.lstat(worktreeDir).catch(() => null))?.isSymbolicLink()) {
-    throw new UserError(
-      `${worktreeDir} is a symbolic link; codexmcp makes and uses worktrees only at real paths. Remove the link and dispatch again.`,
-    );
-  }
-  return {
-    ...write,
-    worktreeDir,
-    branch: `agent/${topic.stem}`,
-    exclusive: { lock: repoLockPath(ctx.store, repo.commonDir), dir: worktreeDir },
-    ranInPlace: false,
-    note: null,
-  };
+function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
+  if (p.readonlyFallback) return "audit";
+  return p.driver.readOnly === "sandbox" ? "sandbox" : "deny-tools";
 }
 
 /** The active task (other than `self`) whose working directory is `dir`, if any. */
@@ -271,12 +140,12 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
       worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
-      // Codex runs git in the worktree itself when it starts, outside its sandbox.
+      // The agent's own git (Codex runs git status there when it starts) reads these files.
       for (const repair of await secureWorktreeAdmin(worktree.dir)) log.warn(repair);
       runDir = await mkdirNoFollow(worktree.dir, p.repo.subdir);
       copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
-      if (p.codexSandbox === "workspace-write") {
-        // Codex's workspace-write sandbox keeps .git read-only, and a worktree's git dirs live
+      if (r.sandbox === "workspace-write") {
+        // A workspace-write sandbox keeps .git read-only, and a worktree's git dirs live
         // outside it anyway: the agent gets exactly what a commit on its own branch writes,
         // never the repository's config or hooks.
         writableDirs = await commitWritableDirs({
@@ -292,6 +161,19 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     const model = r.model ?? config.model ?? settings.model;
     const profile = r.profile ?? config.profile ?? settings.profile;
     const effort = r.reasoning_effort ?? config.reasoning_effort ?? settings.reasoningEffort;
+    const presetSessionId = !r.session_id && p.driver.presetSessionId ? randomUUID() : null;
+    const run = p.driver.buildRun({
+      runDir,
+      taskDir,
+      sandbox: r.sandbox,
+      auditedReadOnly: p.readonlyFallback,
+      model,
+      profile,
+      reasoningEffort: effort,
+      resumeSessionId: r.session_id,
+      newSessionId: presetSessionId ?? undefined,
+      writableDirs,
+    });
     const meta: TaskMeta = {
       schema: 1,
       task_id: taskId,
@@ -299,10 +181,12 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       topic_type: p.topic.type,
       topic_stem: p.topic.stem,
       sandbox: r.sandbox,
-      codex_sandbox: p.codexSandbox,
+      agent: p.driver.name,
+      agent_mode: run.mode,
       readonly_fallback: p.readonlyFallback,
+      ...(r.sandbox === "read-only" ? { readonly_enforcement: readonlyEnforcement(p) } : {}),
       ...(p.readonlyFallback
-        ? { readonly_fallback_restore: settings.readonlyFallbackRestore, codex_input: CODEX_INPUT_FILE }
+        ? { readonly_fallback_restore: settings.readonlyFallbackRestore, agent_input: AGENT_INPUT_FILE }
         : {}),
       cwd: p.cwd,
       run_dir: runDir,
@@ -323,20 +207,14 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       ran_in_place: p.ranInPlace,
       note: p.note,
       resume_session_id: r.session_id ?? null,
+      preset_session_id: presetSessionId,
       model: model ?? null,
       profile: profile ?? null,
       reasoning_effort: effort ?? null,
       timeout_seconds: r.timeout_seconds ?? config.timeout ?? settings.taskTimeoutSeconds,
-      codex_bin: p.codexBin,
-      codex_args: buildCodexArgs({
-        runDir,
-        sandbox: p.codexSandbox,
-        model,
-        profile,
-        reasoningEffort: effort,
-        resumeSessionId: r.session_id,
-        writableDirs,
-      }),
+      agent_bin: p.agentBin,
+      agent_args: run.args,
+      agent_env: run.env,
       setup,
       copied_files: copied,
       env_names: Object.keys(config.env ?? {}),
@@ -352,11 +230,11 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     };
     await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
     if (p.readonlyFallback) {
-      await fsp.writeFile(path.join(taskDir, CODEX_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
+      await fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
         mode: PRIVATE_FILE_MODE,
       });
     }
-    // The server's environment plus the repository's `env`, for the runner to hand to codex.
+    // The server's environment plus the repository's `env`, for the runner to hand to the agent.
     await writeJsonAtomic(store.layout.file(taskId, "env"), {
       ...envSnapshot(ctx.env, await codexmcpSecrets(settings.home)),
       ...(config.env ?? {}),

@@ -1,5 +1,5 @@
 import type { promises as fsp } from "node:fs";
-import { eventKinds, parseEventLine } from "../agents/codex/events.js";
+import type { AgentEvent, AgentStreamReader } from "../core/agent-events.js";
 import { openReadNoFollow } from "../util/tail.js";
 
 export interface EventsPageRequest {
@@ -11,6 +11,14 @@ export interface EventsPageRequest {
   readonly types?: readonly string[] | undefined;
   /** Cap every string field at this many characters; 0 = no cap. */
   readonly truncate: number;
+  /**
+   * The normalized view: raw lines read into the agent's normalized events (all sharing the
+   * line's cursor) by a reader made for the page; `types` then filters by their `kind`. A page
+   * that starts mid-stream may show a command's end without its start.
+   */
+  readonly normalize?: (() => AgentStreamReader) | undefined;
+  /** The task has ended: a page that reaches the end also gets what the reader held back. */
+  readonly ended?: boolean | undefined;
 }
 
 export interface PagedEvent {
@@ -78,12 +86,50 @@ function lastNewlineBefore(buf: Buffer, from: number, before: number): number {
   return nl >= from ? nl + 1 : from;
 }
 
-function accept(line: string, types: readonly string[] | undefined): unknown | undefined {
-  if (types && types.length > 0 && !mayMatch(line, types)) return undefined;
-  const event = parseEventLine(line);
-  if (!event) return undefined;
-  if (types && types.length > 0 && !eventKinds(event).some((k) => types.includes(k))) return undefined;
-  return event;
+type RawEvent = { type: string; subtype?: unknown; item?: { type?: unknown } };
+
+/** A raw JSONL line as an event object with a string `type`, or undefined. */
+function parseRaw(line: string): RawEvent | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  try {
+    const value = JSON.parse(trimmed) as unknown;
+    if (value && typeof value === "object" && typeof (value as { type?: unknown }).type === "string")
+      return value as RawEvent;
+  } catch {
+    // a torn or foreign line
+  }
+  return undefined;
+}
+
+/**
+ * The names a raw event answers to in a `types` filter: its type, and its item type or subtype
+ * on its own and as "type:item_type" (e.g. "item.completed:agent_message", "system:init").
+ */
+function rawKinds(event: RawEvent): string[] {
+  const sub =
+    typeof event.item?.type === "string"
+      ? event.item.type
+      : typeof event.subtype === "string"
+        ? event.subtype
+        : undefined;
+  return sub ? [event.type, sub, `${event.type}:${sub}`] : [event.type];
+}
+
+function keepKinds(events: readonly AgentEvent[], types: readonly string[] | undefined): AgentEvent[] {
+  return types && types.length > 0 ? events.filter((e) => types.includes(e.kind)) : [...events];
+}
+
+/** The events a raw line contributes to the page (none when filtered out or not an event). */
+function accept(line: string, req: EventsPageRequest, reader?: AgentStreamReader): unknown[] {
+  const { types } = req;
+  const filtered = types !== undefined && types.length > 0;
+  if (reader) return line.trim() ? keepKinds(reader.push(line), types) : [];
+  if (filtered && !mayMatch(line, types)) return [];
+  const event = parseRaw(line);
+  if (!event) return [];
+  if (filtered && !rawKinds(event).some((k) => types.includes(k))) return [];
+  return [event];
 }
 
 async function forward(
@@ -99,7 +145,10 @@ async function forward(
   let partBytes = 0;
   let oversized = false;
   const buf = Buffer.alloc(CHUNK);
-  const needles = filterNeedles(req.types);
+  // The byte search knows raw event names only; the normalized view reads every line, in order,
+  // through one reader for the whole page (an agent's events span lines).
+  const reader = req.normalize?.();
+  const needles = reader ? undefined : filterNeedles(req.types);
   let next = pos;
   while (pos < size && events.length < req.limit && pos - from < MAX_SCAN) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - pos), pos);
@@ -134,8 +183,7 @@ async function forward(
           event: { type: "codexmcp.oversized_line", bytes: lineEnd - lineStart - 1 },
         });
       } else {
-        const event = accept(Buffer.concat(parts).toString("utf8"), req.types);
-        if (event !== undefined)
+        for (const event of accept(Buffer.concat(parts).toString("utf8"), req, reader))
           events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
       }
       parts = [];
@@ -146,6 +194,10 @@ async function forward(
       i = end + 1;
     }
     pos += bytesRead;
+  }
+  if (reader && req.ended && next >= size && events.length < req.limit) {
+    for (const event of keepKinds(reader.end(), req.types))
+      events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
   }
   return { events, next_cursor: next, has_more: next < size, size };
 }
@@ -186,8 +238,10 @@ async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest
     }
     for (const line of lines) {
       if (found.length >= req.limit) break;
-      const event = accept(line.text, req.types);
-      if (event !== undefined)
+      // Lines are read newest first; a line's own events keep their order.
+      // Newest first: each line through a reader of its own (no order to keep state in).
+      const events = accept(line.text, req, req.normalize?.()).reverse();
+      for (const event of events)
         found.push({ cursor: line.offset, event: truncateStrings(event, req.truncate) });
     }
     carry = Buffer.from(data.subarray(0, lineEnd));

@@ -194,7 +194,7 @@ describe("a workspace-write agent can commit on its branch and write nothing els
     expect(await fsp.readdir(path.join(common, "hooks"))).not.toContain("post-commit");
     expect(await fsp.readFile(path.join(admin, "commondir"), "utf8")).toBe("../..\n");
     const meta = JSON.parse(await fsp.readFile(path.join(String(r.task_dir), "meta.json"), "utf8"));
-    const added = (meta.codex_args as string[]).flatMap((a, i, all) =>
+    const added = (meta.agent_args as string[]).flatMap((a, i, all) =>
       all[i - 1] === "--add-dir" ? [a] : [],
     );
     expect(added.sort()).toEqual(

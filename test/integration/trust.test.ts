@@ -206,7 +206,7 @@ describe("repository trust", () => {
     const ok = await run(repo, "spike-harmless-v1", "full-access");
     expect(ok.isError, ok.text).toBe(false);
     const meta = JSON.parse(await fsp.readFile(path.join(String(ok.data.task_dir), "meta.json"), "utf8"));
-    expect(meta.codex_args).toEqual(expect.arrayContaining(["-m", "gpt-5-codex"]));
+    expect(meta.agent_args).toEqual(expect.arrayContaining(["-m", "gpt-5-codex"]));
 
     const withProfile = await sb.newRepo("with-profile", { ".codexmcp.yaml": "profile: repo-chosen\n" });
     const refused = await run(withProfile, "review-profile-v1", "read-only");
