@@ -89,7 +89,8 @@ export function armScript(
   if (nested)
     lines.push(
       `(cd nested && git config filter.nested.clean '${c("nested-clean")}; cat' && git config core.fsmonitor '${c("nested-fsmonitor")}; false' && mkdir -p .git/hooks && ${hook("post-index-change", ".git/hooks")})`,
-      "echo dirty >> nested/n.txt",
+      // Same size, other content, other mtime: git must hash it (run the clean filter) to know.
+      "printf 'm\\n' > nested/n.txt",
       "touch -d '2001-01-01' nested/n.txt",
     );
   lines.push(
