@@ -137,7 +137,7 @@ export function resolveRepoConfig(input: ResolveInput): RepoConfig {
         ? `has changed since it was trusted (${input.trust.entry.trusted_at})`
         : "is not trusted";
     throw new UserError(
-      `${repo.file} ${why}, and ${input.what} would use its ${used.join(", ")}, which can run code as you: read the file, then run \`${trustCommand(repo.root, input.home)}\` to trust exactly this content (or remove those keys).`,
+      `${repo.file} ${why}, and ${input.what} would use its ${used.join(", ")}, which can run code as you or change how it is confined: read the file, then run \`${trustCommand(repo.root, input.home)}\` to trust exactly this content (or remove those keys).`,
     );
   }
   const trusted: RepoConfig = {};

@@ -3,6 +3,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { agentBinEnvVar } from "../../src/core/agent-names.js";
 import { installedAgent, makeAgentHomes, removeAgentHomes } from "../helpers/agents.js";
+import { cli } from "../helpers/cli.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
 import { untilEnded } from "../helpers/wait.js";
@@ -119,6 +120,15 @@ describe("several agents on one server", () => {
 
   it("the default agent comes from the repository's .codexmcp.yaml, then the server's CODEXMCP_AGENT", async () => {
     const repo = await sb.newRepo("claude-repo", { ".codexmcp.yaml": "agent: claude\n" });
+    // Which agent runs decides how a task is confined: a repository's choice applies once trusted.
+    const untrusted = await mcp.call("codex_dispatch", {
+      prompt: "[[script:claude-commit]]",
+      cwd: repo,
+      topic: "implement-byrepo-v1",
+      sandbox: "full-access",
+    });
+    expect(untrusted.text).toMatch(/is not trusted, and this full-access task would use its agent/);
+    expect((await cli(["trust", repo], sb.env())).exitCode).toBe(0);
     const byRepo = await mcp.ok("codex_dispatch", {
       prompt: "[[script:claude-commit]]",
       cwd: repo,
