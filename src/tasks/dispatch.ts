@@ -25,6 +25,7 @@ import { which } from "../util/which.js";
 import { dirLockPath, REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import { observeTask } from "./observe.js";
 import { scheduleTask } from "./scheduler.js";
+import { activeTasksIn } from "./worktree-users.js";
 
 export interface TaskRequest {
   readonly prompt: string;
@@ -163,20 +164,6 @@ async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   };
 }
 
-/** The active task (other than `self`) whose working directory is `dir`, if any. */
-async function activeUserOf(ctx: DispatchContext, dir: string, self: string): Promise<string | undefined> {
-  const ids = (await ctx.store.listIds()).filter((id) => id !== self);
-  const metas = await Promise.all(ids.map((id) => ctx.store.readMeta(id).catch(() => undefined)));
-  for (const meta of metas) {
-    if (!meta || !WRITE_SANDBOXES.includes(meta.sandbox) || isTerminal(meta.status)) continue;
-    const used = meta.git?.worktree_dir ?? (meta.ran_in_place ? meta.run_dir : undefined);
-    if (used !== dir) continue;
-    const obs = await observeTask(ctx.store, meta.task_id, ctx.tmux);
-    if (obs && !isTerminal(obs.status)) return meta.task_id;
-  }
-  return undefined;
-}
-
 async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
   const linkDir = path.join(cwd, ".codex-tasks");
   const link = path.join(linkDir, topic);
@@ -204,10 +191,10 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
   return withLock(
     lock,
     async () => {
-      const user = await activeUserOf(ctx, dir, p.topic.taskId);
+      const [user] = await activeTasksIn(ctx.store, ctx.tmux, dir, p.topic.taskId);
       if (user) {
         throw new UserError(
-          `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
+          `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
         );
       }
       return claim();
