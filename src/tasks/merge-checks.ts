@@ -26,16 +26,16 @@ export async function dirtyPaths(dir: string, untracked: boolean): Promise<strin
 
 /** The user's checkout: on the base branch, nothing unfinished, no tracked changes. */
 export async function checkCheckout(repo: string, base: string): Promise<void> {
-  const head = (await gitMaybe(repo, ["symbolic-ref", "--short", "-q", "HEAD"]))?.trim();
-  if (head !== base) {
-    throw new UserError(
-      `The checkout at ${repo} is on ${head ? `branch ${head}` : "a detached HEAD"}, not the task's base branch ${base}; switch it to ${base} (git -C ${shellQuote(repo)} switch ${base}) and merge again.`,
-    );
-  }
   const ops = await operationsInProgress(repo);
   if (ops.length > 0) {
     throw new UserError(
       `In the checkout at ${repo}, ${describeOperations(ops, repo)}. codex_merge never touches an unfinished operation of yours; merge again when it is done. Nothing was changed.`,
+    );
+  }
+  const head = (await gitMaybe(repo, ["symbolic-ref", "--short", "-q", "HEAD"]))?.trim();
+  if (head !== base) {
+    throw new UserError(
+      `The checkout at ${repo} is on ${head ? `branch ${head}` : "a detached HEAD"}, not the task's base branch ${base}; switch it to ${base} (git -C ${shellQuote(repo)} switch ${base}) and merge again.`,
     );
   }
   const dirty = await dirtyPaths(repo, false);
