@@ -3,7 +3,7 @@ import fsSync, { existsSync, promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
-import { GIT_IDENTITY, gitIn, Sandbox } from "../helpers/sandbox.js";
+import { GIT_IDENTITY, Sandbox } from "../helpers/sandbox.js";
 import { untilEnded } from "../helpers/wait.js";
 import { snapshotWork, workLost } from "../helpers/work-invariant.js";
 
