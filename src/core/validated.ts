@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import type { z } from "zod";
-import { hasErrorCode } from "../util/errors.js";
+import { hasErrorCode, UserError } from "../util/errors.js";
 
 /** A store file read and checked against its schema: its value, or what is wrong with it. */
 export type Validated<T> =
@@ -47,4 +47,16 @@ export async function readValidatedIfExists<S extends z.ZodType>(
     throw err;
   }
   return validateJson(text, schema);
+}
+
+/** A store file that exists but cannot be used; the message says which and why. */
+export class DamagedFileError extends UserError {
+  constructor(
+    readonly file: string,
+    readonly problem: string,
+  ) {
+    super(
+      `${file} is damaged (${problem}); codex_status shows what can be recovered, and codex_cleanup(task_id) archives the damaged run.`,
+    );
+  }
 }

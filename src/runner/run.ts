@@ -3,8 +3,9 @@ import path from "node:path";
 import { describeUsage } from "../agents/codex/describe.js";
 import { EMPTY_SUMMARY } from "../agents/codex/summary.js";
 import { buildResult, worktreeDiff } from "../core/result.js";
-import { TaskStore } from "../core/store.js";
+import { FINALIZE_PATIENCE_MS, TaskStore } from "../core/store.js";
 import { takeTaskEnv } from "../core/task-env.js";
+import { processTagOf, TASK_TAG_ENV } from "../core/task-tag.js";
 import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../core/types.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
@@ -80,6 +81,7 @@ export async function runTask(
 
   const env = { ...((await takeTaskEnv(files("env"))) ?? (process.env as Record<string, string>)) };
   env[TASK_ID_ENV] = taskId;
+  if (meta.process_tag) env[TASK_TAG_ENV] = meta.process_tag;
   env.CODEXMCP_TASK_DIR = taskDir;
   if (meta.port_range && meta.port) env[meta.port_range.env] = String(meta.port);
 
@@ -91,12 +93,14 @@ export async function runTask(
     launched_at: launched?.launched_at ?? nowIso(),
     ready_at: nowIso(),
   };
-  if (ownRecord) await writeJsonAtomic(files("runner"), ownRecord);
+  if (ownRecord) await writeJsonAtomic(files("runner"), ownRecord).catch(() => undefined);
   meta =
-    (await store.updateMeta(taskId, (m) => {
-      m.status = "running";
-      m.started_at = nowIso();
-    })) ?? meta;
+    (await store
+      .updateMeta(taskId, (m) => {
+        m.status = "running";
+        m.started_at = nowIso();
+      })
+      .catch(() => undefined)) ?? meta;
 
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
   const ctx: RunnerContext = { store, meta, env, transcript, signal: stopper.controller.signal };
@@ -129,7 +133,8 @@ export async function runTask(
       transcript,
       signal: stopper.controller.signal,
       onSpawn: (pid) => {
-        if (ownRecord) void writeJsonAtomic(files("runner"), { ...ownRecord, codex_pid: pid });
+        if (ownRecord)
+          void writeJsonAtomic(files("runner"), { ...ownRecord, codex_pid: pid }).catch(() => undefined);
       },
     });
     clearTimeout(timer);
@@ -162,11 +167,11 @@ export async function runTask(
   // Nothing of the task may outlive it (setup commands, or leftovers when codex never ran).
   await killTree({
     roots: [],
-    tag: { name: TASK_ID_ENV, value: taskId },
+    tag: processTagOf(meta),
     spare: [process.pid],
     graceMs: 2000,
   });
-  const won = await store.finalize(result);
+  const won = await store.finalize(result, { patienceMs: FINALIZE_PATIENCE_MS });
   const final = won ? result : ((await store.readResult(taskId)) ?? result);
   transcript.line(
     `task ${final.status}${final.exit_code !== null ? ` (exit ${final.exit_code})` : ""} after ${formatDuration(final.elapsed_seconds)}${final.usage ? ` · ${describeUsage(final.usage)}` : ""}`,

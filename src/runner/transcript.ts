@@ -17,6 +17,7 @@ export class Transcript {
     private readonly tty: NodeJS.WriteStream | undefined,
   ) {
     this.file = createWriteStream(logFile, { flags: "a", mode: 0o600 });
+    this.file.on("error", () => undefined); // a full disk costs transcript lines, not the run
   }
 
   line(text: string): void {
@@ -36,7 +37,8 @@ export class Transcript {
   }
 
   async close(): Promise<void> {
+    if (this.file.destroyed) return;
     this.file.end();
-    await once(this.file, "close");
+    await once(this.file, "close").catch(() => undefined);
   }
 }

@@ -20,6 +20,23 @@ export interface CleanupReport {
   readonly cleaned: CleanedItem[];
   readonly refused: RefusedItem[];
   readonly task_dirs_removed: string[];
+  /** Damaged runs moved into their task's history/ (nothing deleted). */
+  readonly damaged_archived: { task_id: string; archived_to: string }[];
+}
+
+/** A damaged run goes into history/, under the task's lock; its worktree (if any) is not touched. */
+async function archiveDamaged(
+  manager: TaskManager,
+  obs: Observation,
+): Promise<{ task_id: string; archived_to: string }> {
+  const id = obs.meta.task_id;
+  const to = await manager.store.lockTask(id, async () => {
+    const again = await manager.observe(id);
+    if (!again.damage || !isTerminal(again.status))
+      throw new UserError(`Task ${id} is ${again.status} now; it was not archived.`);
+    return manager.store.archiveRun(id);
+  });
+  return { task_id: id, archived_to: to ?? manager.store.layout.taskDir(id) };
 }
 
 interface Group {
@@ -48,7 +65,7 @@ export async function pruneTaskDirs(manager: TaskManager, retentionDays: number)
   const removed: string[] = [];
   const cutoff = Date.now() - retentionDays * 86_400_000;
   for (const obs of await manager.list()) {
-    if (!isTerminal(obs.status)) continue;
+    if (!isTerminal(obs.status) || obs.damage) continue;
     const finished = Date.parse(obs.result?.finished_at ?? obs.meta.finished_at ?? obs.meta.created_at);
     if (!(finished < cutoff)) continue;
     const dir = manager.store.layout.taskDir(obs.meta.task_id);
@@ -73,13 +90,25 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
   if (!req.taskId && !req.allFinished)
     throw new UserError("Say what to clean up: task_id, or all_finished: true.");
   if (req.taskId && req.allFinished) throw new UserError("Pass either task_id or all_finished, not both.");
-  const all = await manager.list();
+  const listed = await manager.list();
+  const all = listed.filter((o) => !o.damage);
+  const damaged_archived: { task_id: string; archived_to: string }[] = [];
   let groups: Group[];
   if (req.taskId) {
     const target = await manager.observe(req.taskId);
+    if (target.damage) {
+      if (!isTerminal(target.status))
+        throw new UserError(
+          `Task ${target.meta.task_id} is damaged but still ${target.status}; cancel it first.`,
+        );
+      damaged_archived.push(await archiveDamaged(manager, target));
+      return { cleaned: [], refused: [], task_dirs_removed: [], damaged_archived };
+    }
     const key = target.meta.git?.worktree_dir;
     groups = groupByWorktree(key ? all.filter((o) => o.meta.git?.worktree_dir === key) : [target]);
   } else {
+    for (const obs of listed)
+      if (obs.damage && isTerminal(obs.status)) damaged_archived.push(await archiveDamaged(manager, obs));
     const cutoff = Date.now() - (req.olderThanSeconds ?? 0) * 1000;
     groups = groupByWorktree(all).filter((g) => {
       const newest = g.tasks[0];
@@ -98,5 +127,5 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
   const task_dirs_removed = req.allFinished
     ? await pruneTaskDirs(manager, manager.settings.retentionDays)
     : [];
-  return { cleaned, refused, task_dirs_removed };
+  return { cleaned, refused, task_dirs_removed, damaged_archived };
 }

@@ -8,6 +8,7 @@ import type { Settings } from "../config/settings.js";
 import type { Sandbox } from "../config/values.js";
 import type { TaskStore } from "../core/store.js";
 import { envSnapshot } from "../core/task-env.js";
+import { newProcessTag } from "../core/task-tag.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { copyUntracked } from "../git/copy-untracked.js";
@@ -218,6 +219,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   let launched = false;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await store.reserveOutcome(taskId);
     const r = p.request;
     const { config } = p;
     let runDir = p.cwd;
@@ -292,6 +294,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       port_range: config.ports ?? null,
       port: null,
       max_parallel: settings.maxParallel,
+      process_tag: newProcessTag(taskId, store.layout.home),
       queued_at: null,
       starting_at: null,
       created_at: nowIso(),

@@ -11,7 +11,7 @@ import { pathExists, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
-import type { TaskManager } from "./manager.js";
+import { damagedError, type TaskManager } from "./manager.js";
 import { checkCheckout, checkCollisions, checkWorktree, dirtyPaths, listed } from "./merge-checks.js";
 import { type MergeRecord, type MergeStrategy, mergeRecordPath, readMergeRecord } from "./merge-record.js";
 import { activeTasksIn } from "./worktree-users.js";
@@ -96,6 +96,7 @@ export async function mergeTask(
   opts: { strategy: MergeStrategy; message?: string | undefined; commitUncommitted?: boolean | undefined },
 ): Promise<MergeOutcome> {
   const obs = await manager.observe(taskId);
+  if (obs.damage) throw damagedError(obs, "merged");
   const meta: TaskMeta = obs.meta;
   if (!meta.git) {
     throw new UserError(

@@ -3,7 +3,8 @@ import { summarizeEventsFile } from "../agents/codex/summarize-file.js";
 import { computeFallbackAudit, readSavedSnapshot } from "../audit/fallback.js";
 import { buildResult, worktreeDiff } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
-import { TASK_ID_ENV, type TaskMeta } from "../core/types.js";
+import { processTagOf } from "../core/task-tag.js";
+import type { TaskMeta } from "../core/types.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { killTree } from "../proc/tree.js";
 
@@ -19,8 +20,11 @@ export async function recoverDeadTask(
   reason: string,
   tmux?: Tmux,
 ): Promise<boolean> {
-  await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: meta.task_id }, graceMs: 1000 });
+  await killTree({ roots: [], tag: processTagOf(meta), graceMs: 1000 });
   if (tmux && meta.tmux_session) await tmux.killSession(meta.tmux_session);
+  // The runner got as far as its outcome but could not record it (a full disk): that is the truth.
+  const pending = await store.pendingOutcome(meta.task_id);
+  if (pending) return store.finalize(pending);
   const cancelled = existsSync(store.layout.file(meta.task_id, "cancel"));
   const summary = await summarizeEventsFile(store.layout.file(meta.task_id, "events"));
   // A fallback task's audit still runs from the snapshot the runner saved (no restore here).

@@ -128,6 +128,7 @@ const statusSchema = z.enum([
   "failed",
   "cancelled",
   "timed_out",
+  "damaged",
 ]);
 
 const placementShape = {
@@ -176,6 +177,18 @@ export const taskViewShape = {
   log_tail: z.array(z.string()).optional(),
   previous_runs: z.number().optional(),
   queue_position: z.number().optional().describe("queued tasks: place in the queue (1 = next)"),
+  damage: z
+    .object({
+      files: z.array(z.object({ file: z.string(), problem: z.string() })),
+      recoverable: z.array(z.string()),
+      hint: z.string(),
+    })
+    .optional()
+    .describe("status damaged: which store files are unreadable, and what of the task can still be had"),
+  unrecorded: z
+    .string()
+    .optional()
+    .describe("the status is computed but could not be recorded yet (the state directory is full)"),
   hint: z.string().optional(),
 };
 
