@@ -121,7 +121,7 @@ export async function otherWorktreeHeads(repo: string, exclude: string): Promise
   const skip = await canonicalPath(exclude);
   const heads: string[] = [];
   let dir = "";
-  for (const line of out.split(/\0|\n/)) {
+  for (const line of out.split(out.includes("\0") ? "\0" : "\n")) {
     if (line.startsWith("worktree ")) dir = line.slice("worktree ".length);
     else if (line.startsWith("HEAD ") && (await canonicalPath(dir)) !== skip) {
       const sha = line.slice(5).trim();

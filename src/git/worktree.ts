@@ -12,10 +12,12 @@ export interface WorktreeEntry {
   readonly prunable: boolean;
 }
 
+/** `git worktree list --porcelain`, with `-z` (paths may hold newlines) or without (git < 2.36). */
 export function parseWorktreeList(porcelain: string): WorktreeEntry[] {
   const entries: WorktreeEntry[] = [];
-  for (const block of porcelain.split(/\n\n+/)) {
-    const lines = block.split("\n").filter(Boolean);
+  const nul = porcelain.includes("\0");
+  for (const block of porcelain.split(nul ? /\0\0+/ : /\n\n+/)) {
+    const lines = block.split(nul ? "\0" : "\n").filter(Boolean);
     const dir = lines.find((l) => l.startsWith("worktree "))?.slice("worktree ".length);
     if (!dir) continue;
     const head = lines.find((l) => l.startsWith("HEAD "))?.slice(5) ?? null;
@@ -30,7 +32,10 @@ export function parseWorktreeList(porcelain: string): WorktreeEntry[] {
 }
 
 export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
-  return parseWorktreeList(await git(repoDir, ["worktree", "list", "--porcelain"]));
+  const out = await git(repoDir, ["worktree", "list", "--porcelain", "-z"]).catch(() =>
+    git(repoDir, ["worktree", "list", "--porcelain"]),
+  );
+  return parseWorktreeList(out);
 }
 
 /** realpath when the path exists, else the resolved path: /tmp vs /private/tmp must compare equal. */

@@ -14,7 +14,7 @@ import { isTerminal, type TaskMeta } from "../core/types.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
 import { git } from "../git/git.js";
-import { type RepoInfo, repoInfo } from "../git/repo.js";
+import { insideGitDir, type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
@@ -103,7 +103,15 @@ function requireBinary(name: string, env: NodeJS.ProcessEnv, hint: string): stri
 async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   const { settings, env } = ctx;
   const cwd = await checkCwd(request.cwd);
-  const repo = which("git", env) ? await repoInfo(cwd) : null;
+  const hasGit = which("git", env) !== undefined;
+  const repo = hasGit ? await repoInfo(cwd) : null;
+  // Only asked when cwd is not in a work tree (free for the usual case).
+  const gitDirKind = hasGit && !repo ? await insideGitDir(cwd) : null;
+  if (gitDirKind) {
+    throw new UserError(
+      `cwd ${cwd} is ${gitDirKind === "bare repository" ? "a bare git repository" : "inside a .git directory"}, not a working tree: a task there would work on git's own files. Pass the project's working tree (the directory that contains .git) instead.`,
+    );
+  }
   const top = repo ? await canonicalPath(repo.toplevel) : cwd;
   const config = await loadRepoConfig(top, settings.repoDefaults);
   const topic = parseTopic(request.topic, config.topic_types ?? settings.topicTypes ?? DEFAULT_TOPIC_TYPES);
