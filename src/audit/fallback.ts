@@ -3,6 +3,7 @@ import path from "node:path";
 import type { TaskMeta } from "../core/types.js";
 import type { RunnerHooks } from "../runner/run.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
+import { attributeChanges } from "./attribution.js";
 import { buildAudit, type ReadonlyAudit, type RestoreReport, snapshotViolations } from "./audit.js";
 import { auditEvents } from "./event-audit.js";
 import { type GitRestorePoint, prepareGitRestore, restoreGit } from "./restore-git.js";
@@ -40,9 +41,12 @@ export async function computeFallbackAudit(input: {
   const after = await takeSnapshot(meta.run_dir);
   const changes = [...diffSnapshots(before, after), ...(await committedChanges(before, after))];
   const events = await auditEvents(path.join(input.taskDir, "events.jsonl"), meta.run_dir, before.root);
-  const violations = [...events, ...snapshotViolations(changes)];
+  // Only what the agent's events explain is the agent's; the user's own work during the task
+  // is reported apart and never restored over.
+  const { attributed, unattributed } = attributeChanges(changes, events);
+  const violations = [...events, ...snapshotViolations(attributed)];
   let restore: RestoreReport | undefined;
-  if (changes.length > 0 && input.point) {
+  if (attributed.length > 0 && input.point) {
     const dir = path.join(stateDir(input.taskDir), "agent-changes");
     if (before.kind === "git" && after.kind === "git" && "tree" in input.point) {
       restore = await restoreGit({
@@ -50,15 +54,16 @@ export async function computeFallbackAudit(input: {
         before,
         after,
         point: input.point,
-        changes,
+        changes: attributed,
         stateDir: dir,
       });
     } else if (before.kind === "walk" && "copied" in input.point) {
-      restore = await restoreWalk({ before, point: input.point, changes, stateDir: dir });
+      restore = await restoreWalk({ before, point: input.point, changes: attributed, stateDir: dir });
     }
   }
   return buildAudit({
     violations,
+    unattributed,
     snapshot: { kind: before.kind, root: before.root, complete: before.kind === "git" || !before.truncated },
     restore,
     restoreEnabled: meta.readonly_fallback_restore === true,

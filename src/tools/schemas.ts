@@ -117,6 +117,12 @@ export const readonlyAuditSchema = z
         errors: z.array(z.string()).optional(),
       })
       .optional(),
+    unattributed: z
+      .array(z.object({ kind: z.string(), path: z.string().optional(), detail: z.string() }))
+      .optional()
+      .describe(
+        "changes made in the workspace during the task that the agent's events do not explain: left as they are",
+      ),
     note: z.string(),
   })
   .describe("Read-only fallback mode only: what the audit found and what happened to the workspace");
