@@ -5,10 +5,11 @@ import { git, gitMaybe } from "../git/git.js";
 import { createRef, keptNamespace } from "../git/keep.js";
 import { predictMerge, trialRebase } from "../git/merge.js";
 import { gitPath } from "../git/reachability.js";
-import { countCommits } from "../git/repo.js";
+import { branchExists, countCommits } from "../git/repo.js";
 import { UserError } from "../util/errors.js";
 import { pathExists, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
+import { shellQuote } from "../util/shell-quote.js";
 import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import { damagedError, type TaskManager } from "./manager.js";
@@ -135,6 +136,16 @@ export async function mergeTask(
           `Task ${busy.meta.task_id} is ${busy.status} in ${worktree}; wait for it before merging ${branch}.`,
         );
       await checkCheckout(repo, base);
+      if (!(await branchExists(repo, branch))) {
+        const merged = (
+          await Promise.all((await topicTasks(manager, worktree)).map((id) => readMergeRecord(manager, id)))
+        ).some(Boolean);
+        throw new UserError(
+          merged
+            ? `${branch} was merged and has been cleaned up since; there is nothing left to merge.`
+            : `${branch} no longer exists in ${repo} (deleted by hand?); there is nothing to merge. Its commits, if any were kept, are under refs/codexmcp/kept/ (git -C ${shellQuote(repo)} for-each-ref refs/codexmcp/kept/).`,
+        );
+      }
       if (await pathExists(worktree)) {
         await checkWorktree(worktree, branch);
         const pending = await dirtyPaths(worktree, true);

@@ -62,6 +62,38 @@ function reachable(repos: readonly string[]): Map<string, Set<string>> {
   return found;
 }
 
+/**
+ * Every (path, blob) a reachable commit holds, as "path\0blob": the union of every commit's
+ * changes (a path in a commit was added or changed by it or an ancestor). `rev-list --objects`
+ * names a blob by its first path only, so it cannot answer "is this file at this path".
+ */
+export function committedFiles(repos: readonly string[]): Set<string> {
+  const found = new Set<string>();
+  for (const repo of repos) {
+    if (!existsSync(repo)) continue;
+    const out = git(repo, [
+      "log",
+      "--all",
+      "--reflog",
+      "--raw",
+      "-z",
+      "--no-abbrev",
+      "--format=",
+      "--root",
+      "-m",
+      "--no-renames",
+    ]);
+    const fields = out.split("\0");
+    for (let i = 0; i + 1 < fields.length; i += 2) {
+      const meta = fields[i]?.replace(/^\n+/, "") ?? "";
+      const file = fields[i + 1] ?? "";
+      const blob = meta.split(" ")[3];
+      if (blob && !/^0+$/.test(blob)) found.add(`${file}\0${blob}`);
+    }
+  }
+  return found;
+}
+
 function keptRefs(repos: readonly string[]): Set<string> {
   const refs = new Set<string>();
   for (const repo of repos) {
@@ -147,6 +179,7 @@ export async function workLost(before: WorkSnapshot, opts: CheckOptions = {}): P
     }
   }
   const tarred = await archiveFiles(opts.archives ?? []);
+  const committed = [...committedFiles(repos)].map((e) => e.split("\0") as [string, string]);
   const tarredIds = new Set(tarred.values());
   for (const [file, sha] of before.files) {
     if ((await contentAt(file)) === sha) continue;
@@ -157,8 +190,7 @@ export async function workLost(before: WorkSnapshot, opts: CheckOptions = {}): P
       before.dirs.filter((d) => d !== home).map((d) => contentAt(path.join(d, rel ?? "\0"))),
     );
     if (rel && copies.includes(sha)) continue;
-    const committedAt = after.get(sha);
-    if (committedAt && [...committedAt].some((p) => p && file.endsWith(`/${p}`))) continue;
+    if (committed.some(([p, blob]) => blob === sha && file.endsWith(`/${p}`))) continue;
     if (tarredIds.has(sha) && [...tarred].some(([rel, id]) => id === sha && file.endsWith(`/${rel}`)))
       continue;
     if (opts.mayDiscard?.(file)) continue;
