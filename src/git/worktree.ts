@@ -61,6 +61,8 @@ export interface WorktreeReady {
   readonly baseCommit: string;
   readonly createdWorktree: boolean;
   readonly createdBranch: boolean;
+  /** Refs made to keep commits only a deleted-by-hand worktree of this path still held. */
+  readonly kept?: readonly string[];
 }
 
 /**
@@ -81,8 +83,12 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     return undefined;
   };
   let existing = await find();
+  let kept: string[] = [];
   if (existing?.prunable || (existing && !(await pathExists(dir)))) {
-    await git(repo.toplevel, ["worktree", "prune"]);
+    // Deleted by hand: keep what only its admin dir reaches, drop that admin dir (never a
+    // repository-wide `git worktree prune`, which would do it to every deleted worktree).
+    const { salvageMissingWorktree } = await import("./orphaned.js");
+    kept = await salvageMissingWorktree(repo.toplevel, repo.commonDir, dir, branch.replace(/^agent\//, ""));
     entries = await listWorktrees(repo.toplevel);
     existing = await find();
   }
@@ -111,10 +117,10 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
     const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
     const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
-    return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false };
+    return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false, kept };
   }
   await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
-  return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true };
+  return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true, kept };
 }
 
 /** Undo what ensureWorktree just made (a dispatch that failed after creating it). */

@@ -2,6 +2,7 @@ import path from "node:path";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { git, gitMaybe } from "../git/git.js";
 import { describeOperations } from "../git/operations.js";
+import { salvageMissingWorktree } from "../git/orphaned.js";
 import { branchExists, countCommits } from "../git/repo.js";
 import { assessWorktree, nestedWithWork, type WorktreeWork } from "../git/work.js";
 import { canonicalPath } from "../git/worktree.js";
@@ -218,12 +219,17 @@ async function removeWorktree(
   if (reasons.length > 0 && !input.force) return refuse(reasons);
 
   const stem = input.listed[0]?.meta.topic_stem ?? branch;
-  const saved = work
+  let saved = work
     ? await saveWorktreeWork(manager.store, { repo, stem, work, everything: reasons.length > 0 })
     : await saveBranchCommits(repo, { stem, worktree, dropRefs, tips: autoSave });
   const sessions = await closeSessions(input.listed);
   if (exists) await git(repo, ["worktree", "remove", "--force", "--force", worktree]);
-  await gitMaybe(repo, ["worktree", "prune"]);
+  else {
+    // Deleted by hand: what only its admin dir still reaches is kept; only that admin dir goes.
+    const common = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
+    const kept = await salvageMissingWorktree(repo, common, worktree, stem);
+    if (kept.length > 0) saved = { ...(saved ?? {}), refs: [...(saved?.refs ?? []), ...kept] };
+  }
   const deleted = deleteBranch ? (await gitMaybe(repo, ["branch", "-D", branch])) !== undefined : false;
   return {
     worktree_dir: worktree,

@@ -280,7 +280,10 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
             }
           : null,
       ran_in_place: p.ranInPlace,
-      note: p.note,
+      note:
+        worktree?.kept && worktree.kept.length > 0
+          ? `The worktree ${worktree.dir} had been deleted by hand and was made again; commits only it still held are kept at ${worktree.kept.join(", ")}.`
+          : p.note,
       resume_session_id: r.session_id ?? null,
       model: model ?? null,
       profile: profile ?? null,

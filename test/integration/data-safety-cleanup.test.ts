@@ -14,7 +14,7 @@ import { snapshotWork, workLost } from "../helpers/work-invariant.js";
  */
 const SCRIPTS: Record<string, string> = {
   detach:
-    "git checkout -q --detach && echo detached > detached.txt && git add detached.txt && git commit -qm 'work on a detached HEAD'",
+    'git checkout -q --detach && echo "$CODEXMCP_TASK_ID" > detached.txt && git add detached.txt && git commit -qm "work on a detached HEAD"',
   orphan:
     "git checkout -q --orphan lonely && git rm -rfq . && echo o > o.txt && git add o.txt && git commit -qm orphan",
   reset:
@@ -118,7 +118,7 @@ describe("data safety: codex_cleanup never loses the agent's work", () => {
     expect(await workLost(before, reported(item))).toEqual([]);
     const kept = (item.saved_refs as string[]).find((r) => gitIn(s.repo, "rev-parse", r) === head);
     expect(kept).toMatch(/^refs\/codexmcp\/kept\/implement-detach\/\d{8}T\d{6}Z\/head$/);
-    expect(gitIn(s.repo, "show", `${kept}:detached.txt`)).toBe("detached");
+    expect(gitIn(s.repo, "show", `${kept}:detached.txt`)).toBe(s.taskId);
   });
 
   it("1: an orphan branch the agent switched to is refused; forced, the branch stays untouched", async () => {
@@ -231,5 +231,45 @@ describe("data safety: codex_cleanup never loses the agent's work", () => {
     expect(await workLost(before, { ...reported(item), repos: [s.repo, mainModule] })).toEqual([]);
     gitIn(s.repo, "submodule", "update", "-q");
     expect(await fsp.readFile(path.join(s.repo, "sub", "more.txt"), "utf8")).toBe("more\n");
+  });
+
+  it("1: a worktree deleted by hand keeps its detached commits, and cleaning it up never prunes another deleted worktree", async () => {
+    const repo = await sb.newRepo("deleted-by-hand");
+    const [a, b] = await Promise.all(
+      ["implement-gonea-v1", "implement-goneb-v1"].map((topic) =>
+        mcp.ok("codex", { prompt: "[[script:detach]]", cwd: repo, topic, sandbox: "full-access" }),
+      ),
+    );
+    const before = await snapshotWork([repo], [repo]);
+    const headA = gitIn(String(a?.worktree_dir), "rev-parse", "HEAD");
+    const headB = gitIn(String(b?.worktree_dir), "rev-parse", "HEAD");
+    await fsp.rm(String(a?.worktree_dir), { recursive: true, force: true });
+    await fsp.rm(String(b?.worktree_dir), { recursive: true, force: true });
+    const c = await mcp.ok("codex_cleanup", { task_id: a?.task_id });
+    const item = (c.cleaned as Record<string, unknown>[])[0] as Record<string, unknown>;
+    const refs = item.saved_refs as string[];
+    expect(refs).toEqual([
+      expect.stringMatching(/^refs\/codexmcp\/kept\/implement-gonea\/.*\/deleted-worktree$/),
+    ]);
+    expect(gitIn(repo, "rev-parse", String(refs[0]))).toBe(headA);
+    // B's admin dir (its HEAD) is still there: its commit is still reachable through it.
+    expect(gitIn(repo, "worktree", "list", "--porcelain")).toContain(headB);
+    // Dispatching B's topic again makes its worktree anew and keeps what only the old one held.
+    sb.model.script("noop", [{ say: "again" }]);
+    const again = await mcp.ok("codex", {
+      prompt: "[[script:noop]]",
+      cwd: repo,
+      topic: "implement-goneb-v2",
+      sandbox: "full-access",
+    });
+    const note = String((await mcp.ok("codex_status", { task_id: again.task_id })).note);
+    expect(note).toMatch(
+      /had been deleted by hand and was made again; commits only it still held are kept at refs\/codexmcp\/kept\/implement-goneb\//,
+    );
+    expect(
+      await workLost(before, {
+        reportedRefs: [...refs, ...(note.match(/refs\/codexmcp\/\S+[^.,\s]/g) ?? [])],
+      }),
+    ).toEqual([]);
   });
 });
