@@ -1,3 +1,4 @@
+import { postMortemAudit } from "./audit/post-mortem.js";
 import { loadSettings, type Settings, type SettingsOverrides } from "./config/settings.js";
 import type { TaskRequest } from "./tasks/dispatch.js";
 import { type EventsPage, readEventsPage } from "./tasks/events-page.js";
@@ -38,7 +39,7 @@ export class CodexTasks {
   static async open(opts: CodexTasksOptions = {}): Promise<CodexTasks> {
     const env = opts.env ?? process.env;
     const settings: Settings = await loadSettings(env, opts.overrides);
-    return new CodexTasks(new TaskManager(settings, env));
+    return new CodexTasks(new TaskManager(settings, env, { postMortemAudit }));
   }
 
   /** Starts a task in the background (like codex_dispatch). */

@@ -124,7 +124,7 @@ export const coldStart: Benchmark = {
             const t0 = performance.now();
             const settings = await loadSettings(env);
             const t1 = performance.now();
-            const server = createServer(new TaskManager(settings));
+            const server = createServer(new TaskManager(settings, process.env, {}));
             const t2 = performance.now();
             await server.close();
             return { settings: t1 - t0, create_server: t2 - t1 };
@@ -144,7 +144,7 @@ export const coldStart: Benchmark = {
     });
 
     // tools/list on warm servers in this process: what answering it costs once everything is loaded.
-    const ours = await inProcess(createServer(new TaskManager(await loadSettings(env))));
+    const ours = await inProcess(createServer(new TaskManager(await loadSettings(env), env, {})));
     const minimal = await inProcess(minimalServer());
     let listBytes = 0;
     const warmList = await alternate({
@@ -230,7 +230,7 @@ export const coldStart: Benchmark = {
       notes: [
         `codexmcp lists ${ourTools} tools (${listBytes} bytes of tools/list JSON), the minimal server 1.`,
         "import rows: `await import()` timed inside a fresh node process — dist/cli/main.js is the command line's entry (its static imports); cli/main + cli/commands/serve + server/stdio is everything serving MCP over stdio loads; the SDK row is McpServer, StdioServerTransport and zod.",
-        "build the server object: createServer(new TaskManager(settings)) vs new McpServer + one registerTool, in the bench process after the modules are loaded; the first of the samples is the cold one (see the JSON's samples).",
+        "build the server object: createServer(new TaskManager(settings, process.env, {})) vs new McpServer + one registerTool, in the bench process after the modules are loaded; the first of the samples is the cold one (see the JSON's samples).",
         "tools/list, warm, in-process: repeated tools/list over an InMemoryTransport on servers built in the bench process — no spawn, no pipe.",
       ],
     };

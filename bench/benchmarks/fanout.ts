@@ -1,6 +1,6 @@
 import { mkdir, rm } from "node:fs/promises";
 import path from "node:path";
-import type { TaskStore } from "../../dist/tasks/store.js";
+import type { TaskStore } from "../../dist/core/store.js";
 import { alternate, series } from "../lib/alternate.js";
 import type { BenchContext, Benchmark } from "../lib/bench.js";
 import { git, must } from "../lib/exec.js";

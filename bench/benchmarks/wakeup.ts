@@ -1,8 +1,8 @@
 import { type ChildProcess, fork } from "node:child_process";
 import { mkdir } from "node:fs/promises";
 import path from "node:path";
-import type { TaskStore } from "../../dist/tasks/store.js";
-import type { TaskResult } from "../../dist/tasks/types.js";
+import type { TaskStore } from "../../dist/core/store.js";
+import type { TaskResult } from "../../dist/core/types.js";
 import { appendLine, writeJsonOnce } from "../../dist/util/files.js";
 import { alternate, series } from "../lib/alternate.js";
 import type { Benchmark } from "../lib/bench.js";

@@ -1,9 +1,9 @@
 import { promises as fsp } from "node:fs";
-import { EMPTY_SUMMARY } from "../../dist/codex/summary.js";
+import { buildResult } from "../../dist/core/result.js";
+import { TaskStore } from "../../dist/core/store.js";
+import { EMPTY_SUMMARY } from "../../dist/core/summary.js";
+import type { TaskMeta, TaskResult } from "../../dist/core/types.js";
 import { processIdentity } from "../../dist/proc/liveness.js";
-import { buildResult } from "../../dist/tasks/result.js";
-import { TaskStore } from "../../dist/tasks/store.js";
-import type { TaskMeta, TaskResult } from "../../dist/tasks/types.js";
 import { PRIVATE_DIR_MODE, writeJsonAtomic } from "../../dist/util/files.js";
 import { CODEX_BIN } from "./paths.js";
 
@@ -23,7 +23,8 @@ function syntheticMeta(taskId: string, cwd: string, status: TaskMeta["status"]):
     topic_type: type,
     topic_stem: `${type}-${rest.slice(0, -1).join("-")}`,
     sandbox: "read-only",
-    codex_sandbox: "read-only",
+    agent: "codex",
+    agent_mode: "read-only",
     readonly_fallback: false,
     cwd,
     run_dir: cwd,
@@ -38,8 +39,8 @@ function syntheticMeta(taskId: string, cwd: string, status: TaskMeta["status"]):
     profile: null,
     reasoning_effort: null,
     timeout_seconds: 3600,
-    codex_bin: CODEX_BIN,
-    codex_args: ["exec", "--json", "--skip-git-repo-check", "-C", cwd, "-s", "read-only", "-"],
+    agent_bin: CODEX_BIN,
+    agent_args: ["exec", "--json", "--skip-git-repo-check", "-C", cwd, "-s", "read-only", "-"],
     created_at: now,
     starting_at: now,
     status,

@@ -1,8 +1,8 @@
 import { createReadStream } from "node:fs";
 import path from "node:path";
 import { createInterface } from "node:readline";
-import { unwrapShell } from "../agents/codex/describe.js";
-import { eventItem, parseEventLine } from "../agents/codex/events.js";
+import type { AgentDriver } from "../agents/agent.js";
+import type { AgentEvent } from "../core/agent-events.js";
 import type { AuditViolation } from "./audit.js";
 import { findCommandWrites } from "./command-audit.js";
 
@@ -13,62 +13,69 @@ export function auditPath(p: string, runDir: string, root: string): string {
   return rel === "" ? "." : rel.startsWith("..") || path.isAbsolute(rel) ? abs : rel;
 }
 
+/** The writes one normalized event shows (file changes, and commands that write). */
+function writesOf(event: AgentEvent, label: string, runDir: string, root: string): AuditViolation[] {
+  if (event.kind === "file_change") {
+    return event.changes.map((change) => {
+      const p = auditPath(change.path, runDir, root);
+      return {
+        source: "event" as const,
+        kind: "file_change",
+        path: p,
+        detail: `${label} applied a file change: ${change.kind} ${p}`,
+      };
+    });
+  }
+  if (event.kind === "command" && !event.denied) {
+    return findCommandWrites(event.command).map((f) => ({
+      source: "event" as const,
+      kind: f.kind,
+      ...(f.path !== undefined ? { path: auditPath(f.path, runDir, root) } : {}),
+      command: event.command,
+      detail: f.detail,
+    }));
+  }
+  return [];
+}
+
 /**
- * Reads a task's events.jsonl (streaming: it may be large) and reports every write Codex made
- * or attempted: each file_change item and each command that writes. An item is judged once,
- * by its id, even though Codex reports it when it starts and when it completes.
+ * Reads a task's events.jsonl (streaming: it may be large) through its agent's reader and
+ * reports every write the agent made or attempted: each file change and each command that
+ * writes. A command is judged once, by its id, even though agents report it when it starts and
+ * when it completes; one that never completes (killed) is judged from its start.
  */
 export async function auditEvents(
   eventsFile: string,
   runDir: string,
   root: string,
+  driver: AgentDriver,
 ): Promise<AuditViolation[]> {
-  const seen = new Set<string>();
+  const reader = driver.streamReader();
   const violations: AuditViolation[] = [];
+  const pending = new Map<string, AuditViolation[]>();
+  const judged = new Set<string>();
+  const take = (event: AgentEvent) => {
+    if (event.kind === "command" && event.id !== undefined) {
+      if (judged.has(event.id)) return;
+      const found = writesOf(event, driver.label, runDir, root);
+      if (event.phase === "completed") {
+        judged.add(event.id);
+        pending.delete(event.id);
+        violations.push(...found);
+      } else pending.set(event.id, found);
+      return;
+    }
+    violations.push(...writesOf(event, driver.label, runDir, root));
+  };
   const lines = createInterface({
     input: createReadStream(eventsFile).on("error", () => undefined),
     crlfDelay: Number.POSITIVE_INFINITY,
   });
-  const pending = new Map<string, AuditViolation[]>();
-  let anonymous = 0;
   for await (const line of lines) {
-    const event = parseEventLine(line);
-    if (!event) continue;
-    const item = eventItem(event);
-    if (!item || (event.type !== "item.started" && event.type !== "item.completed")) continue;
-    const id = typeof item.id === "string" ? item.id : `anonymous-${anonymous++}`;
-    if (seen.has(id)) continue;
-    const found: AuditViolation[] = [];
-    if (item.type === "file_change" && Array.isArray(item.changes)) {
-      for (const change of item.changes as { path?: unknown; kind?: unknown }[]) {
-        const p = auditPath(String(change.path ?? ""), runDir, root);
-        found.push({
-          source: "event",
-          kind: "file_change",
-          path: p,
-          detail: `Codex applied a file change: ${String(change.kind ?? "edit")} ${p}`,
-        });
-      }
-    } else if (item.type === "command_execution" && typeof item.command === "string") {
-      const command = unwrapShell(item.command);
-      for (const f of findCommandWrites(command)) {
-        found.push({
-          source: "event",
-          kind: f.kind,
-          ...(f.path !== undefined ? { path: auditPath(f.path, runDir, root) } : {}),
-          command,
-          detail: f.detail,
-        });
-      }
-    } else continue;
-    // A started item is judged when it completes; one that never completes (killed) is
-    // judged from its start.
-    if (event.type === "item.completed") {
-      seen.add(id);
-      pending.delete(id);
-      violations.push(...found);
-    } else pending.set(id, found);
+    if (!line.trim()) continue;
+    for (const event of reader.push(line)) take(event);
   }
+  for (const event of reader.end()) take(event);
   for (const found of pending.values()) violations.push(...found);
   return violations;
 }

@@ -1,7 +1,8 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { loadDriver } from "../agents/registry.js";
+import type { RunnerHooks } from "../core/runner-hooks.js";
 import type { TaskMeta } from "../core/types.js";
-import type { RunnerHooks } from "../runner/run.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { attributeChanges } from "./attribution.js";
 import { buildAudit, type ReadonlyAudit, type RestoreReport, snapshotViolations } from "./audit.js";
@@ -9,17 +10,6 @@ import { auditEvents } from "./event-audit.js";
 import { type GitRestorePoint, prepareGitRestore, restoreGit } from "./restore-git.js";
 import { prepareWalkRestore, restoreWalk, type WalkRestorePoint } from "./restore-walk.js";
 import { committedChanges, diffSnapshots, takeSnapshot, type WorkspaceSnapshot } from "./snapshot.js";
-
-/** Prepended to the prompt of a read-only task that runs without Codex's sandbox. */
-export const READONLY_CONSTRAINT = `READ-ONLY TASK. This run has no sandbox: the rules below are enforced by an audit of everything you do, and any change is reported as a violation.
-- Do not create, modify, move or delete any file or directory: no redirection into files (> or >>), no tee, no sed -i / perl -i, no apply_patch, no scripts or interpreters that write.
-- Do not run git commands that change the working tree, index, refs, stash or config (add, commit, checkout, switch, restore, reset, stash, apply, merge, rebase, clean, branch/tag creation, ...).
-- Do not install or remove packages and do not run builds or tests that write output into the project.
-- Read, search and run read-only commands only, and report your findings in your final message.
-
----
-
-`;
 
 const STATE_DIR = "readonly-audit";
 
@@ -40,7 +30,12 @@ export async function computeFallbackAudit(input: {
   const { meta, before } = input;
   const after = await takeSnapshot(meta.run_dir);
   const changes = [...diffSnapshots(before, after), ...(await committedChanges(before, after))];
-  const events = await auditEvents(path.join(input.taskDir, "events.jsonl"), meta.run_dir, before.root);
+  const events = await auditEvents(
+    path.join(input.taskDir, "events.jsonl"),
+    meta.run_dir,
+    before.root,
+    await loadDriver(meta.agent),
+  );
   // Only what the agent's events explain is the agent's; the user's own work during the task
   // is reported apart and never restored over.
   const { attributed, unattributed } = attributeChanges(changes, events);
@@ -80,7 +75,7 @@ export function readonlyFallbackHooks(meta: TaskMeta, taskDir: string): RunnerHo
   let before: WorkspaceSnapshot | undefined;
   let point: GitRestorePoint | WalkRestorePoint | undefined;
   return {
-    beforeCodex: async ({ transcript }) => {
+    beforeAgent: async ({ transcript }) => {
       before = await takeSnapshot(meta.run_dir);
       await fsp.mkdir(stateDir(taskDir), { recursive: true, mode: 0o700 });
       await writeJsonAtomic(path.join(stateDir(taskDir), "before.json"), before);
@@ -95,10 +90,10 @@ export function readonlyFallbackHooks(meta: TaskMeta, taskDir: string): RunnerHo
           ? `git work tree, ${Object.keys(before.dirty).length} changed/untracked path(s)`
           : `${Object.keys(before.entries).length} entries${before.truncated ? ", walk cut at its limit" : ""}`;
       transcript.line(
-        `read-only fallback: Codex runs without its sandbox; snapshot of ${before.root} taken (${extent})${meta.readonly_fallback_restore ? ", restore on violation" : ""}`,
+        `read-only fallback: the agent runs without its sandbox; snapshot of ${before.root} taken (${extent})${meta.readonly_fallback_restore ? ", restore on violation" : ""}`,
       );
     },
-    afterCodex: async ({ transcript }) => {
+    afterAgent: async ({ transcript }) => {
       if (!before) return {};
       const audit = await computeFallbackAudit({ meta, taskDir, before, point });
       transcript.line(

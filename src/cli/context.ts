@@ -1,3 +1,4 @@
+import { postMortemAudit } from "../audit/post-mortem.js";
 import { loadSettings, type Settings, type SettingsOverrides } from "../config/settings.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { colorEnabled, type Paint, paint } from "./style.js";
@@ -17,7 +18,7 @@ export async function cliContext(overrides: SettingsOverrides): Promise<CliConte
   const { TaskManager } = await import("../tasks/manager.js");
   return {
     settings,
-    manager: new TaskManager(settings, process.env),
+    manager: new TaskManager(settings, process.env, { postMortemAudit }),
     out: process.stdout,
     err: process.stderr,
     p: paint(colorEnabled(process.stdout)),

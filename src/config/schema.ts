@@ -1,4 +1,5 @@
 import { z } from "zod";
+import { AGENT_NAMES } from "../core/agent-names.js";
 import { durationSeconds } from "./duration.js";
 import { optionValue, reasoningEffort } from "./values.js";
 
@@ -36,8 +37,12 @@ export const worktreeSchema = z
   })
   .strict();
 
+export const agentField = z.enum(AGENT_NAMES, { message: `agent must be one of ${AGENT_NAMES.join(", ")}` });
+
 /** Keys a repository may set in `.codexmcp.yaml` (and a user may default in config.yaml). */
 export const repoConfigShape = {
+  /** The agent tasks in this repository use unless a call names one. */
+  agent: agentField.optional(),
   worktree: worktreeSchema.optional(),
   env: z.record(envName, z.union([z.string(), z.number(), z.boolean()]).transform(String)).optional(),
   ports: portsSchema.optional(),
@@ -67,6 +72,8 @@ export const userConfigSchema = z
   .object({
     ...repoConfigShape,
     codex_bin: z.string().min(1).optional(),
+    /** Per agent: `bin`, the binary to run (a path or a name on PATH). */
+    agents: z.partialRecord(agentField, z.object({ bin: z.string().min(1).optional() }).strict()).optional(),
     tmux_bin: z.string().min(1).optional(),
     tmux_socket: z.string().optional(),
     task_timeout: durationSeconds("task_timeout").optional(),

@@ -1,5 +1,6 @@
 import os from "node:os";
 import path from "node:path";
+import { AGENT_COMMANDS, AGENT_NAMES, type AgentName, agentBinEnvVar } from "../core/agent-names.js";
 import { DEFAULT_TOPIC_TYPES } from "../core/topic.js";
 import { UserError } from "../util/errors.js";
 import { durationSeconds } from "./duration.js";
@@ -10,6 +11,10 @@ import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./sc
 export interface Settings {
   readonly home: string;
   readonly codexBin: string;
+  /** The binary of every agent (a path or a name looked up on PATH). */
+  readonly agentBins: Readonly<Record<AgentName, string>>;
+  /** The agent a task runs when neither the call nor the repository names one. */
+  readonly defaultAgent: AgentName;
   readonly tmuxBin: string;
   /** undefined: the user's default tmux server; a name (-L) or a path (-S) otherwise. */
   readonly tmuxSocket: string | undefined;
@@ -46,6 +51,14 @@ export const DEFAULTS = {
 export const ENV_VARS = {
   CODEXMCP_HOME: "state directory (default ~/.codexmcp)",
   CODEX_BIN: "Codex binary (default `codex` on PATH)",
+  CODEXMCP_AGENT: "the default agent (codex, claude, gemini, opencode, copilot, qwen, cursor)",
+  CODEXMCP_CODEX_BIN: "Codex binary (same as CODEX_BIN, which it wins over)",
+  CODEXMCP_CLAUDE_BIN: "Claude Code binary (default `claude` on PATH)",
+  CODEXMCP_GEMINI_BIN: "Gemini CLI binary (default `gemini` on PATH)",
+  CODEXMCP_OPENCODE_BIN: "opencode binary (default `opencode` on PATH)",
+  CODEXMCP_COPILOT_BIN: "Copilot CLI binary (default `copilot` on PATH)",
+  CODEXMCP_QWEN_BIN: "Qwen Code binary (default `qwen` on PATH)",
+  CODEXMCP_CURSOR_BIN: "Cursor agent binary (default `cursor-agent` on PATH)",
   CODEXMCP_TMUX_BIN: "tmux binary (default `tmux` on PATH)",
   CODEXMCP_TMUX_SOCKET: "tmux socket: a name (-L) or a path (-S); default the user's default server",
   CODEXMCP_TASK_TIMEOUT: "wall-clock limit per task (seconds or 30m/2h)",
@@ -121,9 +134,30 @@ export async function loadSettings(
       DEFAULTS.waitDefaultSeconds,
   );
   const { worktree, env: repoEnv, ports, timeout, topic_types } = file;
+  const codexBin =
+    nonEmpty(get("CODEXMCP_CODEX_BIN")) ??
+    nonEmpty(get("CODEX_BIN")) ??
+    file.agents?.codex?.bin ??
+    file.codex_bin ??
+    "codex";
+  const agentBins = Object.fromEntries(
+    AGENT_NAMES.map((name) => [
+      name,
+      name === "codex"
+        ? codexBin
+        : (nonEmpty(get(agentBinEnvVar(name) as EnvVarName)) ??
+          file.agents?.[name]?.bin ??
+          AGENT_COMMANDS[name]),
+    ]),
+  ) as Record<AgentName, string>;
+  const agentEnv = nonEmpty(get("CODEXMCP_AGENT"));
+  if (agentEnv !== undefined && !(AGENT_NAMES as readonly string[]).includes(agentEnv))
+    throw new UserError(`CODEXMCP_AGENT=${agentEnv} is not an agent; use one of ${AGENT_NAMES.join(", ")}.`);
   return {
     home,
-    codexBin: nonEmpty(get("CODEX_BIN")) ?? file.codex_bin ?? "codex",
+    codexBin,
+    agentBins,
+    defaultAgent: (agentEnv as AgentName | undefined) ?? file.agent ?? "codex",
     tmuxBin: nonEmpty(get("CODEXMCP_TMUX_BIN")) ?? file.tmux_bin ?? "tmux",
     tmuxSocket: nonEmpty(get("CODEXMCP_TMUX_SOCKET")) ?? nonEmpty(file.tmux_socket),
     taskTimeoutSeconds:

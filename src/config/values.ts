@@ -16,7 +16,6 @@ export const reasoningEffort = z.enum(REASONING_EFFORTS, {
   message: `reasoning_effort must be one of ${REASONING_EFFORTS.join(", ")}`,
 });
 
-export const SANDBOXES = ["read-only", "workspace-write", "full-access"] as const;
-export type Sandbox = (typeof SANDBOXES)[number];
+export { SANDBOXES, type Sandbox } from "../core/sandbox.js";
 
 export const MAX_TIMEOUT_SECONDS = 7 * 24 * 3600;

@@ -1,7 +1,16 @@
-import type { RunSummaryData } from "../agents/codex/summary.js";
-import type { DiffStat } from "../git/diffstat.js";
 import { nowIso, secondsBetween } from "../util/time.js";
+import type { RunSummaryData } from "./summary.js";
 import type { TaskMeta, TaskResult, TerminalStatus } from "./types.js";
+
+/** Diff facts of a worktree task against its base commit. */
+export interface DiffFacts {
+  readonly diff_stat: string;
+  readonly files_changed: number;
+  readonly insertions: number;
+  readonly deletions: number;
+  readonly commits_ahead: number;
+  readonly head_commit: string;
+}
 
 export interface OutcomeFacts {
   readonly status: TerminalStatus;
@@ -9,7 +18,7 @@ export interface OutcomeFacts {
   readonly signal: string | null;
   readonly error: string | null;
   readonly summary: RunSummaryData;
-  readonly diff?: DiffStat | undefined;
+  readonly diff?: DiffFacts | undefined;
   readonly audit?: unknown;
   readonly finalizedBy: TaskResult["finalized_by"];
   readonly finishedAt?: string;
@@ -31,6 +40,8 @@ export function buildResult(meta: TaskMeta, facts: OutcomeFacts): TaskResult {
     error: facts.error,
     elapsed_seconds: secondsBetween(startedAt, finishedAt),
     usage: facts.summary.usage,
+    ...(facts.summary.costUsd !== null ? { cost_usd: facts.summary.costUsd } : {}),
+    agent: meta.agent,
     started_at: meta.started_at,
     finished_at: finishedAt,
     ...(diff
@@ -46,23 +57,4 @@ export function buildResult(meta: TaskMeta, facts: OutcomeFacts): TaskResult {
     ...(facts.audit !== undefined ? { readonly_audit: facts.audit } : {}),
     finalized_by: facts.finalizedBy,
   };
-}
-
-/**
- * Diff stats for a worktree task. A failure (the worktree was removed meanwhile) gives
- * undefined and is reported through `onError`, so the transcript says why stats are missing.
- */
-export async function worktreeDiff(
-  meta: TaskMeta,
-  onError?: (message: string) => void,
-): Promise<DiffStat | undefined> {
-  if (!meta.git) return undefined;
-  try {
-    // Loaded here: only worktree tasks need git, and the runner starts faster without it.
-    const { diffStat } = await import("../git/diffstat.js");
-    return await diffStat(meta.git.worktree_dir, meta.git.base_commit);
-  } catch (err) {
-    onError?.(`diff stats unavailable: ${err instanceof Error ? err.message.trim() : String(err)}`);
-    return undefined;
-  }
 }

@@ -12,6 +12,7 @@ import { withLock } from "../util/lock.js";
 import { readTail } from "../util/tail.js";
 import { nowIso, sleep } from "../util/time.js";
 import { Layout, TASK_FILES, type TaskFile } from "./layout.js";
+import { upgradeMeta } from "./meta-compat.js";
 import { createReserve, isStorageError, readPending, writeOnceFromReserve } from "./outcome-reserve.js";
 import { completionSchema, metaSchema, resultSchema, runnerSchema } from "./schemas.js";
 import { parseTaskId } from "./topic.js";
@@ -31,11 +32,23 @@ export interface CompletionRecord {
   readonly created_at: string;
 }
 
+/**
+ * Work the layers above lend the store, because the layers below them (tasks observing and
+ * recovering each other's tasks) must not import them.
+ */
+export interface StoreServices {
+  /** The read-only audit of a fallback task whose runner died, for its recorded outcome. */
+  readonly postMortemAudit?: (meta: TaskMeta, taskDir: string) => Promise<unknown>;
+}
+
 /** The task files under $CODEXMCP_HOME; every write is atomic, the outcome write-once. */
 export class TaskStore {
   readonly layout: Layout;
 
-  constructor(home: string) {
+  constructor(
+    home: string,
+    readonly services: StoreServices = {},
+  ) {
     this.layout = new Layout(home);
   }
 
@@ -56,11 +69,14 @@ export class TaskStore {
     return withLock(path.join(this.layout.locksDir, `task-${taskId}`), fn);
   }
 
-  /** meta.json, validated: undefined when missing, `ok: false` with the problem when damaged. */
-  readMetaChecked(taskId: string): Promise<Validated<TaskMeta> | undefined> {
-    return readValidatedIfExists(this.layout.file(taskId, "meta"), metaSchema) as Promise<
-      Validated<TaskMeta> | undefined
-    >;
+  /**
+   * meta.json, validated: undefined when missing, `ok: false` with the problem when damaged. A
+   * meta.json from before the agent seam is read as a Codex task's.
+   */
+  async readMetaChecked(taskId: string): Promise<Validated<TaskMeta> | undefined> {
+    const read = await readValidatedIfExists(this.layout.file(taskId, "meta"), metaSchema);
+    if (!read?.ok) return read;
+    return { ok: true, value: upgradeMeta(read.value as unknown as TaskMeta) };
   }
 
   readResultChecked(taskId: string): Promise<Validated<TaskResult> | undefined> {

@@ -1,7 +1,6 @@
-import type { CodexSandboxMode } from "../agents/codex/argv.js";
-import type { CodexUsage } from "../agents/codex/events.js";
-import type { Sandbox } from "../config/values.js";
 import type { ProcessIdentity } from "../proc/liveness.js";
+import type { AgentUsage } from "./agent-events.js";
+import type { Sandbox } from "./sandbox.js";
 
 /** `damaged`: a store file of the task is unreadable (shown with what can be recovered). */
 export const TERMINAL_STATUSES = ["completed", "failed", "cancelled", "timed_out", "damaged"] as const;
@@ -30,12 +29,15 @@ export interface TaskMeta {
   readonly topic_type: string;
   readonly topic_stem: string;
   readonly sandbox: Sandbox;
-  readonly codex_sandbox: CodexSandboxMode;
+  /** The agent that runs the task (absent in tasks stored before agents were a seam: codex). */
+  readonly agent: string;
+  /** The agent's own name for its mode ("danger-full-access", "bypassPermissions", …). */
+  readonly agent_mode: string;
   readonly readonly_fallback: boolean;
   /** Fallback mode only: restore the workspace when the audit finds a change. */
   readonly readonly_fallback_restore?: boolean;
-  /** The file codex reads on stdin: prompt.md, or codex-input.md when the prompt is wrapped. */
-  readonly codex_input?: string;
+  /** The file the agent reads on stdin: prompt.md, or agent-input.md when the prompt is wrapped. */
+  readonly agent_input?: string;
   /** The caller's directory. */
   readonly cwd: string;
   /** Where codex runs: cwd, or the same subdirectory inside the worktree. */
@@ -48,12 +50,16 @@ export interface TaskMeta {
   readonly ran_in_place: boolean;
   readonly note: string | null;
   readonly resume_session_id: string | null;
+  /** A new session's id chosen up front (agents that allow it), so an early crash can be resumed. */
+  readonly preset_session_id?: string | null;
   readonly model: string | null;
   readonly profile: string | null;
   readonly reasoning_effort: string | null;
   readonly timeout_seconds: number;
-  readonly codex_bin: string;
-  readonly codex_args: readonly string[];
+  readonly agent_bin: string;
+  readonly agent_args: readonly string[];
+  /** Non-secret variables the agent needs beyond the task's environment. */
+  readonly agent_env?: Readonly<Record<string, string>>;
   readonly created_at: string;
   /** `worktree.setup` commands to run before Codex ([] when not needed this time). */
   readonly setup?: readonly string[];
@@ -83,7 +89,8 @@ export interface RunnerRecord extends ProcessIdentity {
   readonly launched_at: string;
   /** Set by the runner itself once its signal handlers are in place (a SIGTERM before is fatal). */
   readonly ready_at?: string;
-  readonly codex_pid?: number;
+  /** The agent CLI's process. */
+  readonly agent_pid?: number;
 }
 
 export interface TaskResult {
@@ -96,7 +103,10 @@ export interface TaskResult {
   readonly signal: string | null;
   readonly error: string | null;
   readonly elapsed_seconds: number;
-  readonly usage: CodexUsage | null;
+  readonly usage: AgentUsage | null;
+  /** Present where the agent reports a cost. */
+  readonly cost_usd?: number | null;
+  readonly agent?: string;
   readonly started_at: string | null;
   readonly finished_at: string;
   readonly diff_stat?: string;

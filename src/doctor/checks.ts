@@ -2,10 +2,12 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { execa } from "execa";
-import { parseEventLine } from "../agents/codex/events.js";
+import { codexDriver } from "../agents/codex/driver.js";
 import { probeSandbox } from "../agents/codex/sandbox-probe.js";
-import { RunSummary } from "../agents/codex/summary.js";
+import { normalizeLines } from "../agents/stream-file.js";
+import { postMortemAudit } from "../audit/post-mortem.js";
 import { loadSettings, type Settings } from "../config/settings.js";
+import { RunSummary } from "../core/summary.js";
 import { isTerminal } from "../core/types.js";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { gitMaybe } from "../git/git.js";
@@ -48,10 +50,7 @@ async function codexRoundTrip(codex: string, env: NodeJS.ProcessEnv): Promise<st
       },
     );
     const summary = new RunSummary();
-    for (const line of String(r.stdout).split("\n")) {
-      const e = parseEventLine(line);
-      if (e) summary.push(e);
-    }
+    for (const e of normalizeLines(codexDriver, String(r.stdout).split("\n"))) summary.push(e);
     const s = summary.data();
     if (r.exitCode !== 0)
       throw new Error(
@@ -70,7 +69,7 @@ async function codexRoundTrip(codex: string, env: NodeJS.ProcessEnv): Promise<st
 }
 
 async function staleState(settings: Settings, env: NodeJS.ProcessEnv): Promise<Check[]> {
-  const manager = new TaskManager(settings, env);
+  const manager = new TaskManager(settings, env, { postMortemAudit });
   const checks: Check[] = [];
   const all = await manager.list();
   const recovered = all.filter((o) => o.recovered);
@@ -265,7 +264,7 @@ export async function runChecks(
   }
 
   try {
-    const manager = new TaskManager(settings, env);
+    const manager = new TaskManager(settings, env, { postMortemAudit });
     await manager.store.ensureHome();
     const probe = path.join(settings.home, `.doctor-${process.pid}`);
     await fsp.writeFile(probe, "ok");

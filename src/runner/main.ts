@@ -15,11 +15,12 @@ const stopper = stopOnSignals(path.join(taskDir, TASK_FILES.cancel));
 // Finishing frees a slot: start whatever waits in the queue.
 const pump = {
   afterFinalize: async () => {
-    const [{ pumpQueue }, { TaskStore }] = await Promise.all([
+    const [{ pumpQueue }, { TaskStore }, { postMortemAudit }] = await Promise.all([
       import("../tasks/scheduler.js"),
       import("../core/store.js"),
+      import("../audit/post-mortem.js"),
     ]);
-    await pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir))));
+    await pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit }));
   },
 };
 import("./run.js")

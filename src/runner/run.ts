@@ -1,62 +1,58 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
-import { describeUsage } from "../agents/codex/describe.js";
-import { EMPTY_SUMMARY } from "../agents/codex/summary.js";
-import { buildResult, worktreeDiff } from "../core/result.js";
+import type { AgentDriver } from "../agents/agent.js";
+import { loadDriver } from "../agents/registry.js";
+import { postMortemAudit } from "../audit/post-mortem.js";
+import { describeUsage } from "../core/describe.js";
+import { buildResult } from "../core/result.js";
+import type { AgentRunOutcome, RunnerContext, RunnerHooks } from "../core/runner-hooks.js";
 import { FINALIZE_PATIENCE_MS, TaskStore } from "../core/store.js";
+import { EMPTY_SUMMARY } from "../core/summary.js";
 import { takeTaskEnv } from "../core/task-env.js";
 import { processTagOf, TASK_TAG_ENV } from "../core/task-tag.js";
 import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../core/types.js";
+import { placementDiff } from "../git/placement-diff.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
 import { errorMessage } from "../util/errors.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
-import { type CodexRunOutcome, runCodexProcess } from "./codex-process.js";
+import { runAgentProcess } from "./agent-process.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
 
 function classify(
-  outcome: CodexRunOutcome,
+  outcome: AgentRunOutcome,
   stopper: Stopper,
+  driver: AgentDriver,
   timeoutSeconds: number,
 ): { status: TerminalStatus; error: string | null } {
   if (stopper.reason === "timeout") {
     return {
       status: "timed_out",
-      error: `Codex exceeded the wall-clock limit of ${formatDuration(timeoutSeconds)} and was stopped.`,
+      error: `${driver.label} exceeded the wall-clock limit of ${formatDuration(timeoutSeconds)} and was stopped.`,
     };
   }
   if (stopper.reason === "cancel")
     return { status: "cancelled", error: "cancelled on request (codex_cancel)." };
   if (stopper.reason === "signal")
     return { status: "cancelled", error: `the runner was stopped by ${stopper.detail}.` };
-  if (outcome.spawnError) return { status: "failed", error: `could not start codex: ${outcome.spawnError}` };
-  if (outcome.exitCode === 0) return { status: "completed", error: null };
+  const { summary } = outcome;
+  if (outcome.spawnError)
+    return { status: "failed", error: `could not start ${driver.label}: ${outcome.spawnError}` };
+  // Some agents exit 0 after an API error (Claude Code reports is_error with subtype success).
+  if (outcome.exitCode === 0 && !summary.turnFailed) return { status: "completed", error: null };
   const why =
-    outcome.summary.turnFailed ??
-    outcome.summary.lastError ??
+    summary.turnFailed ??
+    summary.lastError ??
     (outcome.stderrTail.trim().split("\n").slice(-3).join(" ").trim() || null);
+  if (summary.errorCause && summary.errorCause !== "other" && why)
+    return { status: "failed", error: driver.explainFailure(summary.errorCause, why) };
+  const who = driver.label;
   if (outcome.signal)
-    return { status: "failed", error: `codex was killed by ${outcome.signal}${why ? `: ${why}` : ""}` };
-  return { status: "failed", error: `codex exited with code ${outcome.exitCode}${why ? `: ${why}` : ""}` };
-}
-
-export interface RunnerHooks {
-  /** Work before codex starts (worktree setup); throwing fails the task with the message. */
-  beforeCodex?: (ctx: RunnerContext) => Promise<void>;
-  /** Extra result facts after codex ends (read-only audit). */
-  afterCodex?: (ctx: RunnerContext, outcome: CodexRunOutcome) => Promise<{ audit?: unknown }>;
-  /** Runs after the outcome is recorded (start queued tasks). */
-  afterFinalize?: (ctx: RunnerContext) => Promise<void>;
-}
-
-export interface RunnerContext {
-  readonly store: TaskStore;
-  readonly meta: TaskMeta;
-  readonly env: Record<string, string>;
-  readonly transcript: Transcript;
-  readonly signal: AbortSignal;
+    return { status: "failed", error: `${who} was killed by ${outcome.signal}${why ? `: ${why}` : ""}` };
+  if (outcome.exitCode === 0) return { status: "failed", error: `${who} reported a failure: ${why}` };
+  return { status: "failed", error: `${who} exited with code ${outcome.exitCode}${why ? `: ${why}` : ""}` };
 }
 
 /**
@@ -69,12 +65,13 @@ export async function runTask(
   earlyStopper?: Stopper,
 ): Promise<TaskResult | undefined> {
   const taskId = path.basename(taskDir);
-  const store = new TaskStore(path.dirname(path.dirname(taskDir)));
+  const store = new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit });
   const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
   const stopper = earlyStopper ?? stopOnSignals(files("cancel"));
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
   let meta: TaskMeta = loaded;
+  const driver = await loadDriver(meta.agent);
   const hooks = combineHooks([...(await taskHooks(meta, taskDir)), extraHooks]);
 
   if (existsSync(files("cancel"))) stopper.stop("cancel", "a cancel requested before the runner started");
@@ -105,66 +102,70 @@ export async function runTask(
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
   const ctx: RunnerContext = { store, meta, env, transcript, signal: stopper.controller.signal };
   transcript.line(
-    `codexmcp ${taskId} · sandbox ${meta.sandbox} (codex -s ${meta.codex_sandbox}) · ${meta.run_dir}`,
+    `codexmcp ${taskId} · ${meta.agent} · sandbox ${meta.sandbox} (${meta.agent_mode}) · ${meta.run_dir}`,
   );
   if (meta.git)
     transcript.line(
       `worktree ${meta.git.worktree_dir} on ${meta.git.agent_branch} (base ${meta.git.base_branch ?? "detached"} @ ${meta.git.base_commit.slice(0, 12)})`,
     );
-  if (meta.resume_session_id) transcript.line(`resuming Codex session ${meta.resume_session_id}`);
+  if (meta.resume_session_id) transcript.line(`resuming ${driver.label} session ${meta.resume_session_id}`);
 
   const timer = setTimeout(() => stopper.stop("timeout", "timeout"), meta.timeout_seconds * 1000);
   timer.unref();
 
   let result: TaskResult;
   try {
-    await hooks.beforeCodex?.(ctx);
-    if (stopper.reason) throw new StoppedBeforeCodex();
-    transcript.line(`$ ${meta.codex_bin} ${meta.codex_args.join(" ")} < prompt.md`);
-    const outcome = await runCodexProcess({
+    await hooks.beforeAgent?.(ctx);
+    if (stopper.reason) throw new StoppedBeforeAgent();
+    const input = meta.agent_input ? path.basename(meta.agent_input) : "prompt.md";
+    transcript.line(`$ ${meta.agent_bin} ${meta.agent_args.join(" ")} < ${input}`);
+    const outcome = await runAgentProcess({
       taskId,
-      bin: meta.codex_bin,
-      args: meta.codex_args,
+      speaker: meta.agent,
+      reader: driver.streamReader(),
+      ...(driver.afterExit ? { afterExit: () => driver.afterExit?.(taskDir) ?? Promise.resolve([]) } : {}),
+      bin: meta.agent_bin,
+      args: meta.agent_args,
       cwd: meta.run_dir,
-      env,
-      promptFile: meta.codex_input ? path.join(taskDir, path.basename(meta.codex_input)) : files("prompt"),
+      env: { ...env, ...(meta.agent_env ?? {}) },
+      promptFile: path.join(taskDir, input),
       eventsFile: files("events"),
       stderrFile: files("stderr"),
       transcript,
       signal: stopper.controller.signal,
       onSpawn: (pid) => {
         if (ownRecord)
-          void writeJsonAtomic(files("runner"), { ...ownRecord, codex_pid: pid }).catch(() => undefined);
+          void writeJsonAtomic(files("runner"), { ...ownRecord, agent_pid: pid }).catch(() => undefined);
       },
     });
     clearTimeout(timer);
-    const { status, error } = classify(outcome, stopper, meta.timeout_seconds);
-    const extra = (await hooks.afterCodex?.(ctx, outcome)) ?? {};
+    const { status, error } = classify(outcome, stopper, driver, meta.timeout_seconds);
+    const extra = (await hooks.afterAgent?.(ctx, outcome)) ?? {};
     result = buildResult(meta, {
       status,
       exitCode: outcome.exitCode,
       signal: outcome.signal,
       error,
       summary: outcome.summary,
-      diff: await worktreeDiff(meta, (m) => transcript.line(m)),
+      diff: await placementDiff(meta.git, (m) => transcript.line(m)),
       audit: extra.audit,
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
     });
   } catch (err) {
     clearTimeout(timer);
-    const stopped = err instanceof StoppedBeforeCodex;
+    const stopped = err instanceof StoppedBeforeAgent;
     result = buildResult(meta, {
       status: stopped ? (stopper.reason === "timeout" ? "timed_out" : "cancelled") : "failed",
       exitCode: null,
       signal: null,
-      error: stopped ? `stopped before Codex started (${stopper.detail})` : errorMessage(err),
+      error: stopped ? `stopped before ${driver.label} started (${stopper.detail})` : errorMessage(err),
       summary: EMPTY_SUMMARY,
-      diff: await worktreeDiff(meta, (m) => transcript.line(m)),
+      diff: await placementDiff(meta.git, (m) => transcript.line(m)),
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
     });
   }
 
-  // Nothing of the task may outlive it (setup commands, or leftovers when codex never ran).
+  // Nothing of the task may outlive it (setup commands, or leftovers when the agent never ran).
   await killTree({
     roots: [],
     tag: processTagOf(meta),
@@ -174,7 +175,7 @@ export async function runTask(
   const won = await store.finalize(result, { patienceMs: FINALIZE_PATIENCE_MS });
   const final = won ? result : ((await store.readResult(taskId)) ?? result);
   transcript.line(
-    `task ${final.status}${final.exit_code !== null ? ` (exit ${final.exit_code})` : ""} after ${formatDuration(final.elapsed_seconds)}${final.usage ? ` · ${describeUsage(final.usage)}` : ""}`,
+    `task ${final.status}${final.exit_code !== null ? ` (exit ${final.exit_code})` : ""} after ${formatDuration(final.elapsed_seconds)}${final.usage ? ` · ${describeUsage(final.usage, final.cost_usd)}` : ""}`,
   );
   if (final.error) transcript.line(`error: ${final.error}`);
   if (final.diff_stat !== undefined)
@@ -184,10 +185,10 @@ export async function runTask(
   return final;
 }
 
-class StoppedBeforeCodex extends Error {}
+class StoppedBeforeAgent extends Error {}
 
 /**
- * What this task needs besides Codex, loaded only when needed: every task pays the runner's
+ * What this task needs besides the agent, loaded only when needed: every task pays the runner's
  * start-up time, and most need neither setup commands nor the read-only audit.
  */
 async function taskHooks(meta: TaskMeta, taskDir: string): Promise<RunnerHooks[]> {
@@ -198,15 +199,15 @@ async function taskHooks(meta: TaskMeta, taskDir: string): Promise<RunnerHooks[]
   return hooks;
 }
 
-/** Several hook sets as one: each phase runs them in order; afterCodex facts are merged. */
+/** Several hook sets as one: each phase runs them in order; afterAgent facts are merged. */
 export function combineHooks(all: readonly RunnerHooks[]): RunnerHooks {
   return {
-    beforeCodex: async (ctx) => {
-      for (const h of all) await h.beforeCodex?.(ctx);
+    beforeAgent: async (ctx) => {
+      for (const h of all) await h.beforeAgent?.(ctx);
     },
-    afterCodex: async (ctx, outcome) => {
+    afterAgent: async (ctx, outcome) => {
       let facts: { audit?: unknown } = {};
-      for (const h of all) facts = { ...facts, ...((await h.afterCodex?.(ctx, outcome)) ?? {}) };
+      for (const h of all) facts = { ...facts, ...((await h.afterAgent?.(ctx, outcome)) ?? {}) };
       return facts;
     },
     afterFinalize: async (ctx) => {

@@ -1,6 +1,6 @@
 import { execa } from "execa";
+import type { RunnerHooks } from "../core/runner-hooks.js";
 import type { TaskMeta } from "../core/types.js";
-import type { RunnerHooks } from "./run.js";
 
 const OUTPUT_KEPT = 40;
 
@@ -14,7 +14,7 @@ export function setupHooks(meta: TaskMeta): RunnerHooks {
   if (commands.length === 0) return {};
   const cwd = meta.git?.worktree_dir ?? meta.run_dir;
   return {
-    beforeCodex: async ({ env, transcript, signal }) => {
+    beforeAgent: async ({ env, transcript, signal }) => {
       for (const command of commands) {
         if (signal.aborted) return;
         transcript.line(`setup: $ ${command}`);

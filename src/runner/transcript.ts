@@ -1,5 +1,6 @@
 import { once } from "node:events";
 import { createWriteStream, type WriteStream } from "node:fs";
+import type { TranscriptSink } from "../core/runner-hooks.js";
 
 function clock(): string {
   return new Date().toTimeString().slice(0, 8);
@@ -9,7 +10,7 @@ function clock(): string {
  * The human-readable account of a run: appended to codex-exec.log and, when the runner has a
  * terminal (the tmux pane), shown there too.
  */
-export class Transcript {
+export class Transcript implements TranscriptSink {
   private readonly file: WriteStream;
 
   constructor(

@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { cachedSandboxProbe, probeAdvice } from "../agents/codex/sandbox-probe.js";
+import { postMortemAudit } from "../audit/post-mortem.js";
 import type { Settings } from "../config/settings.js";
 import { TaskManager } from "../tasks/manager.js";
 import { errorMessage } from "../util/errors.js";
@@ -31,7 +32,7 @@ async function reportSandbox(settings: Settings): Promise<void> {
  * leaving never stops one.
  */
 export async function serveStdio(settings: Settings): Promise<void> {
-  const manager = new TaskManager(settings);
+  const manager = new TaskManager(settings, process.env, { postMortemAudit });
   const server = createServer(manager);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { parse } from "jsonc-parser";
-import { summarizeEventsFile } from "../agents/codex/summarize-file.js";
+import { loadDriver } from "../agents/registry.js";
+import { summarizeEventsFile } from "../agents/stream-file.js";
 import type { Layout } from "../core/layout.js";
 import { metaSchema } from "../core/schemas.js";
 import { parseTaskId } from "../core/topic.js";
@@ -49,7 +50,8 @@ export async function placeholderMeta(layout: Layout, taskId: string): Promise<T
     topic_type: t.type,
     topic_stem: t.stem,
     sandbox: pick(s.sandbox, "unknown" as TaskMeta["sandbox"]),
-    codex_sandbox: pick(s.codex_sandbox, "read-only" as TaskMeta["codex_sandbox"]),
+    agent: pick(s.agent, "codex"),
+    agent_mode: pick(s.agent_mode, ""),
     readonly_fallback: pick(s.readonly_fallback, false),
     cwd,
     run_dir: pick(s.run_dir, cwd),
@@ -64,8 +66,8 @@ export async function placeholderMeta(layout: Layout, taskId: string): Promise<T
     profile: pick(s.profile, null),
     reasoning_effort: pick(s.reasoning_effort, null),
     timeout_seconds: pick(s.timeout_seconds, 1),
-    codex_bin: pick(s.codex_bin, ""),
-    codex_args: pick(s.codex_args, []),
+    agent_bin: pick(s.agent_bin, ""),
+    agent_args: pick(s.agent_args, []),
     created_at: pick(s.created_at, dirTime),
     ...(s.process_tag !== undefined ? { process_tag: s.process_tag as string } : {}),
     status: "damaged",
@@ -87,7 +89,10 @@ export async function recoverable(
   if (result) {
     out.push(`the outcome: ${result.status}${result.session_id ? `, session ${result.session_id}` : ""}`);
   } else {
-    const summary = await summarizeEventsFile(layout.file(taskId, "events")).catch(() => undefined);
+    const driver = await loadDriver(meta.agent).catch(() => undefined);
+    const summary = driver
+      ? await summarizeEventsFile(driver, layout.file(taskId, "events")).catch(() => undefined)
+      : undefined;
     if (summary?.sessionId)
       out.push(`the Codex session ${summary.sessionId} (pass it as session_id to continue)`);
     if (summary?.result) out.push(`Codex's last message, in ${layout.file(taskId, "events")}`);

@@ -1,35 +1,33 @@
+import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { buildCodexArgs, type CodexSandboxMode } from "../agents/codex/argv.js";
-import { READONLY_CONSTRAINT } from "../audit/fallback.js";
-import { loadRepoConfig, worktreeParent } from "../config/repo-config.js";
-import type { RepoConfig } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
-import type { Sandbox } from "../config/values.js";
+import { READONLY_CONSTRAINT } from "../core/readonly-constraint.js";
+import type { Sandbox } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
 import { envSnapshot } from "../core/task-env.js";
 import { newProcessTag } from "../core/task-tag.js";
-import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
 import { git } from "../git/git.js";
-import { insideGitDir, type RepoInfo, repoInfo } from "../git/repo.js";
-import { canonicalPath, ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
+import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
 import { nowIso } from "../util/time.js";
-import { which } from "../util/which.js";
-import { dirLockPath, REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
+import { REPO_LOCK_WAIT } from "./locks.js";
 import { observeTask } from "./observe.js";
+import { type Plan, plan } from "./plan.js";
 import { scheduleTask } from "./scheduler.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 export interface TaskRequest {
   readonly prompt: string;
+  /** The agent CLI to run (default: the repository's, then the server's default). */
+  readonly agent?: string | undefined;
   readonly cwd: string;
   readonly topic: string;
   readonly sandbox: Sandbox;
@@ -47,131 +45,7 @@ export interface DispatchContext {
   readonly env: NodeJS.ProcessEnv;
 }
 
-interface Plan {
-  readonly topic: Topic;
-  readonly request: TaskRequest;
-  readonly cwd: string;
-  /** `.codexmcp.yaml` over the user's defaults. */
-  readonly config: RepoConfig;
-  readonly codexBin: string;
-  readonly tmuxBin: string | null;
-  readonly codexSandbox: CodexSandboxMode;
-  readonly readonlyFallback: boolean;
-  readonly host: "tmux" | "process";
-  /** The repository around cwd (null outside git). */
-  readonly repo: RepoInfo | null;
-  /** Set for worktree tasks. */
-  readonly worktreeDir: string | null;
-  readonly branch: string | null;
-  /** Tasks that write hold this lock while they claim their directory, and own it exclusively. */
-  readonly exclusive: { readonly lock: string; readonly dir: string } | null;
-  readonly ranInPlace: boolean;
-  readonly note: string | null;
-}
-
-const WRITE_SANDBOXES: readonly Sandbox[] = ["full-access", "workspace-write"];
-const CODEX_INPUT_FILE = "codex-input.md";
-
-async function checkCwd(cwd: string): Promise<string> {
-  if (!path.isAbsolute(cwd)) {
-    throw new UserError(
-      `cwd must be an absolute path (got "${cwd}"); pass the full path of the project directory.`,
-    );
-  }
-  if (cwd.split(/[\\/]/).includes("..")) {
-    throw new UserError(
-      `cwd must not contain ".." segments (got "${cwd}"); pass the resolved absolute path.`,
-    );
-  }
-  let stat: Awaited<ReturnType<typeof fsp.stat>>;
-  try {
-    stat = await fsp.stat(cwd);
-  } catch {
-    throw new UserError(`cwd ${cwd} does not exist; pass an existing directory.`);
-  }
-  if (!stat.isDirectory()) throw new UserError(`cwd ${cwd} is not a directory; pass the project directory.`);
-  return canonicalPath(cwd);
-}
-
-function requireBinary(name: string, env: NodeJS.ProcessEnv, hint: string): string {
-  const found = which(name, env);
-  if (!found) throw new UserError(hint);
-  return found;
-}
-
-/** Validation and placement: everything that can be refused is refused here, before anything is made. */
-async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
-  const { settings, env } = ctx;
-  const cwd = await checkCwd(request.cwd);
-  const hasGit = which("git", env) !== undefined;
-  const repo = hasGit ? await repoInfo(cwd) : null;
-  // Only asked when cwd is not in a work tree (free for the usual case).
-  const gitDirKind = hasGit && !repo ? await insideGitDir(cwd) : null;
-  if (gitDirKind) {
-    throw new UserError(
-      `cwd ${cwd} is ${gitDirKind === "bare repository" ? "a bare git repository" : "inside a .git directory"}, not a working tree: a task there would work on git's own files. Pass the project's working tree (the directory that contains .git) instead.`,
-    );
-  }
-  const top = repo ? await canonicalPath(repo.toplevel) : cwd;
-  const config = await loadRepoConfig(top, settings.repoDefaults);
-  const topic = parseTopic(request.topic, config.topic_types ?? settings.topicTypes ?? DEFAULT_TOPIC_TYPES);
-  const codexBin = requireBinary(
-    settings.codexBin,
-    env,
-    `The Codex CLI was not found (looked for "${settings.codexBin}"); install it with \`npm install -g @openai/codex\` or set CODEX_BIN to its path.`,
-  );
-  const base = { topic, request, cwd, config, codexBin, repo };
-  if (!WRITE_SANDBOXES.includes(request.sandbox)) {
-    const fallback = settings.readonlyFallback;
-    return {
-      ...base,
-      tmuxBin: null,
-      codexSandbox: fallback ? "danger-full-access" : "read-only",
-      readonlyFallback: fallback,
-      host: "process",
-      worktreeDir: null,
-      branch: null,
-      exclusive: null,
-      ranInPlace: false,
-      note: null,
-    };
-  }
-  const tmuxBin = requireBinary(
-    settings.tmuxBin,
-    env,
-    `tmux was not found (looked for "${settings.tmuxBin}"); ${request.sandbox} tasks run in tmux: install tmux (e.g. apt-get install tmux / brew install tmux) or set CODEXMCP_TMUX_BIN.`,
-  );
-  requireBinary(
-    "git",
-    env,
-    `git was not found on PATH; ${request.sandbox} tasks need git for their worktree. Install git and try again.`,
-  );
-  const codexSandbox: CodexSandboxMode =
-    request.sandbox === "workspace-write" ? "workspace-write" : "danger-full-access";
-  const write = { ...base, tmuxBin, codexSandbox, readonlyFallback: false, host: "tmux" as const };
-  if (!repo) {
-    return {
-      ...write,
-      worktreeDir: null,
-      branch: null,
-      exclusive: { lock: dirLockPath(ctx.store, cwd), dir: cwd },
-      ranInPlace: true,
-      note: `${cwd} is not in a git repository, so the task ran in place, without a worktree: its changes are not isolated and no diff stats can be computed.`,
-    };
-  }
-  const worktreeDir = path.join(
-    worktreeParent(top, config.worktree?.root),
-    `${path.basename(top)}-agent-${topic.stem}`,
-  );
-  return {
-    ...write,
-    worktreeDir,
-    branch: `agent/${topic.stem}`,
-    exclusive: { lock: repoLockPath(ctx.store, repo.commonDir), dir: worktreeDir },
-    ranInPlace: false,
-    note: null,
-  };
-}
+const AGENT_INPUT_FILE = "agent-input.md";
 
 async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
   const linkDir = path.join(cwd, ".codex-tasks");
@@ -238,9 +112,9 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       runDir = path.join(worktree.dir, p.repo.subdir);
       await fsp.mkdir(runDir, { recursive: true });
       copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
-      if (p.codexSandbox === "workspace-write") {
-        // Codex's workspace-write sandbox keeps .git read-only; a worktree's git dirs live
-        // outside it anyway. Both must be writable for `git add`/`git commit` to work.
+      if (r.sandbox === "workspace-write") {
+        // A workspace-write sandbox keeps .git read-only; a worktree's git dirs live outside
+        // it anyway. Both must be writable for `git add`/`git commit` to work.
         const gitDir = (await git(worktree.dir, ["rev-parse", "--absolute-git-dir"])).trim();
         writableDirs = [...new Set([gitDir, p.repo.commonDir])];
       }
@@ -251,6 +125,19 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     const model = r.model ?? config.model ?? settings.model;
     const profile = r.profile ?? config.profile ?? settings.profile;
     const effort = r.reasoning_effort ?? config.reasoning_effort ?? settings.reasoningEffort;
+    const presetSessionId = !r.session_id && p.driver.presetSessionId ? randomUUID() : null;
+    const run = p.driver.buildRun({
+      runDir,
+      taskDir,
+      sandbox: r.sandbox,
+      auditedReadOnly: p.readonlyFallback,
+      model,
+      profile,
+      reasoningEffort: effort,
+      resumeSessionId: r.session_id,
+      newSessionId: presetSessionId ?? undefined,
+      writableDirs,
+    });
     const meta: TaskMeta = {
       schema: 1,
       task_id: taskId,
@@ -258,10 +145,11 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       topic_type: p.topic.type,
       topic_stem: p.topic.stem,
       sandbox: r.sandbox,
-      codex_sandbox: p.codexSandbox,
+      agent: p.driver.name,
+      agent_mode: run.mode,
       readonly_fallback: p.readonlyFallback,
       ...(p.readonlyFallback
-        ? { readonly_fallback_restore: settings.readonlyFallbackRestore, codex_input: CODEX_INPUT_FILE }
+        ? { readonly_fallback_restore: settings.readonlyFallbackRestore, agent_input: AGENT_INPUT_FILE }
         : {}),
       cwd: p.cwd,
       run_dir: runDir,
@@ -285,20 +173,14 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
           ? `The worktree ${worktree.dir} had been deleted by hand and was made again; commits only it still held are kept at ${worktree.kept.join(", ")}.`
           : p.note,
       resume_session_id: r.session_id ?? null,
+      preset_session_id: presetSessionId,
       model: model ?? null,
       profile: profile ?? null,
       reasoning_effort: effort ?? null,
       timeout_seconds: r.timeout_seconds ?? config.timeout ?? settings.taskTimeoutSeconds,
-      codex_bin: p.codexBin,
-      codex_args: buildCodexArgs({
-        runDir,
-        sandbox: p.codexSandbox,
-        model,
-        profile,
-        reasoningEffort: effort,
-        resumeSessionId: r.session_id,
-        writableDirs,
-      }),
+      agent_bin: p.agentBin,
+      agent_args: run.args,
+      agent_env: run.env,
       setup,
       copied_files: copied,
       env_names: Object.keys(config.env ?? {}),
@@ -315,11 +197,11 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     };
     await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
     if (p.readonlyFallback) {
-      await fsp.writeFile(path.join(taskDir, CODEX_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
+      await fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
         mode: PRIVATE_FILE_MODE,
       });
     }
-    // The server's environment plus the repository's `env`, for the runner to hand to codex.
+    // The server's environment plus the repository's `env`, for the runner to hand to the agent.
     await writeJsonAtomic(store.layout.file(taskId, "env"), {
       ...envSnapshot(ctx.env),
       ...(config.env ?? {}),

@@ -1,5 +1,5 @@
 import { promises as fsp } from "node:fs";
-import { eventKinds, parseEventLine } from "../agents/codex/events.js";
+import type { AgentEvent } from "../core/agent-events.js";
 import { hasErrorCode } from "../util/errors.js";
 
 export interface EventsPageRequest {
@@ -11,6 +11,11 @@ export interface EventsPageRequest {
   readonly types?: readonly string[] | undefined;
   /** Cap every string field at this many characters; 0 = no cap. */
   readonly truncate: number;
+  /**
+   * The normalized view: each raw line read into the agent's normalized events (all sharing the
+   * line's cursor); `types` then filters by their `kind`.
+   */
+  readonly normalize?: ((line: string) => readonly AgentEvent[]) | undefined;
 }
 
 export interface PagedEvent {
@@ -78,12 +83,50 @@ function lastNewlineBefore(buf: Buffer, from: number, before: number): number {
   return nl >= from ? nl + 1 : from;
 }
 
-function accept(line: string, types: readonly string[] | undefined): unknown | undefined {
-  if (types && types.length > 0 && !mayMatch(line, types)) return undefined;
-  const event = parseEventLine(line);
-  if (!event) return undefined;
-  if (types && types.length > 0 && !eventKinds(event).some((k) => types.includes(k))) return undefined;
-  return event;
+type RawEvent = { type: string; subtype?: unknown; item?: { type?: unknown } };
+
+/** A raw JSONL line as an event object with a string `type`, or undefined. */
+function parseRaw(line: string): RawEvent | undefined {
+  const trimmed = line.trim();
+  if (!trimmed.startsWith("{")) return undefined;
+  try {
+    const value = JSON.parse(trimmed) as unknown;
+    if (value && typeof value === "object" && typeof (value as { type?: unknown }).type === "string")
+      return value as RawEvent;
+  } catch {
+    // a torn or foreign line
+  }
+  return undefined;
+}
+
+/**
+ * The names a raw event answers to in a `types` filter: its type, and its item type or subtype
+ * on its own and as "type:item_type" (e.g. "item.completed:agent_message", "system:init").
+ */
+function rawKinds(event: RawEvent): string[] {
+  const sub =
+    typeof event.item?.type === "string"
+      ? event.item.type
+      : typeof event.subtype === "string"
+        ? event.subtype
+        : undefined;
+  return sub ? [event.type, sub, `${event.type}:${sub}`] : [event.type];
+}
+
+/** The events a raw line contributes to the page (none when filtered out or not an event). */
+function accept(line: string, req: EventsPageRequest): unknown[] {
+  const { types } = req;
+  const filtered = types !== undefined && types.length > 0;
+  if (req.normalize) {
+    if (!line.trim()) return [];
+    const events = req.normalize(line);
+    return filtered ? events.filter((e) => types.includes(e.kind)) : [...events];
+  }
+  if (filtered && !mayMatch(line, types)) return [];
+  const event = parseRaw(line);
+  if (!event) return [];
+  if (filtered && !rawKinds(event).some((k) => types.includes(k))) return [];
+  return [event];
 }
 
 async function forward(
@@ -99,7 +142,8 @@ async function forward(
   let partBytes = 0;
   let oversized = false;
   const buf = Buffer.alloc(CHUNK);
-  const needles = filterNeedles(req.types);
+  // The byte search knows raw event names only; the normalized view reads every line.
+  const needles = req.normalize ? undefined : filterNeedles(req.types);
   let next = pos;
   while (pos < size && events.length < req.limit && pos - from < MAX_SCAN) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - pos), pos);
@@ -134,8 +178,7 @@ async function forward(
           event: { type: "codexmcp.oversized_line", bytes: lineEnd - lineStart - 1 },
         });
       } else {
-        const event = accept(Buffer.concat(parts).toString("utf8"), req.types);
-        if (event !== undefined)
+        for (const event of accept(Buffer.concat(parts).toString("utf8"), req))
           events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
       }
       parts = [];
@@ -186,8 +229,9 @@ async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest
     }
     for (const line of lines) {
       if (found.length >= req.limit) break;
-      const event = accept(line.text, req.types);
-      if (event !== undefined)
+      // Lines are read newest first; a line's own events keep their order.
+      const events = accept(line.text, req).reverse();
+      for (const event of events)
         found.push({ cursor: line.offset, event: truncateStrings(event, req.truncate) });
     }
     carry = Buffer.from(data.subarray(0, lineEnd));

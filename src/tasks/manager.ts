@@ -1,6 +1,8 @@
+import { loadDriver } from "../agents/registry.js";
+import { recentEvents } from "../agents/stream-file.js";
 import type { Settings } from "../config/settings.js";
 import { formatCursor, journalSize } from "../core/journal.js";
-import { TaskStore } from "../core/store.js";
+import { type StoreServices, TaskStore } from "../core/store.js";
 import { parseTaskId } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
@@ -38,9 +40,10 @@ export class TaskManager {
 
   constructor(
     readonly settings: Settings,
-    private readonly env: NodeJS.ProcessEnv = process.env,
+    private readonly env: NodeJS.ProcessEnv,
+    services: StoreServices,
   ) {
-    this.store = new TaskStore(settings.home);
+    this.store = new TaskStore(settings.home, services);
     this.tmux = new Tmux(settings.tmuxBin, settings.tmuxSocket);
   }
 
@@ -92,6 +95,7 @@ export class TaskManager {
   async view(obs: Observation, details = false): Promise<TaskView> {
     const view = await taskView(obs, {
       layout: this.store.layout,
+      driver: await loadDriver(obs.meta.agent),
       tmux: this.tmux,
       details,
       previousRuns: details ? await this.store.historyCount(obs.meta.task_id) : 0,
@@ -101,6 +105,12 @@ export class TaskManager {
       if (position !== undefined) view.queue_position = position;
     }
     return view;
+  }
+
+  /** What the task did last, in one readable line (from the end of its events). */
+  async lastActivity(obs: Observation): Promise<string | undefined> {
+    const driver = await loadDriver(obs.meta.agent);
+    return (await recentEvents(driver, this.store.layout.file(obs.meta.task_id, "events"), 1))[0];
   }
 
   async status(taskId: string): Promise<TaskView> {
@@ -147,22 +157,28 @@ export class TaskManager {
   }
 
   /**
-   * Continues a finished task's Codex conversation as the next free version of its topic, in
-   * the same place (the same worktree for full-access tasks) with the same settings.
+   * Continues a finished task's conversation as the next free version of its topic, in the
+   * same place (the same worktree for full-access tasks) with the same settings. Another agent
+   * than the task's own starts a new conversation of its own there instead.
    */
-  async reply(taskId: string, prompt: string): Promise<DispatchView & { replied_to: string }> {
+  async reply(
+    taskId: string,
+    prompt: string,
+    agent?: string,
+  ): Promise<DispatchView & { replied_to: string }> {
     const obs = await this.observe(taskId);
     const { meta, result } = obs;
     if (obs.damage) throw damagedError(obs, "continued");
     if (!isTerminal(obs.status)) {
       throw new UserError(
-        `Task ${meta.task_id} is still ${obs.status}; Codex cannot take a new message in the middle of a run. Wait for it (codex_wait) and reply then, or cancel it (codex_cancel).`,
+        `Task ${meta.task_id} is still ${obs.status}; an agent cannot take a new message in the middle of a run. Wait for it (codex_wait) and reply then, or cancel it (codex_cancel).`,
       );
     }
-    const sessionId = result?.session_id;
-    if (!sessionId) {
+    const sameAgent = agent === undefined || agent === meta.agent;
+    const sessionId = result?.session_id ?? meta.preset_session_id ?? null;
+    if (sameAgent && !sessionId) {
       throw new UserError(
-        `Task ${meta.task_id} has no Codex session to continue (it ${obs.status} before Codex started a conversation); start a new task with codex_dispatch instead.`,
+        `Task ${meta.task_id} has no ${meta.agent} session to continue (it ${obs.status} before the agent started a conversation); start a new task with codex_dispatch instead.`,
       );
     }
     const stem = parseTaskId(meta.task_id);
@@ -173,13 +189,14 @@ export class TaskManager {
     }
     const view = await this.dispatch({
       prompt,
+      agent: agent ?? meta.agent,
       cwd: meta.cwd,
       topic: `${stem.stem}-v${version + 1}`,
       sandbox: meta.sandbox,
-      session_id: sessionId,
-      model: meta.model ?? undefined,
-      profile: meta.profile ?? undefined,
-      reasoning_effort: meta.reasoning_effort ?? undefined,
+      session_id: sameAgent ? (sessionId ?? undefined) : undefined,
+      model: sameAgent ? (meta.model ?? undefined) : undefined,
+      profile: sameAgent ? (meta.profile ?? undefined) : undefined,
+      reasoning_effort: sameAgent ? (meta.reasoning_effort ?? undefined) : undefined,
       timeout_seconds: meta.timeout_seconds,
     });
     return { ...view, replied_to: meta.task_id };

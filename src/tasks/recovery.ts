@@ -1,10 +1,11 @@
 import { existsSync } from "node:fs";
-import { summarizeEventsFile } from "../agents/codex/summarize-file.js";
-import { computeFallbackAudit, readSavedSnapshot } from "../audit/fallback.js";
-import { buildResult, worktreeDiff } from "../core/result.js";
+import { loadDriver } from "../agents/registry.js";
+import { summarizeEventsFile } from "../agents/stream-file.js";
+import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
 import type { TaskMeta } from "../core/types.js";
+import { placementDiff } from "../git/placement-diff.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { killTree } from "../proc/tree.js";
 
@@ -26,12 +27,13 @@ export async function recoverDeadTask(
   const pending = await store.pendingOutcome(meta.task_id);
   if (pending) return store.finalize(pending);
   const cancelled = existsSync(store.layout.file(meta.task_id, "cancel"));
-  const summary = await summarizeEventsFile(store.layout.file(meta.task_id, "events"));
+  const summary = await summarizeEventsFile(
+    await loadDriver(meta.agent),
+    store.layout.file(meta.task_id, "events"),
+  );
   // A fallback task's audit still runs from the snapshot the runner saved (no restore here).
-  const taskDir = store.layout.taskDir(meta.task_id);
-  const before = meta.readonly_fallback ? await readSavedSnapshot(taskDir).catch(() => undefined) : undefined;
-  const audit = before
-    ? await computeFallbackAudit({ meta, taskDir, before }).catch(() => undefined)
+  const audit = meta.readonly_fallback
+    ? await store.services.postMortemAudit?.(meta, store.layout.taskDir(meta.task_id))
     : undefined;
   const result = buildResult(meta, {
     audit,
@@ -40,7 +42,7 @@ export async function recoverDeadTask(
     signal: null,
     error: cancelled ? `cancelled on request (codex_cancel); ${reason}` : reason,
     summary,
-    diff: await worktreeDiff(meta),
+    diff: await placementDiff(meta.git),
     finalizedBy: cancelled ? "cancel" : "recovery",
   });
   return store.finalize(result);

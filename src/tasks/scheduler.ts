@@ -1,7 +1,7 @@
 import path from "node:path";
-import { EMPTY_SUMMARY } from "../agents/codex/summary.js";
 import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
+import { EMPTY_SUMMARY } from "../core/summary.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
 import { errorMessage } from "../util/errors.js";

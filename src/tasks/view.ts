@@ -1,10 +1,10 @@
-import { describeEvent } from "../agents/codex/describe.js";
-import type { CodexUsage } from "../agents/codex/events.js";
-import { parseEventLine } from "../agents/codex/events.js";
+import type { AgentDriver } from "../agents/agent.js";
+import { recentEvents, sessionIdFromEvents } from "../agents/stream-file.js";
+import type { AgentUsage } from "../core/agent-events.js";
 import type { Layout } from "../core/layout.js";
 import { isTerminal, type TaskStatus } from "../core/types.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
-import { readHead, readTail, tailLines } from "../util/tail.js";
+import { tailLines } from "../util/tail.js";
 import { secondsBetween } from "../util/time.js";
 import type { Observation } from "./observe.js";
 
@@ -13,6 +13,7 @@ export interface DispatchView {
   task_id: string;
   status: TaskStatus;
   topic: string;
+  agent: string;
   sandbox: string;
   started_at: string;
   log_file: string;
@@ -43,7 +44,10 @@ export interface TaskView {
   result: string | null;
   exit_code: number | null;
   elapsed_seconds: number;
-  usage: CodexUsage | null;
+  usage: AgentUsage | null;
+  /** Where the agent reports what the run cost. */
+  cost_usd?: number;
+  agent: string;
   error: string | null;
   topic: string;
   sandbox: string;
@@ -82,32 +86,11 @@ export interface TaskView {
 
 export interface ViewOptions {
   readonly layout: Layout;
+  readonly driver: AgentDriver;
   readonly tmux: Tmux;
   /** Include recent events and the transcript tail (single-task status of a running task). */
   readonly details?: boolean;
   readonly previousRuns?: number;
-}
-
-async function sessionIdFromEvents(eventsFile: string): Promise<string | null> {
-  const head = await readHead(eventsFile, 16 * 1024);
-  for (const line of head.split("\n")) {
-    const event = parseEventLine(line);
-    if (event?.type === "thread.started")
-      return String((event as { thread_id?: unknown }).thread_id ?? "") || null;
-  }
-  return null;
-}
-
-/** The last `count` human-readable event lines, from at most the last 256 KiB of events. */
-export async function recentEvents(eventsFile: string, count: number): Promise<string[]> {
-  const { text } = await readTail(eventsFile, 256 * 1024);
-  const lines: string[] = [];
-  for (const line of text.split("\n")) {
-    const event = parseEventLine(line);
-    const said = event && describeEvent(event);
-    if (said) lines.push(said);
-  }
-  return lines.slice(-count);
 }
 
 function placement(obs: Observation, tmux: Tmux) {
@@ -136,6 +119,7 @@ export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): Disp
     task_id: meta.task_id,
     status: obs.status,
     topic: meta.topic,
+    agent: meta.agent,
     sandbox: meta.sandbox,
     started_at: meta.created_at,
     log_file: layout.file(meta.task_id, "log"),
@@ -155,11 +139,17 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     success: result ? result.success : null,
     task_id: meta.task_id,
     status: obs.status,
-    session_id: result?.session_id ?? (await sessionIdFromEvents(eventsFile)) ?? meta.resume_session_id,
+    session_id:
+      result?.session_id ??
+      (await sessionIdFromEvents(opts.driver, eventsFile)) ??
+      meta.preset_session_id ??
+      meta.resume_session_id,
     result: result?.result ?? null,
     exit_code: result?.exit_code ?? null,
     elapsed_seconds: result ? result.elapsed_seconds : meta.started_at ? secondsBetween(meta.started_at) : 0,
     usage: result?.usage ?? null,
+    ...(typeof result?.cost_usd === "number" ? { cost_usd: result.cost_usd } : {}),
+    agent: meta.agent,
     error: result?.error ?? null,
     topic: meta.topic,
     sandbox: meta.sandbox,
@@ -192,7 +182,7 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
   }
   if (obs.unrecorded) view.unrecorded = obs.unrecorded;
   if (opts.details) {
-    const events = await recentEvents(eventsFile, 10);
+    const events = await recentEvents(opts.driver, eventsFile, 10);
     if (events.length > 0) view.last_activity = events[events.length - 1];
     if (!isTerminal(obs.status)) {
       view.recent_events = events;

@@ -1,3 +1,4 @@
+import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
@@ -5,7 +6,7 @@ import { type Observation, observeTask } from "./observe.js";
 
 /** The directory a task works in and owns while it runs: its worktree, or cwd when it ran in place. */
 export function workingDirOf(meta: TaskMeta): string | undefined {
-  if (meta.sandbox !== "full-access" && meta.sandbox !== "workspace-write") return undefined;
+  if (!WRITE_SANDBOXES.includes(meta.sandbox)) return undefined;
   return meta.git?.worktree_dir ?? (meta.ran_in_place ? meta.run_dir : undefined);
 }
 

@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import { loadDriver } from "../agents/registry.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { ProgressReporter } from "./progress.js";
 import { guarded, ok } from "./result.js";
@@ -39,6 +40,7 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
             ? undefined
             : new ProgressReporter(
                 manager.store.layout.file(taskId, "events"),
+                (await loadDriver(dispatched.agent)).streamReader(),
                 (progress, message) =>
                   extra.sendNotification({
                     method: "notifications/progress",

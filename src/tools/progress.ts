@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
-import { describeEvent } from "../agents/codex/describe.js";
-import { parseEventLine } from "../agents/codex/events.js";
+import type { AgentStreamReader } from "../core/agent-events.js";
+import { describeEvent } from "../core/describe.js";
 import { formatDuration } from "../util/time.js";
 
 const MAX_READ = 256 * 1024;
@@ -8,12 +8,12 @@ const MAX_READ = 256 * 1024;
 /**
  * Follows a task's events.jsonl and reports the latest activity: on every new event (at most
  * once a second) and as a heartbeat every `heartbeatMs`, so clients that reset their timeout on
- * progress keep waiting and a person sees what Codex is doing.
+ * progress keep waiting and a person sees what the agent is doing.
  */
 export class ProgressReporter {
   private offset = 0;
   private partial = "";
-  private latest = "starting Codex";
+  private latest = "starting the agent";
   private lastSent = 0;
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
@@ -21,6 +21,7 @@ export class ProgressReporter {
 
   constructor(
     private readonly eventsFile: string,
+    private readonly reader: AgentStreamReader,
     private readonly send: (progress: number, message: string) => Promise<void>,
     private readonly heartbeatMs: number,
   ) {}
@@ -58,11 +59,13 @@ export class ProgressReporter {
       this.partial = lines.pop() ?? "";
       let changed = false;
       for (const line of lines) {
-        const event = parseEventLine(line);
-        const said = event && describeEvent(event);
-        if (said) {
-          this.latest = said;
-          changed = true;
+        if (!line.trim()) continue;
+        for (const event of this.reader.push(line)) {
+          const said = describeEvent(event);
+          if (said) {
+            this.latest = said;
+            changed = true;
+          }
         }
       }
       return changed;

@@ -1,6 +1,7 @@
 import path from "node:path";
 import { z } from "zod";
 import { MAX_TIMEOUT_SECONDS, optionValue, reasoningEffort, SANDBOXES } from "../config/values.js";
+import { AGENT_NAMES } from "../core/agent-names.js";
 
 const TOPIC_SYNTAX = /^[a-z][a-z0-9]{0,19}-[A-Za-z0-9_]{1,64}-v[1-9][0-9]{0,5}$/;
 const TASK_ID_SYNTAX = /^(codex-)?[a-z][a-z0-9]{0,19}-[A-Za-z0-9_]{1,64}-v[1-9][0-9]{0,5}$/;
@@ -25,6 +26,12 @@ export const taskIdField = text(
   )
   .describe(
     "Task id returned by codex / codex_dispatch, e.g. codex-implement-user_register-v1 (the bare topic works too).",
+  );
+
+export const agentField = z
+  .enum(AGENT_NAMES, { message: `agent must be one of ${AGENT_NAMES.join(", ")}` })
+  .describe(
+    `The agent CLI that does the work: ${AGENT_NAMES.join(", ")} (default: the repository's .codexmcp.yaml, then the server's default, codex).`,
   );
 
 /** Inputs shared by codex and codex_dispatch (the predecessor's five, then the optional ones). */
@@ -59,6 +66,7 @@ export const taskInputShape = {
     .describe(
       "read-only: runs in cwd, Codex may not write (reviews, questions). full-access: runs unsandboxed in its own git worktree inside tmux. workspace-write: like full-access but inside Codex's workspace-write sandbox.",
     ),
+  agent: agentField.optional(),
   session_id: z
     .string()
     .regex(
@@ -158,6 +166,8 @@ export const taskViewShape = {
   exit_code: z.number().nullable(),
   elapsed_seconds: z.number(),
   usage: usageSchema,
+  cost_usd: z.number().optional().describe("what the run cost, where the agent reports it"),
+  agent: z.string().describe("the agent that ran the task"),
   error: z.string().nullable(),
   topic: z.string(),
   sandbox: z.string(),
@@ -202,6 +212,7 @@ export const dispatchViewShape = {
   task_id: z.string(),
   status: statusSchema,
   topic: z.string(),
+  agent: z.string(),
   sandbox: z.string(),
   started_at: z.string(),
   log_file: z.string(),

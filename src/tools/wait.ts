@@ -2,7 +2,6 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { TaskManager } from "../tasks/manager.js";
 import type { Observation } from "../tasks/observe.js";
-import { recentEvents } from "../tasks/view.js";
 import { waitForCompletion } from "../tasks/wait-any.js";
 import { secondsBetween } from "../util/time.js";
 import { guarded, ok } from "./result.js";
@@ -11,7 +10,7 @@ import { runningItemShape, taskIdField, taskViewShape } from "./schemas.js";
 async function runningItems(manager: TaskManager, running: readonly Observation[]) {
   return Promise.all(
     running.slice(0, 50).map(async (o) => {
-      const last = (await recentEvents(manager.store.layout.file(o.meta.task_id, "events"), 1))[0];
+      const last = await manager.lastActivity(o);
       return {
         task_id: o.meta.task_id,
         status: o.status,

@@ -129,13 +129,13 @@ describe("chaos: crashes", () => {
         );
         const runner = JSON.parse(await fsp.readFile(path.join(dir, "runner.json"), "utf8")) as {
           pid: number;
-          codex_pid: number;
+          agent_pid: number;
         };
         let victim = runner.pid;
-        if (c.kind === "launcher") victim = runner.codex_pid;
+        if (c.kind === "launcher") victim = runner.agent_pid;
         if (c.kind === "native")
           victim =
-            [...descendants([runner.codex_pid])].find((p) => p !== runner.codex_pid) ?? runner.codex_pid;
+            [...descendants([runner.agent_pid])].find((p) => p !== runner.agent_pid) ?? runner.agent_pid;
         process.kill(victim, "SIGKILL");
       }
       for (const c of cases) {

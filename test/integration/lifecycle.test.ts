@@ -124,7 +124,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     expect(r.worktree_dir).toBe(path.join(sb.root, "trees", "with-root-agent-implement-rooted"));
     expect(r.status).toBe("timed_out");
     const meta = JSON.parse(await fsp.readFile(path.join(String(r.task_dir), "meta.json"), "utf8"));
-    expect(meta.codex_args).toEqual(expect.arrayContaining(["-m", "gpt-5-codex"]));
+    expect(meta.agent_args).toEqual(expect.arrayContaining(["-m", "gpt-5-codex"]));
   });
 
   it("reports bad YAML and bad keys clearly and makes nothing", async () => {
@@ -183,7 +183,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     expect(r).toMatchObject({ status: "completed", sandbox: "workspace-write", commits_ahead: 1 });
     expect(gitIn(String(r.worktree_dir), "log", "-1", "--format=%s")).toBe("workspace-write commit");
     const meta = JSON.parse(await fsp.readFile(path.join(String(r.task_dir), "meta.json"), "utf8"));
-    expect(meta.codex_args).toEqual(expect.arrayContaining(["-s", "workspace-write", "--add-dir"]));
+    expect(meta.agent_args).toEqual(expect.arrayContaining(["-s", "workspace-write", "--add-dir"]));
     const request = sb.model.requests.find((q) => q.script === "commit");
     expect(JSON.stringify(request?.body)).toContain("`sandbox_mode` is `workspace-write`");
   });

@@ -163,6 +163,41 @@ describe("orchestrating long tasks: codex_wait, codex_events, codex_reply, max_w
       "c19999",
     ]);
     expect(tail.next_cursor).toBe(size);
+
+    // The normalized view: the same lines in the shape every agent shares, at the same cursors.
+    const normalized = await mcp.ok("codex_events", {
+      task_id: d.task_id,
+      view: "normalized",
+      types: ["command"],
+      limit: 2,
+      truncate: 0,
+    });
+    expect(normalized.view).toBe("normalized");
+    expect(normalized.agent).toBe("codex");
+    const cmds = normalized.events as { cursor: number; event: Record<string, unknown> }[];
+    expect(cmds.map((e) => e.event)).toEqual([
+      {
+        kind: "command",
+        phase: "completed",
+        id: "c1",
+        command: "echo 1",
+        exit_code: 0,
+        output: "x".repeat(500),
+      },
+      {
+        kind: "command",
+        phase: "completed",
+        id: "c2",
+        command: "echo 2",
+        exit_code: 0,
+        output: "x".repeat(500),
+      },
+    ]);
+    const raw = await mcp.ok("codex_events", { task_id: d.task_id, cursor: cmds[0]?.cursor, limit: 1 });
+    expect((raw.events as { event: { item: { id: string } } }[])[0]?.event.item.id).toBe("c1");
+    const bad = await mcp.call("codex_events", { task_id: d.task_id, view: "pretty" });
+    expect(bad.isError).toBe(true);
+    expect(bad.text).toContain('view must be "raw" or "normalized"');
   });
 
   it("codex_reply continues a real Codex thread in the same worktree as the next version; a running task is refused", async () => {

@@ -15,7 +15,7 @@ async function runnerPid(sb: Sandbox, taskId: string): Promise<number> {
 async function codexPid(sb: Sandbox, taskId: string): Promise<number> {
   return until(`${taskId}'s codex`, async () => {
     const text = await fsp.readFile(path.join(sb.taskDir(taskId), "runner.json"), "utf8").catch(() => "");
-    return text ? (JSON.parse(text) as { codex_pid?: number }).codex_pid : undefined;
+    return text ? (JSON.parse(text) as { agent_pid?: number }).agent_pid : undefined;
   });
 }
 
@@ -24,8 +24,12 @@ describe("tasks outlive the server; dead runners are reported, never left runnin
 
   beforeAll(async () => {
     sb = await Sandbox.create();
+    // The task goes on only when the test says so: it is still running when the second server
+    // looks, however slow the machine is.
     sb.model.script("slow-commit", [
-      { sh: "sleep 3 && echo survived > survived.txt && git add survived.txt && git commit -qm survived" },
+      {
+        sh: `while [ ! -e ${path.join(sb.root, "go")} ]; do sleep 0.1; done; echo survived > survived.txt && git add survived.txt && git commit -qm survived`,
+      },
       { say: "Survived the server." },
     ]);
     sb.model.script("slow-review", [{ sh: "sleep 3" }, { say: "Read-only survived too." }]);
@@ -62,6 +66,7 @@ describe("tasks outlive the server; dead runners are reported, never left runnin
     try {
       const running = await second.ok("codex_status", { task_id: "codex-implement-survive-v1" });
       expect(running.status).toBe("running");
+      await fsp.writeFile(path.join(sb.root, "go"), "");
       const impl = await untilEnded(second, "codex-implement-survive-v1");
       expect(impl).toMatchObject({
         status: "completed",

@@ -2,10 +2,18 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
-import { describeEvent, transcriptLines, unwrapShell } from "../../src/agents/codex/describe.js";
+import { codexDriver } from "../../src/agents/codex/driver.js";
 import { eventKinds, parseEventLine } from "../../src/agents/codex/events.js";
-import { summarizeEventsFile } from "../../src/agents/codex/summarize-file.js";
-import { RunSummary } from "../../src/agents/codex/summary.js";
+import { CodexStreamReader, unwrapShell } from "../../src/agents/codex/stream.js";
+import { normalizeLines, summarizeEventsFile } from "../../src/agents/stream-file.js";
+import type { AgentEvent } from "../../src/core/agent-events.js";
+import { describeEvent, transcriptLines } from "../../src/core/describe.js";
+import { RunSummary } from "../../src/core/summary.js";
+
+/** The normalized events of one raw line. */
+function norm(line: string | undefined): AgentEvent[] {
+  return new CodexStreamReader().push(line ?? "");
+}
 
 const lines = [
   '{"type":"thread.started","thread_id":"0199a-b"}',
@@ -32,19 +40,37 @@ describe("codex events", () => {
     ]);
   });
 
+  it("reads Codex's stream as normalized events", () => {
+    expect(normalizeLines(codexDriver, lines)).toEqual([
+      { kind: "session", session_id: "0199a-b" },
+      { kind: "turn_started" },
+      { kind: "command", phase: "started", id: "i1", command: "ls -la" },
+      { kind: "command", phase: "completed", id: "i1", command: "ls -la", exit_code: 0, output: "a\nb\n" },
+      { kind: "file_change", changes: [{ path: "/w/a.ts", kind: "update" }] },
+      { kind: "retry", message: "Reconnecting... 1/5", attempt: 1 },
+      { kind: "message", text: "first" },
+      { kind: "message", text: "All done." },
+      { kind: "usage", usage: { input_tokens: 10, cached_input_tokens: 2, output_tokens: 3 } },
+      { kind: "turn_completed", ok: true },
+    ]);
+    const failed = norm('{"type":"turn.failed","error":{"message":"unexpected status 401 Unauthorized"}}');
+    expect(failed).toEqual([
+      { kind: "error", message: "unexpected status 401 Unauthorized", fatal: true, cause: "auth" },
+      { kind: "turn_completed", ok: false, error: "unexpected status 401 Unauthorized" },
+    ]);
+  });
+
   it("folds a run into session, final message, usage and counts", () => {
     const s = new RunSummary();
-    for (const l of lines) {
-      const e = parseEventLine(l);
-      if (e) s.push(e);
-    }
+    for (const e of normalizeLines(codexDriver, lines)) s.push(e);
     expect(s.data()).toMatchObject({
       sessionId: "0199a-b",
       result: "All done.",
-      usage: { input_tokens: 10, output_tokens: 3 },
-      lastError: "Reconnecting... 1/5",
+      usage: { input_tokens: 10, cached_input_tokens: 2, output_tokens: 3 },
+      lastError: null,
       turnFailed: null,
-      counts: { events: 9, commands: 1, fileChanges: 1, messages: 2 },
+      retriesInARow: 0,
+      counts: { events: 10, commands: 1, fileChanges: 1, messages: 2 },
     });
   });
 
@@ -52,14 +78,16 @@ describe("codex events", () => {
     expect(unwrapShell("/bin/bash -lc 'echo it'\\''s'")).toBe("echo it's");
     expect(unwrapShell(`/bin/bash -lc "echo 'a' \\"b\\" \\$HOME"`)).toBe(`echo 'a' "b" $HOME`);
     expect(unwrapShell("plain")).toBe("plain");
-    const started = parseEventLine(lines[2] ?? "");
+    const [started] = norm(lines[2]);
     expect(started && describeEvent(started)).toBe("running: ls -la");
-    const edited = parseEventLine(lines[4] ?? "");
+    const [edited] = norm(lines[4]);
     expect(edited && describeEvent(edited)).toBe("edited: update /w/a.ts");
-    const done = parseEventLine(lines[3] ?? "");
-    expect(done && transcriptLines(done)).toEqual(["ran (exit 0): ls -la", "  │ a", "  │ b"]);
-    const turn = parseEventLine(lines[8] ?? "");
-    expect(turn && describeEvent(turn)).toBe("turn completed (tokens in 10, cached 2, out 3)");
+    const [done] = norm(lines[3]);
+    expect(done && transcriptLines(done, "codex")).toEqual(["ran (exit 0): ls -la", "  │ a", "  │ b"]);
+    const [message] = norm(lines[7]);
+    expect(message && transcriptLines(message, "codex")).toEqual(["codex:", "  All done."]);
+    const [, turn] = norm(lines[8]);
+    expect(turn && describeEvent(turn)).toBe("turn completed");
   });
 
   it("summarises a large events file from its head and tail only", async () => {
@@ -67,7 +95,7 @@ describe("codex events", () => {
     const file = path.join(dir, "events.jsonl");
     const filler = `${'{"type":"item.completed","item":{"type":"reasoning","text":"'}${"x".repeat(1000)}"}}\n`;
     await fsp.writeFile(file, `${lines[0]}\n${filler.repeat(5000)}${lines.slice(6).join("\n")}\n`);
-    const s = await summarizeEventsFile(file, 64 * 1024);
+    const s = await summarizeEventsFile(codexDriver, file, 64 * 1024);
     expect(s.sessionId).toBe("0199a-b");
     expect(s.result).toBe("All done.");
     expect(s.usage).toMatchObject({ input_tokens: 10 });

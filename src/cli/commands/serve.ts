@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { postMortemAudit } from "../../audit/post-mortem.js";
 import type { Settings } from "../../config/settings.js";
 import { serveStdio } from "../../server/stdio.js";
 import { UserError } from "../../util/errors.js";
@@ -55,7 +56,7 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
     import("../../server/housekeeping.js"),
     import("../../tasks/manager.js"),
   ]);
-  const manager = new TaskManager(settings);
+  const manager = new TaskManager(settings, process.env, { postMortemAudit });
   const server = await serveHttp(manager, {
     host: opts.host,
     port: opts.port,

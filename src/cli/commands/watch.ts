@@ -1,5 +1,4 @@
 import type { Observation } from "../../tasks/observe.js";
-import { recentEvents } from "../../tasks/view.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
 import { type CliContext, EXIT } from "../context.js";
 import { type Paint, paintStatus, table } from "../style.js";
@@ -51,9 +50,7 @@ async function collect(ctx: CliContext): Promise<WatchRow[]> {
     list.map(async (obs) => {
       let activity = "";
       if (obs.result) activity = obs.result.error ?? (obs.result.result ?? "").split("\n")[0] ?? "";
-      else
-        activity =
-          (await recentEvents(ctx.manager.store.layout.file(obs.meta.task_id, "events"), 1))[0] ?? "starting";
+      else activity = (await ctx.manager.lastActivity(obs)) ?? "starting";
       const queuePosition =
         obs.status === "queued" ? await ctx.manager.queuePosition(obs.meta.task_id) : undefined;
       return { obs, activity, queuePosition };

@@ -4,16 +4,24 @@ import { createWriteStream } from "node:fs";
 import { appendFile, open } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
-import { transcriptLines } from "../agents/codex/describe.js";
-import { parseEventLine } from "../agents/codex/events.js";
-import { RunSummary, type RunSummaryData } from "../agents/codex/summary.js";
+import type { AgentEvent, AgentStreamReader } from "../core/agent-events.js";
+import { transcriptLines } from "../core/describe.js";
+import type { AgentRunOutcome, TranscriptSink } from "../core/runner-hooks.js";
+import { RunSummary } from "../core/summary.js";
 import { processTagFromEnv } from "../core/task-tag.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
-import type { Transcript } from "./transcript.js";
 
-export interface CodexRunRequest {
+export interface AgentRunRequest {
   readonly taskId: string;
+  /** The agent's name, as the transcript shows its messages. */
+  readonly speaker: string;
+  /** Reads the agent's raw stream into normalized events. */
+  readonly reader: AgentStreamReader;
+  /** Sees every normalized event as it arrives (e.g. to fail a run that cannot reach its model). */
+  readonly onEvent?: (event: AgentEvent, summary: RunSummary) => void;
+  /** Events from outside the stream, read once the agent has exited. */
+  readonly afterExit?: () => Promise<AgentEvent[]>;
   readonly bin: string;
   readonly args: readonly string[];
   readonly cwd: string;
@@ -21,28 +29,20 @@ export interface CodexRunRequest {
   readonly promptFile: string;
   readonly eventsFile: string;
   readonly stderrFile: string;
-  readonly transcript: Transcript;
-  /** Aborting stops codex and its whole process tree. */
+  readonly transcript: TranscriptSink;
+  /** Aborting stops the agent and its whole process tree. */
   readonly signal: AbortSignal;
   readonly onSpawn?: (pid: number) => void;
-}
-
-export interface CodexRunOutcome {
-  readonly exitCode: number | null;
-  readonly signal: string | null;
-  readonly spawnError: string | null;
-  readonly stderrTail: string;
-  readonly summary: RunSummaryData;
 }
 
 const STDERR_TAIL_BYTES = 4096;
 
 /**
- * Runs `codex exec --json` once: prompt from its file on stdin, stdout appended byte for byte to
- * events.jsonl while each event is folded into the summary and the transcript, stderr to
- * stderr.log. Resolves when codex has exited and every byte is on disk.
+ * Runs the agent CLI once: prompt from its file on stdin, stdout appended byte for byte to
+ * events.jsonl while each line is read into normalized events that feed the summary and the
+ * transcript, stderr to stderr.log. Resolves when the agent has exited and every byte is on disk.
  */
-export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOutcome> {
+export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOutcome> {
   const summary = new RunSummary();
   const events = createWriteStream(req.eventsFile, { flags: "a", mode: 0o600 });
   const stderrLog = createWriteStream(req.stderrFile, { flags: "a", mode: 0o600 });
@@ -87,15 +87,24 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
   if (child.stdout) {
     child.stdout.pipe(events);
     const lines = createInterface({ input: child.stdout, crlfDelay: Number.POSITIVE_INFINITY });
+    const take = (events: AgentEvent[]) => {
+      for (const event of events) {
+        summary.push(event);
+        req.transcript.lines(transcriptLines(event, req.speaker));
+        req.onEvent?.(event, summary);
+      }
+    };
     lines.on("line", (line) => {
-      const event = parseEventLine(line);
-      if (!event) {
-        if (line.trim()) req.transcript.line(`codex: ${line}`);
+      const trimmed = line.trim();
+      if (!trimmed) return;
+      // Not JSON: the agent printed a plain warning on stdout; show it as it is.
+      if (!trimmed.startsWith("{")) {
+        req.transcript.line(`${req.speaker}: ${line}`);
         return;
       }
-      summary.push(event);
-      req.transcript.lines(transcriptLines(event));
+      take(req.reader.push(line));
     });
+    lines.once("close", () => take(req.reader.end()));
     reading.push(once(lines, "close"));
   }
   const debugLog = req.env.CODEXMCP_DEBUG_LOG;
@@ -109,15 +118,15 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
         const lines = text
           .split("\n")
           .filter(Boolean)
-          .map((l) => `${new Date().toISOString()} CODEX ${req.taskId}: ${l}\n`);
+          .map((l) => `${new Date().toISOString()} ${req.speaker.toUpperCase()} ${req.taskId}: ${l}\n`);
         appendFile(debugLog, lines.join(""), { mode: 0o600 }).catch(() => undefined);
       }
     });
   }
 
-  // When codex exits, anything of the task still alive is a leftover: the native binary behind
+  // When the agent exits, anything of the task still alive is a leftover: the native binary behind
   // an npm launcher that was killed, or a command left running in the background. Leftovers can
-  // hold codex's stdout open forever, and a finished task must not keep running in its worktree.
+  // hold its stdout open forever, and a finished task must not keep running in its worktree.
   const result = await exited;
   const drained = Promise.all(reading);
   const quick = await Promise.race([
@@ -137,6 +146,9 @@ export async function runCodexProcess(req: CodexRunRequest): Promise<CodexRunOut
   if (!events.writableEnded) events.end();
   if (!stderrLog.writableEnded) stderrLog.end();
   await Promise.all([finished(events), finished(stderrLog)]).catch(() => undefined);
+  if (req.afterExit && spawnError === null) {
+    for (const event of await req.afterExit().catch(() => [])) summary.push(event);
+  }
 
   return {
     exitCode: result.code,

@@ -1,0 +1,66 @@
+import type { AgentErrorCause, AgentEvent, AgentStreamReader } from "../core/agent-events.js";
+import type { AgentName } from "../core/agent-names.js";
+import type { Sandbox } from "../core/sandbox.js";
+
+/** What a task asks of the agent, in terms every driver understands. */
+export interface RunSpec {
+  readonly runDir: string;
+  /** The task directory (for files the agent writes besides its stream, e.g. usage). */
+  readonly taskDir: string;
+  readonly sandbox: Sandbox;
+  /**
+   * A read-only task that the agent runs with write access, audited by codexmcp instead
+   * (the read-only fallback, or an agent without any read-only mechanism).
+   */
+  readonly auditedReadOnly: boolean;
+  readonly model?: string | undefined;
+  readonly profile?: string | undefined;
+  readonly reasoningEffort?: string | undefined;
+  /** Continue this session of the agent. */
+  readonly resumeSessionId?: string | undefined;
+  /** A new session with this id (drivers with `presetSessionId` only). */
+  readonly newSessionId?: string | undefined;
+  /** Extra writable roots for workspace-write (the worktree's own git directories). */
+  readonly writableDirs?: readonly string[] | undefined;
+}
+
+export interface AgentRun {
+  /** argv after the binary; the prompt is never in it (it travels on stdin). */
+  readonly args: string[];
+  /** Non-secret variables this run needs on top of the task's environment. */
+  readonly env: Readonly<Record<string, string>>;
+  /** The agent's own name for the mode it runs in ("danger-full-access", "bypassPermissions", …). */
+  readonly mode: string;
+}
+
+/**
+ * How an agent keeps a read-only run from writing: its own sandbox, a mode that denies write
+ * and shell tools, or nothing (then codexmcp audits the run: the read-only fallback).
+ */
+export type ReadOnlySupport = "sandbox" | "deny-tools" | "none";
+
+/**
+ * Everything that differs between agent CLIs. The rest of codexmcp (tasks, runner, hosts,
+ * worktrees, queue, audit, progress) works on `AgentEvent`s and never names an agent.
+ */
+export interface AgentDriver {
+  readonly name: AgentName;
+  /** The product's name, for sentences ("Claude Code"). */
+  readonly label: string;
+  /** The npm package that provides the CLI (null: not on npm). */
+  readonly npmPackage: string | null;
+  readonly readOnly: ReadOnlySupport;
+  /** The agent can confine writes to the worktree (workspace-write). */
+  readonly workspaceWrite: boolean;
+  /** The agent takes a session id chosen up front, so a run that crashed early can be resumed. */
+  readonly presetSessionId: boolean;
+  /** Whether `id` has the shape of this agent's session ids. */
+  isSessionId(id: string): boolean;
+  buildRun(spec: RunSpec): AgentRun;
+  /** A reader for one run's stream (raw line → normalized events). */
+  streamReader(): AgentStreamReader;
+  /** Events the agent leaves outside its stream (read once it has exited). */
+  afterExit?(taskDir: string): Promise<AgentEvent[]>;
+  /** One sentence for a run that could not reach its model. */
+  explainFailure(cause: AgentErrorCause, message: string): string;
+}

@@ -1,0 +1,42 @@
+import type { AgentErrorCause } from "../../core/agent-events.js";
+import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { explainModelFailure } from "../error-cause.js";
+import { buildCodexArgs, type CodexSandboxMode } from "./argv.js";
+import { CodexStreamReader } from "./stream.js";
+
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function codexMode(spec: RunSpec): CodexSandboxMode {
+  if (spec.sandbox === "read-only") return spec.auditedReadOnly ? "danger-full-access" : "read-only";
+  return spec.sandbox === "workspace-write" ? "workspace-write" : "danger-full-access";
+}
+
+/** The OpenAI Codex CLI: `codex exec --json`, its own sandbox for read-only and workspace-write. */
+export const codexDriver: AgentDriver = {
+  name: "codex",
+  label: "Codex",
+  npmPackage: "@openai/codex",
+  readOnly: "sandbox",
+  workspaceWrite: true,
+  presetSessionId: false,
+  isSessionId: (id) => UUID.test(id),
+  buildRun(spec: RunSpec): AgentRun {
+    const mode = codexMode(spec);
+    return {
+      mode,
+      env: {},
+      args: buildCodexArgs({
+        runDir: spec.runDir,
+        sandbox: mode,
+        model: spec.model,
+        profile: spec.profile,
+        reasoningEffort: spec.reasoningEffort,
+        resumeSessionId: spec.resumeSessionId,
+        writableDirs: spec.writableDirs,
+      }),
+    };
+  },
+  streamReader: () => new CodexStreamReader(),
+  explainFailure: (cause: AgentErrorCause, message: string) =>
+    explainModelFailure("Codex", "run `codex login` (or set the provider's API key)", cause, message),
+};

@@ -1,0 +1,34 @@
+import { AGENT_NAMES, type AgentName, isAgentName } from "../core/agent-names.js";
+import { UserError } from "../util/errors.js";
+import type { AgentDriver } from "./agent.js";
+
+/**
+ * Drivers load on demand: a runner needs only its own agent's, and start-up time is paid by
+ * every task.
+ */
+const loaders: Record<AgentName, () => Promise<AgentDriver>> = {
+  codex: async () => (await import("./codex/driver.js")).codexDriver,
+  claude: async () => unavailable("claude"),
+  gemini: async () => unavailable("gemini"),
+  opencode: async () => unavailable("opencode"),
+  copilot: async () => unavailable("copilot"),
+  qwen: async () => unavailable("qwen"),
+  cursor: async () => unavailable("cursor"),
+};
+
+function unavailable(name: AgentName): never {
+  throw new UserError(`The ${name} agent is not available in this build of codexmcp; use agent "codex".`);
+}
+
+const cache = new Map<AgentName, AgentDriver>();
+
+/** The driver of `name`; an unknown name is a UserError that lists the known agents. */
+export async function loadDriver(name: string): Promise<AgentDriver> {
+  if (!isAgentName(name))
+    throw new UserError(`Unknown agent "${name}"; use one of ${AGENT_NAMES.join(", ")}.`);
+  const cached = cache.get(name);
+  if (cached) return cached;
+  const driver = await loaders[name]();
+  cache.set(name, driver);
+  return driver;
+}
