@@ -63,9 +63,10 @@ async function damaged(
     recoverable: await recoverable(store.layout, taskId, meta, known.result),
   };
   // A runner still alive (or the task's processes, found by their tag) means it still runs.
+  const tag = processTagOf(meta);
   const alive =
-    (known.runner && isAlive(known.runner)) ||
-    (!known.result && taggedProcesses(processTagOf(meta).name, processTagOf(meta).value).size > 0);
+    !known.result &&
+    ((known.runner && isAlive(known.runner)) || taggedProcesses(tag.name, tag.value).size > 0);
   return {
     meta,
     result: known.result,

@@ -90,7 +90,7 @@ describe("data safety: cleanup and merge racing a reply", () => {
     const repo = await sb.newRepo("race-stale");
     const v1 = await first(repo, "implement-stale-v1");
     await mcp.ok("codex_merge", { task_id: v1.task_id, strategy: "merge" });
-    const manager = new TaskManager(await loadSettings(sb.env()), sb.env());
+    const manager = new TaskManager(await loadSettings(sb.env()), sb.env(), {});
     // What cleanup(all_finished) listed: v1, finished, alone in its worktree.
     const listed = (await manager.list()).filter((o) => o.meta.git?.worktree_dir === v1.worktree_dir);
     expect(listed.map((o) => o.status)).toEqual(["completed"]);
