@@ -12,19 +12,29 @@ import { validateJson } from "./validated.js";
  * as result.json — the same write-once `link(2)` as usual. If even the link fails, the file stays
  * as `outcome.pending` and the next observer records it.
  */
-export const RESERVE_BYTES = 256 * 1024;
+export const RESERVE_BYTES = 16 * 1024;
 
 export function isStorageError(err: unknown): boolean {
   return hasErrorCode(err, "ENOSPC", "EDQUOT");
 }
 
-export async function createReserve(file: string): Promise<void> {
+/**
+ * Best effort: a state directory already too full for the reserve still takes the task (it then
+ * simply has no reserve); the partial file is removed.
+ */
+export async function createReserve(file: string): Promise<boolean> {
   const handle = await fsp.open(file, "wx", PRIVATE_FILE_MODE);
   try {
     await handle.write(Buffer.alloc(RESERVE_BYTES, 0x20), 0, RESERVE_BYTES, 0);
     await handle.sync();
+    return true;
+  } catch (err) {
+    if (!isStorageError(err)) throw err;
+    await handle.close().catch(() => undefined);
+    await fsp.rm(file, { force: true });
+    return false;
   } finally {
-    await handle.close();
+    await handle.close().catch(() => undefined);
   }
 }
 

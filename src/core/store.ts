@@ -232,7 +232,7 @@ export class TaskStore {
   }
 
   /** Sets aside the space a task's outcome needs (see outcome-reserve.ts). */
-  reserveOutcome(taskId: string): Promise<void> {
+  reserveOutcome(taskId: string): Promise<boolean> {
     return createReserve(this.layout.file(taskId, "reserve"));
   }
 

@@ -63,11 +63,11 @@ async function closeSessions(tasks: readonly Observation[]): Promise<number> {
 function reasonsFor(work: WorktreeWork, agentBranch: string): string[] {
   const reasons: string[] = [];
   const wt = shellQuote(work.worktree);
-  if (work.branch !== agentBranch) {
+  // A worktree a person switched to another branch is theirs to decide about (the branch stays
+  // either way); a detached HEAD counts only through the commits it alone holds (below).
+  if (work.branch && work.branch !== agentBranch) {
     reasons.push(
-      work.branch
-        ? `the worktree is on branch ${work.branch}, not ${agentBranch} (switched by hand); ${work.branch} itself is never touched, but switch the worktree back first (git -C ${wt} switch ${agentBranch})`
-        : `the worktree's HEAD is detached at ${work.head?.slice(0, 12) ?? "nothing"}, not on ${agentBranch}`,
+      `the worktree is on branch ${work.branch}, not ${agentBranch} (switched by hand); ${work.branch} itself is never touched, but switch the worktree back first (git -C ${wt} switch ${agentBranch})`,
     );
   }
   if (work.unreachable.tips.length > 0) {

@@ -23,12 +23,14 @@ export async function activeTasksIn(
   except?: string,
 ): Promise<Observation[]> {
   const ids = (await store.listIds()).filter((id) => id !== except);
-  const metas = await Promise.all(ids.map((id) => store.readMeta(id).catch(() => undefined)));
+  const reads = await Promise.all(ids.map((id) => store.readMetaChecked(id).catch(() => undefined)));
   const found: Observation[] = [];
-  for (const meta of metas) {
-    if (!meta || isTerminal(meta.status) || workingDirOf(meta) !== dir) continue;
-    const obs = await observeTask(store, meta.task_id, tmux).catch(() => undefined);
-    if (obs && !isTerminal(obs.status)) found.push(obs);
+  for (const [i, read] of reads.entries()) {
+    if (!read) continue;
+    // A damaged meta.json: what could be salvaged of it says where it runs, if it still runs.
+    if (read.ok && (isTerminal(read.value.status) || workingDirOf(read.value) !== dir)) continue;
+    const obs = await observeTask(store, ids[i] as string, tmux).catch(() => undefined);
+    if (obs && !isTerminal(obs.status) && workingDirOf(obs.meta) === dir) found.push(obs);
   }
   return found;
 }

@@ -68,13 +68,13 @@ describe("data safety: codex_cleanup never loses the agent's work", () => {
         gitIn(repo, "commit", "-qm", "add sub");
       },
     };
-    const names = [...Object.keys(SCRIPTS), "submodule2"];
+    const names = [...Object.keys(SCRIPTS), "submodule2", "detachmerge"];
     await Promise.all(
       names.map(async (name) => {
         const repo = await sb.newRepo(`repo-${name}`, { "README.md": "# demo\n", ".gitignore": IGNORE });
         await prepare[name]?.(repo);
         const d = await mcp.ok("codex_dispatch", {
-          prompt: `[[script:${name === "submodule2" ? "submodule" : name}]]`,
+          prompt: `[[script:${{ submodule2: "submodule", detachmerge: "detach" }[name] ?? name}]]`,
           cwd: repo,
           topic: `implement-${name}-v1`,
           sandbox: "full-access",
@@ -119,6 +119,24 @@ describe("data safety: codex_cleanup never loses the agent's work", () => {
     const kept = (item.saved_refs as string[]).find((r) => gitIn(s.repo, "rev-parse", r) === head);
     expect(kept).toMatch(/^refs\/codexmcp\/kept\/implement-detach\/\d{8}T\d{6}Z\/head$/);
     expect(gitIn(s.repo, "show", `${kept}:detached.txt`)).toBe(s.taskId);
+  });
+
+  it("1: codex_merge refuses a detached HEAD with commits the branch lacks, and its advice works", async () => {
+    const s = scenario("detachmerge");
+    const head = gitIn(s.worktree, "rev-parse", "HEAD");
+    const before = await snapshotWork([s.repo], [s.repo, s.worktree]);
+    const m = await mcp.call("codex_merge", { task_id: s.taskId, strategy: "merge" });
+    expect(m.isError).toBe(true);
+    expect(m.text).toMatch(
+      /has a detached HEAD .* with 1 commit\(s\) that are not on agent\/implement-detachmerge/,
+    );
+    expect(await workLost(before)).toEqual([]);
+    const advice = /\(git -C (\S+) switch -C (\S+)\)/.exec(m.text);
+    expect(advice?.[1]).toBe(s.worktree);
+    gitIn(s.worktree, "switch", "-q", "-C", String(advice?.[2]));
+    const merged = await mcp.ok("codex_merge", { task_id: s.taskId, strategy: "merge" });
+    expect(merged).toMatchObject({ merged: true, commits_merged: 1 });
+    expect(gitIn(s.repo, "merge-base", "--is-ancestor", head, "main")).toBe("");
   });
 
   it("1: an orphan branch the agent switched to is refused; forced, the branch stays untouched", async () => {
