@@ -8,5 +8,7 @@ export default defineConfig({
     pool: "forks",
     poolOptions: { forks: { maxForks: 4, minForks: 1 } },
     reporters: ["default"],
+    // The pinned agent CLIs are installed on first run into a cache outside the repository.
+    globalSetup: ["test/agents.setup.ts"],
   },
 });

@@ -57,6 +57,11 @@ export interface AgentDriver {
   /** Whether `id` has the shape of this agent's session ids. */
   isSessionId(id: string): boolean;
   buildRun(spec: RunSpec): AgentRun;
+  /**
+   * Variables computed from the task's own environment when the run starts (e.g. a config the
+   * agent reads from the environment, merged with the user's). Not stored anywhere.
+   */
+  runEnv?(env: Readonly<Record<string, string>>, run: { readonly readOnly: boolean }): Record<string, string>;
   /** A reader for one run's stream (raw line → normalized events). */
   streamReader(): AgentStreamReader;
   /** Events the agent leaves outside its stream (read once it has exited). */

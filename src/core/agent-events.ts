@@ -66,7 +66,13 @@ export type AgentEvent =
       readonly cause?: AgentErrorCause;
     }
   /** The agent is retrying its model connection (not fatal by itself; many in a row are). */
-  | { readonly kind: "retry"; readonly message: string; readonly attempt?: number }
+  | {
+      readonly kind: "retry";
+      readonly message: string;
+      readonly attempt?: number;
+      /** Why the request failed, when the agent says (an auth failure will not fix itself). */
+      readonly cause?: AgentErrorCause;
+    }
   /** The turn/run ended. `ok: false` with the reason when the agent says it failed. */
   | { readonly kind: "turn_completed"; readonly ok: boolean; readonly error?: string };
 

@@ -50,7 +50,7 @@ async function codexRoundTrip(codex: string, env: NodeJS.ProcessEnv): Promise<st
       },
     );
     const summary = new RunSummary();
-    for (const e of normalizeLines(codexDriver, String(r.stdout).split("\n"))) summary.push(e);
+    for (const e of normalizeLines(codexDriver, String(r.stdout).split("\n"), true)) summary.push(e);
     const s = summary.data();
     if (r.exitCode !== 0)
       throw new Error(

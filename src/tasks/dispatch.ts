@@ -47,6 +47,11 @@ export interface DispatchContext {
 
 const AGENT_INPUT_FILE = "agent-input.md";
 
+function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
+  if (p.readonlyFallback) return "audit";
+  return p.driver.readOnly === "sandbox" ? "sandbox" : "deny-tools";
+}
+
 async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
   const linkDir = path.join(cwd, ".codex-tasks");
   const link = path.join(linkDir, topic);
@@ -148,6 +153,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       agent: p.driver.name,
       agent_mode: run.mode,
       readonly_fallback: p.readonlyFallback,
+      ...(r.sandbox === "read-only" ? { readonly_enforcement: readonlyEnforcement(p) } : {}),
       ...(p.readonlyFallback
         ? { readonly_fallback_restore: settings.readonlyFallbackRestore, agent_input: AGENT_INPUT_FILE }
         : {}),

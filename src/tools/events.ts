@@ -1,6 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { loadDriver } from "../agents/registry.js";
+import { isTerminal } from "../core/types.js";
 import { readEventsPage } from "../tasks/events-page.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { guarded, ok } from "./result.js";
@@ -63,7 +64,8 @@ export function registerEventsTool(server: McpServer, manager: TaskManager): voi
         const obs = await manager.observe(args.task_id);
         const driver = args.view === "normalized" ? await loadDriver(obs.meta.agent) : undefined;
         const page = await readEventsPage({
-          normalize: driver && ((line) => driver.streamReader().push(line)),
+          normalize: driver && (() => driver.streamReader()),
+          ended: isTerminal(obs.status),
           file: manager.store.layout.file(obs.meta.task_id, "events"),
           cursor: args.cursor ?? 0,
           limit: args.limit ?? 50,

@@ -168,6 +168,12 @@ export const taskViewShape = {
   usage: usageSchema,
   cost_usd: z.number().optional().describe("what the run cost, where the agent reports it"),
   agent: z.string().describe("the agent that ran the task"),
+  readonly_enforcement: z
+    .enum(["sandbox", "deny-tools", "audit"])
+    .optional()
+    .describe(
+      "read-only tasks: what kept the agent from writing — its own sandbox, a mode that refuses write and shell tools, or only codexmcp's audit (readonly_audit)",
+    ),
   error: z.string().nullable(),
   topic: z.string(),
   sandbox: z.string(),

@@ -1,4 +1,4 @@
-import { execFile, spawn } from "node:child_process";
+import { execFile, execFileSync, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { promisify } from "node:util";
@@ -43,6 +43,17 @@ export async function installedAgent(name: AgentName, version?: string): Promise
 /** The path of a pinned agent CLI's executable, installing it on first use. */
 export async function agentBin(name: AgentName, version?: string): Promise<string> {
   return (await installedAgent(name, version)).bin;
+}
+
+/**
+ * Where a pinned CLI's executable is, without installing it (the vitest globalSetup installs every
+ * pinned CLI before any test file loads). For module-level constants.
+ */
+export function agentBinPath(name: AgentName, version?: string): string {
+  return execFileSync(process.execPath, [INSTALLER, "path", version ? `${name}@${version}` : name], {
+    cwd: ROOT,
+    encoding: "utf8",
+  }).trim();
 }
 
 /**

@@ -3,9 +3,11 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { ScriptedModel } from "../../src/e2e/scripted-model.js";
+import { agentBinPath } from "./agents.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-export const CODEX_BIN = path.join(ROOT, "node_modules/.bin/codex");
+/** The pinned Codex CLI from the agents cache (never node_modules/.bin: a user's PATH has no such thing). */
+export const CODEX_BIN = agentBinPath("codex");
 export const SERVER_BIN = path.join(ROOT, "dist/bin/codexmcp.js");
 
 /** Identity for commits made by tests and by Codex inside tests, independent of the machine's git config. */

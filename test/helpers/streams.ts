@@ -1,6 +1,6 @@
 import { readFileSync } from "node:fs";
 import path from "node:path";
-import type { AgentEvent, AgentStreamReader } from "../../src/agents/events.js";
+import type { AgentEvent, AgentStreamReader } from "../../src/core/agent-events.js";
 
 export const STREAMS = path.resolve(import.meta.dirname, "../fixtures/streams");
 

@@ -41,7 +41,7 @@ describe("codex events", () => {
   });
 
   it("reads Codex's stream as normalized events", () => {
-    expect(normalizeLines(codexDriver, lines)).toEqual([
+    expect(normalizeLines(codexDriver, lines, true)).toEqual([
       { kind: "session", session_id: "0199a-b" },
       { kind: "turn_started" },
       { kind: "command", phase: "started", id: "i1", command: "ls -la" },
@@ -62,7 +62,7 @@ describe("codex events", () => {
 
   it("folds a run into session, final message, usage and counts", () => {
     const s = new RunSummary();
-    for (const e of normalizeLines(codexDriver, lines)) s.push(e);
+    for (const e of normalizeLines(codexDriver, lines, true)) s.push(e);
     expect(s.data()).toMatchObject({
       sessionId: "0199a-b",
       result: "All done.",

@@ -1,15 +1,6 @@
-import type { AgentEvent, AgentStreamReader, AgentUsage } from "../events.js";
-import {
-  arr,
-  errorCause,
-  HeldMessage,
-  type Json,
-  num,
-  obj,
-  parseJsonLine,
-  str,
-  toolSummary,
-} from "../stream-common.js";
+import type { AgentEvent, AgentStreamReader, AgentUsage } from "../../core/agent-events.js";
+import { errorCause } from "../error-cause.js";
+import { arr, HeldMessage, type Json, num, obj, parseJsonLine, str, toolSummary } from "../stream-common.js";
 
 /**
  * Claude Code's `-p --output-format stream-json --verbose` stream (2.1.330), and the streams that
@@ -50,6 +41,20 @@ export function failedShellResult(text: string): { exit_code?: number; output: s
 const DENIAL_TEXT =
   /has been denied|was denied by permission rules|permission to use .* (?:was|has been) denied/i;
 
+/** `system/api_retry`: the CLI is retrying a failed model request (with its HTTP status). */
+function retryEvent(event: Json): AgentEvent {
+  const status = num(event.error_status);
+  const what = str(event.error) ?? "request failed";
+  const message = `${what}${status ? ` (HTTP ${status})` : ""}; retry ${num(event.attempt) ?? "?"} of ${num(event.max_retries) ?? "?"}`;
+  const attempt = num(event.attempt);
+  return {
+    kind: "retry",
+    message,
+    ...(attempt !== undefined ? { attempt } : {}),
+    cause: errorCause(what, status),
+  };
+}
+
 export class ClaudeStyleStreamReader implements AgentStreamReader {
   private readonly pending = new Map<string, PendingTool>();
   private readonly denied = new Set<string>();
@@ -71,6 +76,7 @@ export class ClaudeStyleStreamReader implements AgentStreamReader {
           const id = str(event.tool_use_id);
           if (id) this.denied.add(id);
         }
+        if (event.subtype === "api_retry") out.push(retryEvent(event));
         break;
       case "assistant":
         out.push(...this.assistant(event));

@@ -122,7 +122,15 @@ export function codexEvents(event: CodexEvent): AgentEvent[] {
       const message = String((event as { message?: unknown }).message ?? "");
       if (RECONNECTING.test(message)) {
         const attempt = /(\d+)\s*\/\s*\d+/.exec(message)?.[1];
-        return [{ kind: "retry", message, ...(attempt ? { attempt: Number(attempt) } : {}) }];
+        const cause = errorCause(message);
+        return [
+          {
+            kind: "retry",
+            message,
+            ...(attempt ? { attempt: Number(attempt) } : {}),
+            ...(cause !== "other" ? { cause } : {}),
+          },
+        ];
       }
       return [{ kind: "error", message, fatal: false, cause: errorCause(message) }];
     }

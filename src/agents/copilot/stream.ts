@@ -1,14 +1,6 @@
-import type { AgentEvent, AgentStreamReader } from "../events.js";
-import {
-  errorCause,
-  HeldMessage,
-  type Json,
-  num,
-  obj,
-  parseJsonLine,
-  str,
-  toolSummary,
-} from "../stream-common.js";
+import type { AgentEvent, AgentStreamReader } from "../../core/agent-events.js";
+import { errorCause } from "../error-cause.js";
+import { HeldMessage, type Json, num, obj, parseJsonLine, str, toolSummary } from "../stream-common.js";
 
 /**
  * GitHub Copilot CLI's `--output-format json` (1.0.102): `session.*`, `user.message`,

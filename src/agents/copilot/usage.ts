@@ -1,4 +1,5 @@
-import type { AgentEvent, AgentUsage } from "../events.js";
+import { readFile } from "node:fs/promises";
+import type { AgentEvent, AgentUsage } from "../../core/agent-events.js";
 import { num, obj } from "../stream-common.js";
 
 /**
@@ -53,4 +54,19 @@ export function readCopilotUsage(file: unknown): CopilotUsage {
 /** The usage file as the run's usage event (whole-run figures). */
 export function copilotUsageEvent(file: unknown): AgentEvent {
   return { kind: "usage", usage: readCopilotUsage(file).usage, cumulative: true };
+}
+
+/** The events a run's usage file stands for: none when Copilot wrote no file (it failed early). */
+export async function readCopilotUsageEvents(file: string): Promise<AgentEvent[]> {
+  let text: string;
+  try {
+    text = await readFile(file, "utf8");
+  } catch {
+    return [];
+  }
+  try {
+    return [copilotUsageEvent(text)];
+  } catch {
+    return [];
+  }
 }

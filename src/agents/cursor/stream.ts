@@ -1,5 +1,6 @@
-import type { AgentEvent, AgentStreamReader } from "../events.js";
-import { arr, errorCause, type Json, num, obj, parseJsonLine, str, toolSummary } from "../stream-common.js";
+import type { AgentEvent, AgentStreamReader } from "../../core/agent-events.js";
+import { errorCause } from "../error-cause.js";
+import { arr, type Json, num, obj, parseJsonLine, str, toolSummary } from "../stream-common.js";
 
 /**
  * Cursor agent's `-p --output-format stream-json`, from Cursor's documentation (cursor.com/docs/cli/

@@ -1,5 +1,6 @@
-import type { AgentEvent, AgentStreamReader, AgentUsage } from "../events.js";
-import { errorCause, type Json, num, obj, parseJsonLine, str, toolSummary } from "../stream-common.js";
+import type { AgentEvent, AgentStreamReader, AgentUsage } from "../../core/agent-events.js";
+import { errorCause } from "../error-cause.js";
+import { type Json, num, obj, parseJsonLine, str, toolSummary } from "../stream-common.js";
 
 /**
  * Gemini CLI's `-o stream-json` (0.61.0): `init`, `message` (the user's, then the assistant's in

@@ -30,6 +30,9 @@ export function shellArgs(schema: JsonSchema | undefined, command: string): Reco
   const args: Record<string, unknown> = {
     [key]: typeOf(props[key]) === "array" ? ["sh", "-c", command] : command,
   };
+  // Copilot returns a command that outlives `initial_wait` (default 30 s) as still running and
+  // lets the model move on: wait as long as it allows, as Codex's yield_time_ms does.
+  if ("initial_wait" in props) args.initial_wait = 600;
   for (const field of schema?.required ?? []) {
     if (field in args) continue;
     const prop = props[field];
