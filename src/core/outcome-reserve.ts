@@ -1,9 +1,8 @@
 import { promises as fsp } from "node:fs";
 import { hasErrorCode } from "../util/errors.js";
 import { PRIVATE_FILE_MODE } from "../util/files.js";
-import { resultSchema } from "./schemas.js";
 import type { TaskResult } from "./types.js";
-import { validateJson } from "./validated.js";
+import { checkStoreJson } from "./validated.js";
 
 /**
  * Space for a task's outcome, set aside when the task is dispatched. A state directory that fills
@@ -95,9 +94,12 @@ export async function writeOnceFromReserve(
 }
 
 /** An outcome a writer left in `pending` because it could not record it. */
-export async function readPending(pending: string): Promise<TaskResult | undefined> {
+export async function readPending(
+  pending: string,
+  mode: "full" | "light" = "full",
+): Promise<TaskResult | undefined> {
   const text = await fsp.readFile(pending, "utf8").catch(() => "");
   if (!text.trimStart().startsWith("{")) return undefined;
-  const read = validateJson(text, resultSchema);
+  const read = await checkStoreJson(text, "result", mode);
   return read.ok ? (read.value as TaskResult) : undefined;
 }

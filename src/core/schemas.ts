@@ -100,3 +100,12 @@ export const completionSchema = z.looseObject({
 });
 
 export const envFileSchema = z.record(z.string(), z.string());
+
+/** The schema of each store file kind that is read back (see validated.ts). */
+export const STORE_SCHEMAS = {
+  meta: metaSchema,
+  result: resultSchema,
+  runner: runnerSchema,
+  completion: completionSchema,
+  env: envFileSchema,
+} as const;

@@ -14,10 +14,9 @@ import { nowIso, sleep } from "../util/time.js";
 import { Layout, TASK_FILES, type TaskFile } from "./layout.js";
 import { upgradeMeta } from "./meta-compat.js";
 import { createReserve, isStorageError, readPending, writeOnceFromReserve } from "./outcome-reserve.js";
-import { completionSchema, metaSchema, resultSchema, runnerSchema } from "./schemas.js";
 import { parseTaskId } from "./topic.js";
 import type { RunnerRecord, TaskMeta, TaskResult } from "./types.js";
-import { DamagedFileError, readValidatedIfExists, type Validated, validateJson } from "./validated.js";
+import { checkStoreJson, DamagedFileError, readCheckedIfExists, type Validated } from "./validated.js";
 
 const REPAIR_AFTER_MS = 10_000;
 
@@ -39,6 +38,11 @@ export interface CompletionRecord {
 export interface StoreServices {
   /** The read-only audit of a fallback task whose runner died, for its recorded outcome. */
   readonly postMortemAudit?: (meta: TaskMeta, taskDir: string) => Promise<unknown>;
+  /**
+   * Check store files only for what the reader relies on, without zod (a runner: its start-up is
+   * paid by every task). Observers leave it unset and validate every file fully.
+   */
+  readonly lightReads?: boolean;
 }
 
 /** The task files under $CODEXMCP_HOME; every write is atomic, the outcome write-once. */
@@ -50,6 +54,10 @@ export class TaskStore {
     readonly services: StoreServices = {},
   ) {
     this.layout = new Layout(home);
+  }
+
+  private get mode(): "full" | "light" {
+    return this.services.lightReads ? "light" : "full";
   }
 
   /** Creates the state directories, or explains why it cannot. */
@@ -74,19 +82,21 @@ export class TaskStore {
    * meta.json from before the agent seam is read as a Codex task's.
    */
   async readMetaChecked(taskId: string): Promise<Validated<TaskMeta> | undefined> {
-    const read = await readValidatedIfExists(this.layout.file(taskId, "meta"), metaSchema);
+    const read = (await readCheckedIfExists(this.layout.file(taskId, "meta"), "meta", this.mode)) as
+      | Validated<TaskMeta>
+      | undefined;
     if (!read?.ok) return read;
     return { ok: true, value: upgradeMeta(read.value as unknown as TaskMeta) };
   }
 
   readResultChecked(taskId: string): Promise<Validated<TaskResult> | undefined> {
-    return readValidatedIfExists(this.layout.file(taskId, "result"), resultSchema) as Promise<
+    return readCheckedIfExists(this.layout.file(taskId, "result"), "result", this.mode) as Promise<
       Validated<TaskResult> | undefined
     >;
   }
 
   readRunnerChecked(taskId: string): Promise<Validated<RunnerRecord> | undefined> {
-    return readValidatedIfExists(this.layout.file(taskId, "runner"), runnerSchema) as Promise<
+    return readCheckedIfExists(this.layout.file(taskId, "runner"), "runner", this.mode) as Promise<
       Validated<RunnerRecord> | undefined
     >;
   }
@@ -238,7 +248,7 @@ export class TaskStore {
 
   /** An outcome its writer could not record (full disk), for an observer to record. */
   pendingOutcome(taskId: string): Promise<TaskResult | undefined> {
-    return readPending(this.layout.file(taskId, "pending"));
+    return readPending(this.layout.file(taskId, "pending"), this.mode);
   }
 
   /**
@@ -267,11 +277,13 @@ export class TaskStore {
   private async isJournaled(taskId: string, createdAt: string): Promise<boolean> {
     const { text } = await readTail(this.layout.completionsFile, 4 * 1024 * 1024);
     const needle = `"task_id":${JSON.stringify(taskId)}`;
-    return text.split("\n").some((line) => {
-      if (!line.includes(needle)) return false;
-      const rec = validateJson(line, completionSchema);
-      return rec.ok && rec.value.task_id === taskId && rec.value.created_at === createdAt;
-    });
+    for (const line of text.split("\n")) {
+      if (!line.includes(needle)) continue;
+      const rec = await checkStoreJson(line, "completion", this.mode);
+      const value = rec.ok ? (rec.value as CompletionRecord) : undefined;
+      if (value?.task_id === taskId && value.created_at === createdAt) return true;
+    }
+    return false;
   }
 
   private async journalAndMark(result: TaskResult): Promise<void> {

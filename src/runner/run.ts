@@ -83,7 +83,7 @@ export async function runTask(
   earlyStopper?: Stopper,
 ): Promise<TaskResult | undefined> {
   const taskId = path.basename(taskDir);
-  const store = new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit });
+  const store = new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit, lightReads: true });
   const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
   const stopper = earlyStopper ?? stopOnSignals(files("cancel"));
   const loaded = await store.readMeta(taskId);

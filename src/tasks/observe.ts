@@ -12,7 +12,7 @@ import type { Tmux } from "../hosts/tmux/tmux.js";
 import { isAlive } from "../proc/liveness.js";
 import { taggedProcesses } from "../proc/tree.js";
 import { hasErrorCode } from "../util/errors.js";
-import { type Damage, placeholderMeta, recoverable } from "./damaged.js";
+import type { Damage } from "./damaged.js";
 import { recoverDeadTask } from "./recovery.js";
 
 /**
@@ -57,6 +57,8 @@ async function damaged(
   files: { file: string; problem: string }[],
   known: { meta?: TaskMeta; result?: TaskResult; runner?: RunnerRecord },
 ): Promise<Observation> {
+  // Loaded only when something is damaged: it pulls in zod and the agent drivers.
+  const { placeholderMeta, recoverable } = await import("./damaged.js");
   const meta = known.meta ?? (await placeholderMeta(store.layout, taskId));
   const damage: Damage = {
     files,
