@@ -32,6 +32,15 @@ export interface ReadonlyAudit {
   readonly snapshot: { readonly kind: "git" | "walk"; readonly root: string; readonly complete: boolean };
   readonly workspace: "unchanged" | "left as the agent left it" | "restored" | "restore failed";
   readonly restore?: RestoreReport;
+  /**
+   * Changes in the workspace during the task that the agent's events do not explain (the
+   * user's own work, most likely): reported, never restored over.
+   */
+  readonly unattributed?: readonly {
+    readonly kind: string;
+    readonly path?: string;
+    readonly detail: string;
+  }[];
   readonly note: string;
 }
 
@@ -59,6 +68,7 @@ export function dedupeViolations(list: readonly AuditViolation[]): AuditViolatio
 
 export function buildAudit(input: {
   readonly violations: readonly AuditViolation[];
+  readonly unattributed?: readonly SnapshotChange[];
   readonly snapshot: ReadonlyAudit["snapshot"];
   readonly restore?: RestoreReport | undefined;
   readonly restoreEnabled: boolean;
@@ -79,6 +89,11 @@ export function buildAudit(input: {
   else
     note =
       "Writes were attempted (see the event findings) but the workspace snapshot shows no change inside the working directory; check paths outside it.";
+  const others = input.unattributed ?? [];
+  if (others.length > 0) {
+    const list = others.slice(0, 5).map((c) => c.path ?? c.detail);
+    note += ` ${others.length} change(s) happened in the workspace during the task that the agent's events do not explain (${list.join(", ")}${others.length > 5 ? ", …" : ""}): changed during the task, not attributed; left as they are.`;
+  }
   return {
     mode: "fallback",
     verdict: violation ? "VIOLATION" : "CLEAN",
@@ -88,6 +103,15 @@ export function buildAudit(input: {
     snapshot: input.snapshot,
     workspace,
     ...(input.restore ? { restore: input.restore } : {}),
+    ...(others.length > 0
+      ? {
+          unattributed: others.slice(0, MAX_LISTED_VIOLATIONS).map((c) => ({
+            kind: c.kind,
+            ...(c.path !== undefined ? { path: c.path } : {}),
+            detail: `${c.detail} (changed during the task, not attributed)`,
+          })),
+        }
+      : {}),
     note,
   };
 }

@@ -4,6 +4,7 @@ import { loadDriver } from "../agents/registry.js";
 import type { RunnerHooks } from "../core/runner-hooks.js";
 import type { TaskMeta } from "../core/types.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
+import { attributeChanges } from "./attribution.js";
 import { buildAudit, type ReadonlyAudit, type RestoreReport, snapshotViolations } from "./audit.js";
 import { auditEvents } from "./event-audit.js";
 import { type GitRestorePoint, prepareGitRestore, restoreGit } from "./restore-git.js";
@@ -35,9 +36,12 @@ export async function computeFallbackAudit(input: {
     before.root,
     await loadDriver(meta.agent),
   );
-  const violations = [...events, ...snapshotViolations(changes)];
+  // Only what the agent's events explain is the agent's; the user's own work during the task
+  // is reported apart and never restored over.
+  const { attributed, unattributed } = attributeChanges(changes, events);
+  const violations = [...events, ...snapshotViolations(attributed)];
   let restore: RestoreReport | undefined;
-  if (changes.length > 0 && input.point) {
+  if (attributed.length > 0 && input.point) {
     const dir = path.join(stateDir(input.taskDir), "agent-changes");
     if (before.kind === "git" && after.kind === "git" && "tree" in input.point) {
       restore = await restoreGit({
@@ -45,15 +49,16 @@ export async function computeFallbackAudit(input: {
         before,
         after,
         point: input.point,
-        changes,
+        changes: attributed,
         stateDir: dir,
       });
     } else if (before.kind === "walk" && "copied" in input.point) {
-      restore = await restoreWalk({ before, point: input.point, changes, stateDir: dir });
+      restore = await restoreWalk({ before, point: input.point, changes: attributed, stateDir: dir });
     }
   }
   return buildAudit({
     violations,
+    unattributed,
     snapshot: { kind: before.kind, root: before.root, complete: before.kind === "git" || !before.truncated },
     restore,
     restoreEnabled: meta.readonly_fallback_restore === true,

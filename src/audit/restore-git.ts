@@ -77,10 +77,8 @@ export async function restoreGit(input: {
 
   // 1. Keep what the agent did.
   let saved = false;
-  let afterTree: string | undefined;
   await step("saving the agent's work tree", async () => {
     const tree = await treeOfWorkTree(root);
-    afterTree = tree;
     const parent = after.head ?? before.head;
     const args = [
       "commit-tree",
@@ -93,15 +91,20 @@ export async function restoreGit(input: {
     await git(root, ["update-ref", savedRef, commit]);
     saved = true;
   });
+  // Only what is the agent's: refs, HEAD, the stash and the index are touched when the agent's
+  // events explain their change (input.changes holds the attributed changes only).
+  const kinds = new Set(input.changes.map((c) => c.kind));
+  const refsChanged = new Set(input.changes.filter((c) => c.kind === "git-ref").map((c) => c.path));
   for (const [name, sha] of Object.entries(after.refs)) {
     if (before.refs[name] === sha || name.startsWith("refs/codexmcp/") || name === "refs/stash") continue;
+    if (!refsChanged.has(name)) continue;
     await step(`keeping ${name}`, () =>
       git(root, ["update-ref", `${base}/refs/${refSafe(name.replace(/^refs\//, ""))}`, sha]),
     );
   }
   const stashBefore = new Set(before.stash.map((s) => s.sha));
   for (const [i, entry] of after.stash.entries()) {
-    if (!stashBefore.has(entry.sha))
+    if (kinds.has("git-stash") && !stashBefore.has(entry.sha))
       await step(`keeping stash entry ${i}`, () =>
         git(root, ["update-ref", `${base}/stash/${i}`, entry.sha]),
       );
@@ -119,14 +122,16 @@ export async function restoreGit(input: {
 
   // 2. Refs and HEAD.
   for (const name of new Set([...Object.keys(before.refs), ...Object.keys(after.refs)])) {
-    if (name.startsWith("refs/codexmcp/") || name === "refs/stash") continue;
+    if (name.startsWith("refs/codexmcp/") || name === "refs/stash" || !refsChanged.has(name)) continue;
     const want = before.refs[name];
     if (want === after.refs[name]) continue;
     await step(`restoring ${name}`, () =>
       want ? git(root, ["update-ref", name, want]) : git(root, ["update-ref", "-d", name]),
     );
   }
-  if (before.headRef && before.headRef !== after.headRef)
+  if (!kinds.has("git-head")) {
+    // HEAD moved by someone else (or not at all): left alone.
+  } else if (before.headRef && before.headRef !== after.headRef)
     await step("restoring HEAD", () => git(root, ["symbolic-ref", "HEAD", before.headRef as string]));
   else if (!before.headRef && before.head && before.head !== after.head) {
     await step("restoring HEAD", () =>
@@ -135,7 +140,10 @@ export async function restoreGit(input: {
   }
 
   // 3. The stash, entry by entry, oldest first.
-  if (before.stash.map((s) => s.sha).join() !== after.stash.map((s) => s.sha).join()) {
+  if (
+    kinds.has("git-stash") &&
+    before.stash.map((s) => s.sha).join() !== after.stash.map((s) => s.sha).join()
+  ) {
     await step("restoring the stash", async () => {
       await gitMaybe(root, ["update-ref", "-d", "refs/stash"]);
       for (const entry of [...before.stash].reverse())
@@ -143,18 +151,15 @@ export async function restoreGit(input: {
     });
   }
 
-  // 4. Files: every path where the work tree differs from before — the snapshot's list plus a
-  // comparison of the two trees, which also names files committed by the agent — back from the
-  // saved tree; paths the agent created removed.
-  const fromSnapshot = input.changes
-    .filter((c) => c.path && ["created", "modified", "deleted"].includes(c.kind))
-    .map((c) => c.path as string);
-  const fromTrees = afterTree
-    ? (await git(root, ["diff-tree", "-r", "-z", "--no-renames", "--name-only", point.tree, afterTree]))
-        .split("\0")
-        .filter(Boolean)
-    : [];
-  const paths = [...new Set([...fromSnapshot, ...fromTrees])];
+  // 4. Files: every path the agent's events explain, back from the tree saved before the run
+  // (files the agent committed included); paths it created removed.
+  const paths = [
+    ...new Set(
+      input.changes
+        .filter((c) => c.path && ["created", "modified", "deleted"].includes(c.kind))
+        .map((c) => c.path as string),
+    ),
+  ];
   if (paths.length > 0) {
     await step("restoring files", async () => {
       const listed = await git(root, ["ls-tree", "-r", "-z", "--name-only", point.tree, "--", ...paths]);
@@ -175,19 +180,27 @@ export async function restoreGit(input: {
     });
   }
 
-  // 5. The index, byte for byte.
-  await step("restoring the index", async () => {
-    const real = await indexPath(root);
-    const tmp = `${real}.codexmcp-restore`;
-    await fsp.copyFile(point.indexCopy, tmp);
-    await fsp.rename(tmp, real);
-  });
+  // 5. The index: the entries of the paths the agent touched, as they were (entries of other
+  // paths may be the user's own staging meanwhile, and stay).
+  if (kinds.has("git-index") && paths.length > 0)
+    await step("restoring the index", () => restoreIndexEntries(root, point.indexCopy, paths));
 
-  // 6. Check.
+  // 6. Check what was restored (changes not attributed to the agent stay, by design).
   const now = await takeSnapshot(root);
+  const keyOf = (c: SnapshotChange) =>
+    `${c.kind === "git-ref" || c.path === undefined ? c.kind : "file"}:${c.path ?? ""}`;
+  const restoredKeys = new Set(input.changes.filter((c) => c.kind !== "git-index").map(keyOf));
   const remaining = diffSnapshots(before, now)
     .filter((c) => !(c.kind === "git-ref" && c.path?.startsWith("refs/codexmcp/")))
+    .filter((c) => restoredKeys.has(keyOf(c)))
     .map((c) => c.detail);
+  if (kinds.has("git-index") && paths.length > 0) {
+    const [was, is] = await Promise.all([
+      stagedEntries(root, paths, point.indexCopy),
+      stagedEntries(root, paths),
+    ]);
+    if (was !== is) remaining.push("the index entries of the restored paths differ from before");
+  }
   return {
     restored: errors.length === 0,
     verified: remaining.length === 0,
@@ -197,4 +210,35 @@ export async function restoreGit(input: {
     ...(remaining.length > 0 ? { remaining } : {}),
     ...(errors.length > 0 ? { errors } : {}),
   };
+}
+
+/** `git ls-files --stage` of `paths`, in the real index or another index file. */
+async function stagedEntries(root: string, paths: readonly string[], indexFile?: string): Promise<string> {
+  const env = indexFile ? { GIT_INDEX_FILE: indexFile } : undefined;
+  const out: string[] = [];
+  for (let i = 0; i < paths.length; i += 200) {
+    const chunk = paths.slice(i, i + 200).map((p) => `:(literal)${p}`);
+    out.push(await git(root, ["ls-files", "--stage", "-z", "--", ...chunk], env));
+  }
+  return out.join("");
+}
+
+/** Puts the index entries of `paths` back as they are in the saved index (absent ones removed). */
+async function restoreIndexEntries(root: string, indexCopy: string, paths: readonly string[]): Promise<void> {
+  const before = new Map<string, string>();
+  for (const entry of (await stagedEntries(root, paths, indexCopy)).split("\0").filter(Boolean)) {
+    const tab = entry.indexOf("\t");
+    before.set(entry.slice(tab + 1), entry.slice(0, tab));
+  }
+  const gone = paths.filter((p) => !before.has(p));
+  if (gone.length > 0) await git(root, ["update-index", "--force-remove", "--", ...gone]);
+  // Stage-0 entries as they were (the 3-argument --cacheinfo takes any path, commas included).
+  const args = [...before]
+    .filter(([, info]) => info.endsWith(" 0"))
+    .flatMap(([p, info]) => {
+      const [mode = "", sha = ""] = info.split(" ");
+      return ["--cacheinfo", mode, sha, p];
+    });
+  for (let i = 0; i < args.length; i += 800)
+    await git(root, ["update-index", "--add", ...args.slice(i, i + 800)]);
 }

@@ -142,8 +142,12 @@ export async function restoreWalk(input: {
     }
   }
 
+  // Checked on what was restored: changes not attributed to the agent stay, by design.
   const now = await takeSnapshot(root);
-  const remaining = diffSnapshots(before, now).map((c) => c.detail);
+  const restored = new Set(input.changes.map((c) => c.path));
+  const remaining = diffSnapshots(before, now)
+    .filter((c) => restored.has(c.path))
+    .map((c) => c.detail);
   return {
     restored: errors.length === 0,
     verified: remaining.length === 0,

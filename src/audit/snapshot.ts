@@ -186,6 +186,8 @@ export interface SnapshotChange {
   /** Relative to the snapshot root (files), or the ref name. */
   readonly path?: string;
   readonly detail: string;
+  /** A file that changed because HEAD moved to a commit that changes it. */
+  readonly viaCommit?: boolean;
 }
 
 function short(sha: string | null | undefined): string {
@@ -305,6 +307,7 @@ export async function committedChanges(
       kind,
       path: rel,
       detail: `${rel} was ${kind} by a commit (HEAD ${short(before.head)} → ${short(after.head)})`,
+      viaCommit: true,
     });
   }
   return changes;

@@ -11,6 +11,8 @@ export const TASK_FILES = {
   env: "env.json",
   cancel: "cancel.json",
   runnerLog: "runner.log",
+  reserve: "outcome.reserve",
+  pending: "outcome.pending",
   history: "history",
 } as const;
 

@@ -5,19 +5,23 @@ import {
   appendLine,
   ensurePrivateDir,
   PRIVATE_DIR_MODE,
-  readJsonIfExists,
   writeJsonAtomic,
   writeJsonOnce,
 } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { readTail } from "../util/tail.js";
-import { nowIso } from "../util/time.js";
+import { nowIso, sleep } from "../util/time.js";
 import { Layout, TASK_FILES, type TaskFile } from "./layout.js";
 import { upgradeMeta } from "./meta-compat.js";
+import { createReserve, isStorageError, readPending, writeOnceFromReserve } from "./outcome-reserve.js";
 import { parseTaskId } from "./topic.js";
 import type { RunnerRecord, TaskMeta, TaskResult } from "./types.js";
+import { checkStoreJson, DamagedFileError, readCheckedIfExists, type Validated } from "./validated.js";
 
 const REPAIR_AFTER_MS = 10_000;
+
+/** How long a runner keeps trying to record its outcome on a full disk. */
+export const FINALIZE_PATIENCE_MS = 120_000;
 
 /** One line of completions.jsonl: the durable record that a task reached its end. */
 export interface CompletionRecord {
@@ -34,6 +38,11 @@ export interface CompletionRecord {
 export interface StoreServices {
   /** The read-only audit of a fallback task whose runner died, for its recorded outcome. */
   readonly postMortemAudit?: (meta: TaskMeta, taskDir: string) => Promise<unknown>;
+  /**
+   * Check store files only for what the reader relies on, without zod (a runner: its start-up is
+   * paid by every task). Observers leave it unset and validate every file fully.
+   */
+  readonly lightReads?: boolean;
 }
 
 /** The task files under $CODEXMCP_HOME; every write is atomic, the outcome write-once. */
@@ -45,6 +54,10 @@ export class TaskStore {
     readonly services: StoreServices = {},
   ) {
     this.layout = new Layout(home);
+  }
+
+  private get mode(): "full" | "light" {
+    return this.services.lightReads ? "light" : "full";
   }
 
   /** Creates the state directories, or explains why it cannot. */
@@ -84,17 +97,47 @@ export class TaskStore {
     return withLock(path.join(this.layout.locksDir, `task-${taskId}`), fn);
   }
 
+  /**
+   * meta.json, validated: undefined when missing, `ok: false` with the problem when damaged. A
+   * meta.json from before the agent seam is read as a Codex task's.
+   */
+  async readMetaChecked(taskId: string): Promise<Validated<TaskMeta> | undefined> {
+    const read = (await readCheckedIfExists(this.layout.file(taskId, "meta"), "meta", this.mode)) as
+      | Validated<TaskMeta>
+      | undefined;
+    if (!read?.ok) return read;
+    return { ok: true, value: upgradeMeta(read.value as unknown as TaskMeta) };
+  }
+
+  readResultChecked(taskId: string): Promise<Validated<TaskResult> | undefined> {
+    return readCheckedIfExists(this.layout.file(taskId, "result"), "result", this.mode) as Promise<
+      Validated<TaskResult> | undefined
+    >;
+  }
+
+  readRunnerChecked(taskId: string): Promise<Validated<RunnerRecord> | undefined> {
+    return readCheckedIfExists(this.layout.file(taskId, "runner"), "runner", this.mode) as Promise<
+      Validated<RunnerRecord> | undefined
+    >;
+  }
+
+  /** meta.json; a damaged one throws DamagedFileError (a UserError that says what to do). */
   async readMeta(taskId: string): Promise<TaskMeta | undefined> {
-    const raw = await readJsonIfExists<TaskMeta>(this.layout.file(taskId, "meta"));
-    return raw && upgradeMeta(raw);
+    return this.orThrow(taskId, "meta", await this.readMetaChecked(taskId));
   }
 
-  readResult(taskId: string): Promise<TaskResult | undefined> {
-    return readJsonIfExists<TaskResult>(this.layout.file(taskId, "result"));
+  async readResult(taskId: string): Promise<TaskResult | undefined> {
+    return this.orThrow(taskId, "result", await this.readResultChecked(taskId));
   }
 
-  readRunner(taskId: string): Promise<RunnerRecord | undefined> {
-    return readJsonIfExists<RunnerRecord>(this.layout.file(taskId, "runner"));
+  async readRunner(taskId: string): Promise<RunnerRecord | undefined> {
+    return this.orThrow(taskId, "runner", await this.readRunnerChecked(taskId));
+  }
+
+  private orThrow<T>(taskId: string, name: TaskFile, read: Validated<T> | undefined): T | undefined {
+    if (!read) return undefined;
+    if (read.ok) return read.value;
+    throw new DamagedFileError(`${taskId}/${TASK_FILES[name]}`, read.problem);
   }
 
   async writeMeta(meta: TaskMeta): Promise<void> {
@@ -134,12 +177,16 @@ export class TaskStore {
    */
   async archiveRun(taskId: string): Promise<string | undefined> {
     const dir = this.layout.taskDir(taskId);
-    const meta = await this.readMeta(taskId);
+    const read = await this.readMetaChecked(taskId).catch(() => undefined);
+    const meta = read?.ok ? read.value : undefined;
     const historyDir = path.join(dir, TASK_FILES.history);
     await fsp.mkdir(historyDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const previous = await fsp.readdir(historyDir);
     const stamp = (meta?.created_at ?? nowIso()).replace(/[:.]/g, "-");
-    const target = path.join(historyDir, `${previous.length + 1}-${stamp}`);
+    const target = path.join(
+      historyDir,
+      `${previous.length + 1}-${stamp}${read && !read.ok ? "-damaged" : ""}`,
+    );
     await fsp.mkdir(target, { mode: PRIVATE_DIR_MODE });
     for (const name of await fsp.readdir(dir)) {
       if (name === TASK_FILES.history) continue;
@@ -174,12 +221,54 @@ export class TaskStore {
    * meta still looks active therefore means "journal line possibly missing", which
    * `repairCompletion` fixes.
    */
-  async finalize(result: TaskResult): Promise<boolean> {
-    const won = await writeJsonOnce(this.layout.file(result.task_id, "result"), result);
+  async finalize(result: TaskResult, opts: { patienceMs?: number } = {}): Promise<boolean> {
+    const deadline = Date.now() + (opts.patienceMs ?? 0);
+    let won: boolean;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        won = await this.writeOutcome(result);
+        break;
+      } catch (err) {
+        // A full disk: try again for a while (the runner is patient; observers are not).
+        if (!isStorageError(err) || Date.now() > deadline) throw err;
+        await sleep(Math.min(5000, 200 * 2 ** attempt));
+      }
+    }
     if (!won) return false;
-    await this.journalAndMark(result);
-    await fsp.rm(this.layout.file(result.task_id, "env"), { force: true });
+    try {
+      await this.journalAndMark(result);
+      await fsp.rm(this.layout.file(result.task_id, "env"), { force: true });
+    } catch (err) {
+      // The outcome is recorded; the journal line and meta.json follow when there is space
+      // (repairCompletion, run by any observer).
+      if (!isStorageError(err)) throw err;
+    }
     return true;
+  }
+
+  /** result.json, write-once; through the space reserved at dispatch when the disk is full. */
+  private async writeOutcome(result: TaskResult): Promise<boolean> {
+    const file = (name: TaskFile) => this.layout.file(result.task_id, name);
+    try {
+      const won = await writeJsonOnce(file("result"), result);
+      await fsp.rm(file("reserve"), { force: true });
+      return won;
+    } catch (err) {
+      if (!isStorageError(err)) throw err;
+      const viaReserve = await writeOnceFromReserve(file("reserve"), file("pending"), file("result"), result);
+      if (viaReserve === undefined) throw err;
+      return viaReserve;
+    }
+  }
+
+  /** Sets aside the space a task's outcome needs (see outcome-reserve.ts). */
+  reserveOutcome(taskId: string): Promise<boolean> {
+    return createReserve(this.layout.file(taskId, "reserve"));
+  }
+
+  /** An outcome its writer could not record (full disk), for an observer to record. */
+  pendingOutcome(taskId: string): Promise<TaskResult | undefined> {
+    return readPending(this.layout.file(taskId, "pending"), this.mode);
   }
 
   /**
@@ -208,14 +297,13 @@ export class TaskStore {
   private async isJournaled(taskId: string, createdAt: string): Promise<boolean> {
     const { text } = await readTail(this.layout.completionsFile, 4 * 1024 * 1024);
     const needle = `"task_id":${JSON.stringify(taskId)}`;
-    return text.split("\n").some((line) => {
-      if (!line.includes(needle)) return false;
-      try {
-        return (JSON.parse(line) as CompletionRecord).created_at === createdAt;
-      } catch {
-        return false;
-      }
-    });
+    for (const line of text.split("\n")) {
+      if (!line.includes(needle)) continue;
+      const rec = await checkStoreJson(line, "completion", this.mode);
+      const value = rec.ok ? (rec.value as CompletionRecord) : undefined;
+      if (value?.task_id === taskId && value.created_at === createdAt) return true;
+    }
+    return false;
   }
 
   private async journalAndMark(result: TaskResult): Promise<void> {

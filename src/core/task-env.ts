@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { hasErrorCode } from "../util/errors.js";
 import { readHttpToken } from "./http-token.js";
+import { checkStoreJson } from "./validated.js";
 
 /**
  * The environment the task must see: the server's, saved by the launcher in a private file
@@ -17,7 +18,10 @@ export async function takeTaskEnv(file: string): Promise<Record<string, string> 
     throw err;
   }
   await fsp.rm(file, { force: true });
-  return JSON.parse(text) as Record<string, string>;
+  // A damaged snapshot (the disk filled while it was written) is as good as none: the runner
+  // then gives the task its own environment rather than crashing before it records anything.
+  const read = await checkStoreJson(text, "env", "light");
+  return read.ok ? (read.value as Record<string, string>) : undefined;
 }
 
 /**

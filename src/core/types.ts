@@ -2,7 +2,8 @@ import type { ProcessIdentity } from "../proc/liveness.js";
 import type { AgentUsage } from "./agent-events.js";
 import type { Sandbox } from "./sandbox.js";
 
-export const TERMINAL_STATUSES = ["completed", "failed", "cancelled", "timed_out"] as const;
+/** `damaged`: a store file of the task is unreadable (shown with what can be recovered). */
+export const TERMINAL_STATUSES = ["completed", "failed", "cancelled", "timed_out", "damaged"] as const;
 export const ACTIVE_STATUSES = ["queued", "starting", "running"] as const;
 export type TerminalStatus = (typeof TERMINAL_STATUSES)[number];
 export type TaskStatus = (typeof ACTIVE_STATUSES)[number] | TerminalStatus;
@@ -80,6 +81,8 @@ export interface TaskMeta {
   queued_at?: string | null;
   /** When the task left the queue (or was dispatched straight away) and its runner was started. */
   starting_at?: string | null;
+  /** The value of the task's process tag (CODEXMCP_TASK_TAG; see core/task-tag.ts). */
+  readonly process_tag?: string;
   status: TaskStatus;
   started_at: string | null;
   finished_at: string | null;

@@ -7,6 +7,8 @@ import { git, gitMaybe } from "./git.js";
 export interface MergePrediction {
   readonly clean: boolean;
   readonly conflicts: readonly string[];
+  /** The merged tree (clean merges). */
+  readonly tree?: string;
 }
 
 /**
@@ -25,7 +27,8 @@ export async function predictMerge(repo: string, base: string, branch: string): 
       base,
       branch,
     ]);
-    return { clean: true, conflicts: out.split("\0").slice(1).filter(Boolean) };
+    const [tree = "", ...rest] = out.split("\0");
+    return { clean: true, conflicts: rest.filter(Boolean), tree: tree.trim() };
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
     // Exit 1 with a tree id first: a conflict. simple-git hands us the output as the message.
@@ -42,7 +45,8 @@ async function trialMerge(repo: string, base: string, branch: string): Promise<M
   await git(repo, ["worktree", "add", "--quiet", "--detach", dir, base]);
   try {
     const ok = await gitMaybe(dir, ["merge", "--no-commit", "--no-ff", "--quiet", branch]);
-    if (ok !== undefined) return { clean: true, conflicts: [] };
+    if (ok !== undefined)
+      return { clean: true, conflicts: [], tree: (await git(dir, ["write-tree"])).trim() };
     const conflicted = (await gitMaybe(dir, ["diff", "--name-only", "-z", "--diff-filter=U"])) ?? "";
     return { clean: false, conflicts: conflicted.split("\0").filter(Boolean) };
   } finally {

@@ -26,7 +26,13 @@ export async function repoInfo(dir: string): Promise<RepoInfo | null> {
     "--show-prefix",
   ]);
   if (out === undefined) return null;
-  const [toplevel = "", commonDir = "", gitDir = "", prefix = ""] = out.split("\n");
+  let lines = out.replace(/\n$/, "").split("\n");
+  if (lines.length !== 4) {
+    // A path with a newline in it: ask for each value on its own (git ends each with one newline).
+    const one = async (flag: string) => ((await gitMaybe(dir, ["rev-parse", flag])) ?? "").replace(/\n$/, "");
+    lines = await Promise.all(["--show-toplevel", "--git-common-dir", "--git-dir", "--show-prefix"].map(one));
+  }
+  const [toplevel = "", commonDir = "", gitDir = "", prefix = ""] = lines;
   if (!toplevel) return null;
   const branchRef = await gitMaybe(dir, ["symbolic-ref", "-q", "HEAD"]);
   const head = await gitMaybe(dir, ["rev-parse", "-q", "--verify", "HEAD^{commit}"]);
@@ -35,7 +41,7 @@ export async function repoInfo(dir: string): Promise<RepoInfo | null> {
     subdir: prefix.replace(/\/$/, ""),
     commonDir: path.resolve(dir, commonDir),
     gitDir: path.resolve(dir, gitDir),
-    branch: branchRef?.trim().replace(/^refs\/heads\//, "") || null,
+    branch: branchRef?.replace(/\n$/, "").replace(/^refs\/heads\//, "") || null,
     head: head?.trim() || null,
   };
 }
@@ -57,4 +63,16 @@ export async function branchExists(dir: string, branch: string): Promise<boolean
 export async function countCommits(dir: string, range: string): Promise<number> {
   const out = await git(dir, ["rev-list", "--count", range]);
   return Number(out.trim()) || 0;
+}
+
+/**
+ * Whether `dir` is a git directory rather than a work tree: a bare repository, or inside a
+ * `.git` directory (its hooks/, a worktree's or a submodule's git dir). No task belongs there.
+ */
+export async function insideGitDir(dir: string): Promise<"bare repository" | "git directory" | null> {
+  const out = await gitMaybe(dir, ["rev-parse", "--is-inside-git-dir", "--is-bare-repository"]);
+  if (!out) return null;
+  const [inside, bare] = out.split("\n");
+  if (bare === "true") return "bare repository";
+  return inside === "true" ? "git directory" : null;
 }

@@ -12,10 +12,12 @@ export interface WorktreeEntry {
   readonly prunable: boolean;
 }
 
+/** `git worktree list --porcelain`, with `-z` (paths may hold newlines) or without (git < 2.36). */
 export function parseWorktreeList(porcelain: string): WorktreeEntry[] {
   const entries: WorktreeEntry[] = [];
-  for (const block of porcelain.split(/\n\n+/)) {
-    const lines = block.split("\n").filter(Boolean);
+  const nul = porcelain.includes("\0");
+  for (const block of porcelain.split(nul ? /\0\0+/ : /\n\n+/)) {
+    const lines = block.split(nul ? "\0" : "\n").filter(Boolean);
     const dir = lines.find((l) => l.startsWith("worktree "))?.slice("worktree ".length);
     if (!dir) continue;
     const head = lines.find((l) => l.startsWith("HEAD "))?.slice(5) ?? null;
@@ -30,7 +32,10 @@ export function parseWorktreeList(porcelain: string): WorktreeEntry[] {
 }
 
 export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
-  return parseWorktreeList(await git(repoDir, ["worktree", "list", "--porcelain"]));
+  const out = await git(repoDir, ["worktree", "list", "--porcelain", "-z"]).catch(() =>
+    git(repoDir, ["worktree", "list", "--porcelain"]),
+  );
+  return parseWorktreeList(out);
 }
 
 /** realpath when the path exists, else the resolved path: /tmp vs /private/tmp must compare equal. */
@@ -56,6 +61,8 @@ export interface WorktreeReady {
   readonly baseCommit: string;
   readonly createdWorktree: boolean;
   readonly createdBranch: boolean;
+  /** Refs made to keep commits only a deleted-by-hand worktree of this path still held. */
+  readonly kept?: readonly string[];
 }
 
 /**
@@ -76,8 +83,12 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     return undefined;
   };
   let existing = await find();
+  let kept: string[] = [];
   if (existing?.prunable || (existing && !(await pathExists(dir)))) {
-    await git(repo.toplevel, ["worktree", "prune"]);
+    // Deleted by hand: keep what only its admin dir reaches, drop that admin dir (never a
+    // repository-wide `git worktree prune`, which would do it to every deleted worktree).
+    const { salvageMissingWorktree } = await import("./orphaned.js");
+    kept = await salvageMissingWorktree(repo.toplevel, repo.commonDir, dir, branch.replace(/^agent\//, ""));
     entries = await listWorktrees(repo.toplevel);
     existing = await find();
   }
@@ -106,10 +117,10 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
     const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
     const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
-    return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false };
+    return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false, kept };
   }
   await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
-  return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true };
+  return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true, kept };
 }
 
 /** Undo what ensureWorktree just made (a dispatch that failed after creating it). */

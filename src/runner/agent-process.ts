@@ -8,7 +8,7 @@ import type { AgentEvent, AgentStreamReader } from "../core/agent-events.js";
 import { transcriptLines } from "../core/describe.js";
 import type { AgentRunOutcome, TranscriptSink } from "../core/runner-hooks.js";
 import { RunSummary } from "../core/summary.js";
-import { TASK_ID_ENV } from "../core/types.js";
+import { processTagFromEnv } from "../core/task-tag.js";
 import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
 
@@ -46,6 +46,8 @@ export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOut
   const summary = new RunSummary();
   const events = createWriteStream(req.eventsFile, { flags: "a", mode: 0o600 });
   const stderrLog = createWriteStream(req.stderrFile, { flags: "a", mode: 0o600 });
+  // A full disk loses log bytes, never the run: the summary is folded from the pipe itself.
+  for (const log of [events, stderrLog]) log.on("error", () => undefined);
   let stderrTail = "";
 
   // node:child_process rather than execa here: this is every task's start-up path, and execa's
@@ -73,7 +75,7 @@ export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOut
   const stop = () => {
     stopping ??= killTree({
       roots: identity ? [identity] : [],
-      tag: { name: TASK_ID_ENV, value: req.taskId },
+      tag: processTagFromEnv(req.env, req.taskId),
       spare: [process.pid],
       graceMs: 3000,
     });
@@ -136,7 +138,7 @@ export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOut
   req.signal.removeEventListener("abort", stop);
   stopping ??= killTree({
     roots: [],
-    tag: { name: TASK_ID_ENV, value: req.taskId },
+    tag: processTagFromEnv(req.env, req.taskId),
     spare: [process.pid],
     graceMs: 2000,
   });

@@ -20,7 +20,9 @@ const pump = {
       import("../core/store.js"),
       import("../audit/post-mortem.js"),
     ]);
-    await pumpQueue(new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit }));
+    await pumpQueue(
+      new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit, lightReads: true }),
+    );
   },
 };
 import("./run.js")

@@ -8,9 +8,10 @@ import type { AgentErrorCause } from "../core/agent-events.js";
 import { describeUsage } from "../core/describe.js";
 import { buildResult } from "../core/result.js";
 import type { AgentRunOutcome, RunnerContext, RunnerHooks } from "../core/runner-hooks.js";
-import { TaskStore } from "../core/store.js";
+import { FINALIZE_PATIENCE_MS, TaskStore } from "../core/store.js";
 import { EMPTY_SUMMARY } from "../core/summary.js";
 import { codexmcpSecrets, envSnapshot, takeTaskEnv } from "../core/task-env.js";
+import { processTagOf, TASK_TAG_ENV } from "../core/task-tag.js";
 import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../core/types.js";
 import { placementDiff } from "../git/placement-diff.js";
 import { processIdentity } from "../proc/liveness.js";
@@ -82,7 +83,7 @@ export async function runTask(
   earlyStopper?: Stopper,
 ): Promise<TaskResult | undefined> {
   const taskId = path.basename(taskDir);
-  const store = new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit });
+  const store = new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit, lightReads: true });
   const files = (name: Parameters<typeof store.layout.file>[1]) => store.layout.file(taskId, name);
   const stopper = earlyStopper ?? stopOnSignals(files("cancel"));
   const loaded = await store.readMeta(taskId);
@@ -98,6 +99,7 @@ export async function runTask(
       envSnapshot(process.env, await codexmcpSecrets(store.layout.home))),
   };
   env[TASK_ID_ENV] = taskId;
+  if (meta.process_tag) env[TASK_TAG_ENV] = meta.process_tag;
   env.CODEXMCP_TASK_DIR = taskDir;
   if (meta.port_range && meta.port) env[meta.port_range.env] = String(meta.port);
 
@@ -109,12 +111,14 @@ export async function runTask(
     launched_at: launched?.launched_at ?? nowIso(),
     ready_at: nowIso(),
   };
-  if (ownRecord) await writeJsonAtomic(files("runner"), ownRecord);
+  if (ownRecord) await writeJsonAtomic(files("runner"), ownRecord).catch(() => undefined);
   meta =
-    (await store.updateMeta(taskId, (m) => {
-      m.status = "running";
-      m.started_at = nowIso();
-    })) ?? meta;
+    (await store
+      .updateMeta(taskId, (m) => {
+        m.status = "running";
+        m.started_at = nowIso();
+      })
+      .catch(() => undefined)) ?? meta;
 
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
   const ctx: RunnerContext = { store, meta, env, transcript, signal: stopper.controller.signal };
@@ -156,7 +160,8 @@ export async function runTask(
       transcript,
       signal: stopper.controller.signal,
       onSpawn: (pid) => {
-        if (ownRecord) void writeJsonAtomic(files("runner"), { ...ownRecord, agent_pid: pid });
+        if (ownRecord)
+          void writeJsonAtomic(files("runner"), { ...ownRecord, agent_pid: pid }).catch(() => undefined);
       },
     });
     clearTimeout(timer);
@@ -189,11 +194,11 @@ export async function runTask(
   // Nothing of the task may outlive it (setup commands, or leftovers when the agent never ran).
   await killTree({
     roots: [],
-    tag: { name: TASK_ID_ENV, value: taskId },
+    tag: processTagOf(meta),
     spare: [process.pid],
     graceMs: 2000,
   });
-  const won = await store.finalize(result);
+  const won = await store.finalize(result, { patienceMs: FINALIZE_PATIENCE_MS });
   const final = won ? result : ((await store.readResult(taskId)) ?? result);
   transcript.line(
     `task ${final.status}${final.exit_code !== null ? ` (exit ${final.exit_code})` : ""} after ${formatDuration(final.elapsed_seconds)}${final.usage ? ` · ${describeUsage(final.usage, final.cost_usd)}` : ""}`,

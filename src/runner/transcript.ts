@@ -18,6 +18,7 @@ export class Transcript implements TranscriptSink {
     private readonly tty: NodeJS.WriteStream | undefined,
   ) {
     this.file = createWriteStream(logFile, { flags: "a", mode: 0o600 });
+    this.file.on("error", () => undefined); // a full disk costs transcript lines, not the run
   }
 
   line(text: string): void {
@@ -37,7 +38,8 @@ export class Transcript implements TranscriptSink {
   }
 
   async close(): Promise<void> {
+    if (this.file.destroyed) return;
     this.file.end();
-    await once(this.file, "close");
+    await once(this.file, "close").catch(() => undefined);
   }
 }

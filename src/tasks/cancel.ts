@@ -1,5 +1,5 @@
 import type { TaskStore } from "../core/store.js";
-import { TASK_ID_ENV } from "../core/types.js";
+import { processTagOf } from "../core/task-tag.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { isAlive } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
@@ -53,13 +53,13 @@ export async function cancelTask(
   if (!(await store.readResult(taskId))) {
     await killTree({
       roots: runner ? [runner] : [],
-      tag: { name: TASK_ID_ENV, value: taskId },
+      tag: processTagOf(obs.meta),
       graceMs: 1000,
     });
     await recoverDeadTask(store, obs.meta, "the runner did not stop by itself and was killed.", tmux);
   }
   // Belt and braces: nothing tagged with this task may outlive a cancel.
-  await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: taskId }, graceMs: 500 });
+  await killTree({ roots: [], tag: processTagOf(obs.meta), graceMs: 500 });
   if (obs.meta.tmux_session) await tmux.killSession(obs.meta.tmux_session);
   return (await observeTask(store, taskId, tmux)) ?? obs;
 }

@@ -1,19 +1,12 @@
-import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { isTerminal } from "../core/types.js";
-import { git, gitMaybe } from "../git/git.js";
-import { branchExists, countCommits } from "../git/repo.js";
 import { UserError } from "../util/errors.js";
-import { pathExists } from "../util/files.js";
-import { withLock } from "../util/lock.js";
-import { nowIso } from "../util/time.js";
-import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
+import { type CleanedItem, cleanWorktree, type RefusedItem } from "./cleanup-worktree.js";
 import type { TaskManager } from "./manager.js";
-import { readMergeRecord } from "./merge.js";
 import type { Observation } from "./observe.js";
-import { tmuxFor } from "./scheduler.js";
+
+export type { CleanedItem, RefusedItem } from "./cleanup-worktree.js";
 
 export interface CleanupRequest {
   readonly taskId?: string | undefined;
@@ -23,29 +16,27 @@ export interface CleanupRequest {
   readonly olderThanSeconds?: number | undefined;
 }
 
-export interface CleanedItem {
-  readonly worktree_dir: string | null;
-  readonly tasks: readonly string[];
-  readonly worktree_removed: boolean;
-  readonly branch: string | null;
-  readonly branch_deleted: boolean;
-  /** Why the branch stays (unmerged commits), and where the work is. */
-  readonly branch_kept?: string;
-  /** Uncommitted work saved before a forced removal. */
-  readonly saved_ref?: string;
-  readonly sessions_closed: number;
-}
-
-export interface RefusedItem {
-  readonly worktree_dir: string | null;
-  readonly tasks: readonly string[];
-  readonly reasons: readonly string[];
-}
-
 export interface CleanupReport {
   readonly cleaned: CleanedItem[];
   readonly refused: RefusedItem[];
   readonly task_dirs_removed: string[];
+  /** Damaged runs moved into their task's history/ (nothing deleted). */
+  readonly damaged_archived: { task_id: string; archived_to: string }[];
+}
+
+/** A damaged run goes into history/, under the task's lock; its worktree (if any) is not touched. */
+async function archiveDamaged(
+  manager: TaskManager,
+  obs: Observation,
+): Promise<{ task_id: string; archived_to: string }> {
+  const id = obs.meta.task_id;
+  const to = await manager.store.lockTask(id, async () => {
+    const again = await manager.observe(id);
+    if (!again.damage || !isTerminal(again.status))
+      throw new UserError(`Task ${id} is ${again.status} now; it was not archived.`);
+    return manager.store.archiveRun(id);
+  });
+  return { task_id: id, archived_to: to ?? manager.store.layout.taskDir(id) };
 }
 
 interface Group {
@@ -66,137 +57,6 @@ function groupByWorktree(observations: readonly Observation[]): Group[] {
   }));
 }
 
-/** Commits uncommitted and untracked work (not touching the real index) and keeps it under a ref. */
-async function saveUncommitted(worktree: string, repo: string, stem: string): Promise<string> {
-  const tmp = path.join(os.tmpdir(), `codexmcp-keep-${randomBytes(6).toString("hex")}`);
-  try {
-    const index = path.resolve(worktree, (await git(worktree, ["rev-parse", "--git-path", "index"])).trim());
-    await fsp.copyFile(index, tmp).catch(() => undefined);
-    const env = { GIT_INDEX_FILE: tmp };
-    await git(worktree, ["add", "--all"], env);
-    const tree = (await git(worktree, ["write-tree"], env)).trim();
-    const head = (await git(worktree, ["rev-parse", "HEAD"])).trim();
-    const commit = (
-      await git(worktree, [
-        "commit-tree",
-        tree,
-        "-p",
-        head,
-        "-m",
-        `codexmcp: uncommitted work in ${worktree}, kept by a forced cleanup`,
-      ])
-    ).trim();
-    const ref = `refs/codexmcp/kept/${stem}/${nowIso()
-      .replace(/[-:]/g, "")
-      .replace(/\.\d+Z$/, "Z")}`;
-    await git(repo, ["update-ref", ref, commit]);
-    return ref;
-  } finally {
-    await fsp.rm(tmp, { force: true });
-  }
-}
-
-async function closeSessions(group: Group): Promise<number> {
-  let closed = 0;
-  for (const obs of group.tasks) {
-    const tmux = tmuxFor(obs.meta);
-    if (tmux && obs.meta.tmux_session && (await tmux.hasSession(obs.meta.tmux_session))) {
-      if (await tmux.killSession(obs.meta.tmux_session)) closed++;
-    }
-  }
-  return closed;
-}
-
-async function cleanGroup(
-  manager: TaskManager,
-  group: Group,
-  force: boolean,
-): Promise<CleanedItem | RefusedItem> {
-  const ids = group.tasks.map((o) => o.meta.task_id);
-  const running = group.tasks.filter((o) => !isTerminal(o.status));
-  const newest = group.tasks[0]?.meta;
-  if (running.length > 0 || !newest) {
-    return {
-      worktree_dir: newest?.git?.worktree_dir ?? null,
-      tasks: ids,
-      reasons: running.map(
-        (o) =>
-          `task ${o.meta.task_id} is ${o.status} there (never removed, even with force; cancel it first)`,
-      ),
-    };
-  }
-  if (!newest.git) {
-    return {
-      worktree_dir: null,
-      tasks: ids,
-      worktree_removed: false,
-      branch: null,
-      branch_deleted: false,
-      sessions_closed: await closeSessions(group),
-    };
-  }
-  const { worktree_dir: worktree, agent_branch: branch, repo_root: repo } = newest.git;
-  const base = newest.git.base_branch;
-  if (!(await pathExists(repo))) {
-    return {
-      worktree_dir: worktree,
-      tasks: ids,
-      reasons: [`the repository ${repo} is gone; remove ${worktree} by hand`],
-    };
-  }
-  const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
-  return withLock(
-    repoLockPath(manager.store, commonDir),
-    async () => {
-      const reasons: string[] = [];
-      const exists = await pathExists(worktree);
-      const dirty = exists
-        ? (await git(worktree, ["status", "--porcelain=v1", "--untracked-files=all"]))
-            .split("\n")
-            .filter(Boolean)
-        : [];
-      if (dirty.length > 0)
-        reasons.push(`the worktree has ${dirty.length} uncommitted or untracked change(s)`);
-      const hasBranch = await branchExists(repo, branch);
-      let unmerged = 0;
-      let into = base ?? "HEAD";
-      if (hasBranch) {
-        const head = (await git(repo, ["rev-parse", branch])).trim();
-        const records = await Promise.all(ids.map((id) => readMergeRecord(manager, id)));
-        // A squash merge leaves no ancestry; its record proves the branch went in unchanged.
-        const squashed = records.some((r) => r?.branch_head === head);
-        into = base && (await branchExists(repo, base)) ? base : "HEAD";
-        unmerged = squashed ? 0 : await countCommits(repo, `${into}..${branch}`);
-        if (unmerged > 0) reasons.push(`branch ${branch} has ${unmerged} commit(s) not in ${into}`);
-      }
-      if (reasons.length > 0 && !force) return { worktree_dir: worktree, tasks: ids, reasons };
-
-      const saved =
-        exists && dirty.length > 0 ? await saveUncommitted(worktree, repo, newest.topic_stem) : undefined;
-      const sessions = await closeSessions(group);
-      if (exists) await git(repo, ["worktree", "remove", "--force", worktree]);
-      await gitMaybe(repo, ["worktree", "prune"]);
-      let deleted = false;
-      if (hasBranch && unmerged === 0) {
-        deleted = (await gitMaybe(repo, ["branch", "-D", branch])) !== undefined;
-      }
-      return {
-        worktree_dir: worktree,
-        tasks: ids,
-        worktree_removed: exists,
-        branch,
-        branch_deleted: deleted,
-        ...(hasBranch && unmerged > 0
-          ? { branch_kept: `${branch} kept: ${unmerged} commit(s) not in ${into} stay reachable there` }
-          : {}),
-        ...(saved ? { saved_ref: saved } : {}),
-        sessions_closed: sessions,
-      };
-    },
-    REPO_LOCK_WAIT,
-  );
-}
-
 /**
  * Task directories past the retention period (finished tasks only), with the links pointing at
  * them. Returns the task ids removed.
@@ -205,7 +65,7 @@ export async function pruneTaskDirs(manager: TaskManager, retentionDays: number)
   const removed: string[] = [];
   const cutoff = Date.now() - retentionDays * 86_400_000;
   for (const obs of await manager.list()) {
-    if (!isTerminal(obs.status)) continue;
+    if (!isTerminal(obs.status) || obs.damage) continue;
     const finished = Date.parse(obs.result?.finished_at ?? obs.meta.finished_at ?? obs.meta.created_at);
     if (!(finished < cutoff)) continue;
     const dir = manager.store.layout.taskDir(obs.meta.task_id);
@@ -219,22 +79,36 @@ export async function pruneTaskDirs(manager: TaskManager, retentionDays: number)
 }
 
 /**
- * Removes the worktrees (and tmux sessions, and merged branches) of finished tasks. Dirty
- * worktrees, unmerged branches and worktrees in use are refused with the reason unless `force`;
- * even forced, nothing unmerged is lost (uncommitted work is committed under
- * refs/codexmcp/kept/, unmerged branches stay) and running tasks are never touched.
+ * Removes the worktrees (and tmux sessions, and merged branches) of finished tasks. A worktree
+ * whose removal would lose work — commits only it reaches, uncommitted or ignored files, an
+ * unfinished operation, a nested repository's work, an unmerged branch — is refused with the
+ * reasons unless `force`; even forced, everything is kept first (refs under refs/codexmcp/kept/,
+ * ignored files in a tar archive, unmerged branches stay) and a running task's worktree is never
+ * touched.
  */
 export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): Promise<CleanupReport> {
   if (!req.taskId && !req.allFinished)
     throw new UserError("Say what to clean up: task_id, or all_finished: true.");
   if (req.taskId && req.allFinished) throw new UserError("Pass either task_id or all_finished, not both.");
-  const all = await manager.list();
+  const listed = await manager.list();
+  const all = listed.filter((o) => !o.damage);
+  const damaged_archived: { task_id: string; archived_to: string }[] = [];
   let groups: Group[];
   if (req.taskId) {
     const target = await manager.observe(req.taskId);
+    if (target.damage) {
+      if (!isTerminal(target.status))
+        throw new UserError(
+          `Task ${target.meta.task_id} is damaged but still ${target.status}; cancel it first.`,
+        );
+      damaged_archived.push(await archiveDamaged(manager, target));
+      return { cleaned: [], refused: [], task_dirs_removed: [], damaged_archived };
+    }
     const key = target.meta.git?.worktree_dir;
     groups = groupByWorktree(key ? all.filter((o) => o.meta.git?.worktree_dir === key) : [target]);
   } else {
+    for (const obs of listed)
+      if (obs.damage && isTerminal(obs.status)) damaged_archived.push(await archiveDamaged(manager, obs));
     const cutoff = Date.now() - (req.olderThanSeconds ?? 0) * 1000;
     groups = groupByWorktree(all).filter((g) => {
       const newest = g.tasks[0];
@@ -245,12 +119,13 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
   const cleaned: CleanedItem[] = [];
   const refused: RefusedItem[] = [];
   for (const group of groups) {
-    const item = await cleanGroup(manager, group, req.force === true);
+    if (group.tasks.length === 0) continue;
+    const item = await cleanWorktree(manager, group.tasks, req.force === true);
     if ("reasons" in item) refused.push(item);
     else cleaned.push(item);
   }
   const task_dirs_removed = req.allFinished
     ? await pruneTaskDirs(manager, manager.settings.retentionDays)
     : [];
-  return { cleaned, refused, task_dirs_removed };
+  return { cleaned, refused, task_dirs_removed, damaged_archived };
 }

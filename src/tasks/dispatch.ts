@@ -3,9 +3,10 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { Settings } from "../config/settings.js";
 import { READONLY_CONSTRAINT } from "../core/readonly-constraint.js";
-import { type Sandbox, WRITE_SANDBOXES } from "../core/sandbox.js";
+import type { Sandbox } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
 import { codexmcpSecrets, envSnapshot } from "../core/task-env.js";
+import { newProcessTag } from "../core/task-tag.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { commitWritableDirs } from "../git/commit-paths.js";
 import { copyUntracked } from "../git/copy-untracked.js";
@@ -23,6 +24,7 @@ import { REPO_LOCK_WAIT } from "./locks.js";
 import { observeTask } from "./observe.js";
 import { type Plan, plan } from "./plan.js";
 import { scheduleTask } from "./scheduler.js";
+import { activeTasksIn } from "./worktree-users.js";
 
 export interface TaskRequest {
   readonly prompt: string;
@@ -50,20 +52,6 @@ const AGENT_INPUT_FILE = "agent-input.md";
 function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
   if (p.readonlyFallback) return "audit";
   return p.driver.readOnly === "sandbox" ? "sandbox" : "deny-tools";
-}
-
-/** The active task (other than `self`) whose working directory is `dir`, if any. */
-async function activeUserOf(ctx: DispatchContext, dir: string, self: string): Promise<string | undefined> {
-  const ids = (await ctx.store.listIds()).filter((id) => id !== self);
-  const metas = await Promise.all(ids.map((id) => ctx.store.readMeta(id).catch(() => undefined)));
-  for (const meta of metas) {
-    if (!meta || !WRITE_SANDBOXES.includes(meta.sandbox) || isTerminal(meta.status)) continue;
-    const used = meta.git?.worktree_dir ?? (meta.ran_in_place ? meta.run_dir : undefined);
-    if (used !== dir) continue;
-    const obs = await observeTask(ctx.store, meta.task_id, ctx.tmux);
-    if (obs && !isTerminal(obs.status)) return meta.task_id;
-  }
-  return undefined;
 }
 
 /**
@@ -106,10 +94,10 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
   return withLock(
     lock,
     async () => {
-      const user = await activeUserOf(ctx, dir, p.topic.taskId);
+      const [user] = await activeTasksIn(ctx.store, ctx.tmux, dir, p.topic.taskId);
       if (user) {
         throw new UserError(
-          `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
+          `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
         );
       }
       return claim();
@@ -133,6 +121,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   let launched = false;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
+    await store.reserveOutcome(taskId);
     const r = p.request;
     const { config } = p;
     let runDir = p.cwd;
@@ -205,7 +194,10 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
             }
           : null,
       ran_in_place: p.ranInPlace,
-      note: p.note,
+      note:
+        worktree?.kept && worktree.kept.length > 0
+          ? `The worktree ${worktree.dir} had been deleted by hand and was made again; commits only it still held are kept at ${worktree.kept.join(", ")}.`
+          : p.note,
       resume_session_id: r.session_id ?? null,
       preset_session_id: presetSessionId,
       model: model ?? null,
@@ -221,6 +213,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       port_range: config.ports ?? null,
       port: null,
       max_parallel: settings.maxParallel,
+      process_tag: newProcessTag(taskId, store.layout.home),
       queued_at: null,
       starting_at: null,
       created_at: nowIso(),

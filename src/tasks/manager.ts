@@ -14,6 +14,15 @@ import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js"
 import { type DispatchView, dispatchView, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 
+/** Why a damaged task cannot be used for `what`, and what to do instead. */
+export function damagedError(obs: Observation, what: string): UserError {
+  const files = (obs.damage?.files ?? []).map((f) => `${f.file}: ${f.problem}`).join("; ");
+  const session = obs.result?.session_id;
+  return new UserError(
+    `Task ${obs.meta.task_id} is damaged (${files}), so it cannot be ${what}. codex_status shows what can be recovered; codex_cleanup(task_id="${obs.meta.task_id}") moves the run into history/, after which the topic can be dispatched again${session ? ` (session_id "${session}" continues its Codex conversation)` : ""}.`,
+  );
+}
+
 export interface ListOptions {
   readonly limit?: number;
   /** Only tasks dispatched from this directory. */
@@ -159,6 +168,7 @@ export class TaskManager {
   ): Promise<DispatchView & { replied_to: string }> {
     const obs = await this.observe(taskId);
     const { meta, result } = obs;
+    if (obs.damage) throw damagedError(obs, "continued");
     if (!isTerminal(obs.status)) {
       throw new UserError(
         `Task ${meta.task_id} is still ${obs.status}; an agent cannot take a new message in the middle of a run. Wait for it (codex_wait) and reply then, or cancel it (codex_cancel).`,

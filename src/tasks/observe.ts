@@ -1,5 +1,6 @@
 import { statSync } from "node:fs";
 import type { TaskStore } from "../core/store.js";
+import { processTagOf } from "../core/task-tag.js";
 import {
   isTerminal,
   type RunnerRecord,
@@ -9,6 +10,9 @@ import {
 } from "../core/types.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { isAlive } from "../proc/liveness.js";
+import { taggedProcesses } from "../proc/tree.js";
+import { hasErrorCode } from "../util/errors.js";
+import type { Damage } from "./damaged.js";
 import { recoverDeadTask } from "./recovery.js";
 
 /**
@@ -36,6 +40,42 @@ export interface Observation {
   readonly status: TaskStatus;
   /** This observation found the runner dead and recorded the outcome (a queue slot freed up). */
   readonly recovered?: boolean;
+  /** A store file of the task is damaged: which, why, and what can be recovered. */
+  readonly damage?: Damage;
+  /** The outcome could not be recorded (the disk is full): this status is computed, not stored. */
+  readonly unrecorded?: string;
+}
+
+/** Writes an observer makes (repairs, recovery) fail on a full or read-only disk; reads must not. */
+function isStorageFull(err: unknown): boolean {
+  return hasErrorCode(err, "ENOSPC", "EDQUOT", "EROFS", "EACCES") || /ENOSPC|EDQUOT|EROFS/.test(String(err));
+}
+
+async function damaged(
+  store: TaskStore,
+  taskId: string,
+  files: { file: string; problem: string }[],
+  known: { meta?: TaskMeta; result?: TaskResult; runner?: RunnerRecord },
+): Promise<Observation> {
+  // Loaded only when something is damaged: it pulls in zod and the agent drivers.
+  const { placeholderMeta, recoverable } = await import("./damaged.js");
+  const meta = known.meta ?? (await placeholderMeta(store.layout, taskId));
+  const damage: Damage = {
+    files,
+    recoverable: await recoverable(store.layout, taskId, meta, known.result),
+  };
+  // A runner still alive (or the task's processes, found by their tag) means it still runs.
+  const tag = processTagOf(meta);
+  const alive =
+    !known.result &&
+    ((known.runner && isAlive(known.runner)) || taggedProcesses(tag.name, tag.value).size > 0);
+  return {
+    meta,
+    result: known.result,
+    runner: known.runner,
+    status: alive ? "running" : "damaged",
+    damage,
+  };
 }
 
 /**
@@ -55,17 +95,36 @@ export async function observeTask(
   if (cached && before && cached.identity === before) return cached.obs;
   if (!before) settledCache.delete(cacheKey);
 
-  const meta = await store.readMeta(taskId);
-  if (!meta) return undefined;
+  const metaRead = await store.readMetaChecked(taskId);
+  if (!metaRead) return undefined;
+  if (!metaRead.ok) {
+    const [result, runner] = await Promise.all([
+      store.readResultChecked(taskId).catch(() => undefined),
+      store.readRunnerChecked(taskId).catch(() => undefined),
+    ]);
+    return damaged(store, taskId, [{ file: "meta.json", problem: metaRead.problem }], {
+      ...(result?.ok ? { result: result.value } : {}),
+      ...(runner?.ok ? { runner: runner.value } : {}),
+    });
+  }
+  const meta = metaRead.value;
   const settled = async (): Promise<Observation | undefined> => {
-    const result = await store.readResult(taskId);
-    if (!result) return undefined;
+    const read = await store.readResultChecked(taskId);
+    if (!read) return undefined;
+    if (!read.ok) return damaged(store, taskId, [{ file: "result.json", problem: read.problem }], { meta });
+    const result = read.value;
     let fresh = meta;
     let identity = before;
     if (!isTerminal(meta.status)) {
-      await store.repairCompletion(taskId);
+      try {
+        await store.repairCompletion(taskId);
+      } catch (err) {
+        // A full disk: the outcome stands; the journal line and meta follow when space is back.
+        if (!isStorageFull(err)) throw err;
+      }
       identity = fileIdentity(metaFile);
-      fresh = (await store.readMeta(taskId)) ?? meta;
+      const again = await store.readMetaChecked(taskId).catch(() => undefined);
+      fresh = again?.ok ? again.value : meta;
     }
     // The runner of a task that has ended is of no interest (cancel reads it itself).
     const obs: Observation = { meta: fresh, result, runner: undefined, status: result.status };
@@ -79,14 +138,29 @@ export async function observeTask(
   if (done) return done;
 
   const recover = async (reason: string): Promise<Observation> => {
-    await recoverDeadTask(store, meta, reason, tmux);
+    try {
+      await recoverDeadTask(store, meta, reason, tmux);
+    } catch (err) {
+      if (!isStorageFull(err)) throw err;
+      const pending = await store.pendingOutcome(taskId);
+      return {
+        meta,
+        result: pending,
+        runner: undefined,
+        status: pending?.status ?? "failed",
+        unrecorded: `the outcome could not be written to ${store.layout.home} (${String((err as Error).message ?? err)}); it is recorded as soon as there is space`,
+      };
+    }
     const after = await settled();
     return after
       ? { ...after, recovered: true }
       : { meta, result: undefined, runner: undefined, status: "failed", recovered: true };
   };
 
-  const runner = await store.readRunner(taskId);
+  const runnerRead = await store.readRunnerChecked(taskId);
+  if (runnerRead && !runnerRead.ok)
+    return damaged(store, taskId, [{ file: "runner.json", problem: runnerRead.problem }], { meta });
+  const runner = runnerRead?.value;
   if (!runner) {
     if (meta.status === "queued") return { meta, result: undefined, runner, status: "queued" };
     // Measured from when it left the queue: a task may wait there for hours.

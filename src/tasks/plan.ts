@@ -9,7 +9,7 @@ import { TrustStore } from "../config/trust.js";
 import { agentBinEnvVar } from "../core/agent-names.js";
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
-import { type RepoInfo, repoInfo } from "../git/repo.js";
+import { insideGitDir, type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath } from "../git/worktree.js";
 import { UserError } from "../util/errors.js";
 import { which } from "../util/which.js";
@@ -103,7 +103,15 @@ async function checkSessionId(ctx: DispatchContext, driver: AgentDriver, session
 export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   const { settings, env } = ctx;
   const cwd = await checkCwd(request.cwd);
-  const repo = which("git", env) ? await repoInfo(cwd) : null;
+  const hasGit = which("git", env) !== undefined;
+  const repo = hasGit ? await repoInfo(cwd) : null;
+  // Only asked when cwd is not in a work tree (free for the usual case).
+  const gitDirKind = hasGit && !repo ? await insideGitDir(cwd) : null;
+  if (gitDirKind) {
+    throw new UserError(
+      `cwd ${cwd} is ${gitDirKind === "bare repository" ? "a bare git repository" : "inside a .git directory"}, not a working tree: a task there would work on git's own files. Pass the project's working tree (the directory that contains .git) instead.`,
+    );
+  }
   const top = repo ? await canonicalPath(repo.toplevel) : cwd;
   const repoFile = await readRepoConfig(top);
   const config = resolveRepoConfig({

@@ -3,7 +3,8 @@ import { loadDriver } from "../agents/registry.js";
 import { summarizeEventsFile } from "../agents/stream-file.js";
 import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
-import { TASK_ID_ENV, type TaskMeta } from "../core/types.js";
+import { processTagOf } from "../core/task-tag.js";
+import type { TaskMeta } from "../core/types.js";
 import { placementDiff } from "../git/placement-diff.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
 import { killTree } from "../proc/tree.js";
@@ -20,8 +21,11 @@ export async function recoverDeadTask(
   reason: string,
   tmux?: Tmux,
 ): Promise<boolean> {
-  await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: meta.task_id }, graceMs: 1000 });
+  await killTree({ roots: [], tag: processTagOf(meta), graceMs: 1000 });
   if (tmux && meta.tmux_session) await tmux.killSession(meta.tmux_session);
+  // The runner got as far as its outcome but could not record it (a full disk): that is the truth.
+  const pending = await store.pendingOutcome(meta.task_id);
+  if (pending) return store.finalize(pending);
   const cancelled = existsSync(store.layout.file(meta.task_id, "cancel"));
   const summary = await summarizeEventsFile(
     await loadDriver(meta.agent),

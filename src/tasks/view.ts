@@ -80,6 +80,10 @@ export interface TaskView {
   previous_runs?: number;
   queue_position?: number;
   port?: number;
+  /** A store file of the task is damaged: which, why, what can be recovered. */
+  damage?: { files: { file: string; problem: string }[]; recoverable: string[]; hint: string };
+  /** The status is computed, not yet recorded (the state directory is full). */
+  unrecorded?: string;
 }
 
 export interface ViewOptions {
@@ -171,6 +175,15 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     }
     if (result.readonly_audit !== undefined) view.readonly_audit = result.readonly_audit;
   }
+  if (obs.damage) {
+    view.damage = {
+      files: [...obs.damage.files],
+      recoverable: [...obs.damage.recoverable],
+      hint: `codex_cleanup(task_id="${meta.task_id}") moves this run into the task's history/ (nothing is deleted); dispatching the topic again starts a fresh run.`,
+    };
+    view.error ??= obs.damage.files.map((f) => `${f.file} is damaged: ${f.problem}`).join("; ");
+  }
+  if (obs.unrecorded) view.unrecorded = obs.unrecorded;
   if (opts.details) {
     const events = await recentEvents(opts.driver, eventsFile, 10);
     if (events.length > 0) view.last_activity = events[events.length - 1];

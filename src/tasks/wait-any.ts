@@ -1,4 +1,11 @@
-import { formatCursor, type JournalEntry, journalSize, parseCursor, readJournal } from "../core/journal.js";
+import {
+  findEntry,
+  formatCursor,
+  type JournalEntry,
+  journalSize,
+  parseCursor,
+  readJournal,
+} from "../core/journal.js";
 import { parseTaskId } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { UserError } from "../util/errors.js";
@@ -18,7 +25,7 @@ export interface WaitRequest {
 export type WaitOutcome =
   | {
       readonly kind: "completion";
-      readonly entry: JournalEntry;
+      readonly entry: JournalEntry | undefined;
       readonly obs: Observation;
       readonly cursor: string;
       readonly running: Observation[];
@@ -26,11 +33,18 @@ export type WaitOutcome =
   | { readonly kind: "timeout"; readonly cursor: string; readonly running: Observation[] }
   | { readonly kind: "idle"; readonly cursor: string };
 
+/** A result whose writer has not journaled it after this long is stuck (a full disk), not in progress. */
+const STUCK_AFTER_MS = 15_000;
+
 /**
  * Waits for the next completion after `cursor` among the given tasks (or any task), from the
  * durable completion journal: a completion that happened before the call is returned at once,
  * whichever process recorded it. Wakes on file-system notifications, with a 1 s poll that also
  * notices runners that died (their recovery journals the completion).
+ *
+ * Given tasks and no cursor, their whole history counts; that is answered from the tasks' own
+ * state and a backward search of the journal for their entries, never by reading the whole
+ * journal, so the cost does not grow with its size.
  */
 export async function waitForCompletion(manager: TaskManager, req: WaitRequest): Promise<WaitOutcome> {
   const journal = manager.store.layout.completionsFile;
@@ -44,9 +58,8 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
     throw new UserError(
       `Invalid cursor "${req.cursor}": pass the cursor a previous codex_wait or codex_dispatch returned, or omit it.`,
     );
-  // With task ids and no cursor, their whole history counts (a task that already ended returns
-  // at once); for "any task" without a cursor, only what ends from now on.
-  let cursor = given ?? (ids ? 0 : await journalSize(journal));
+  const history = ids !== undefined && given === undefined;
+  let cursor = given ?? (await journalSize(journal));
 
   // A task whose result is written but whose meta.json is not yet terminal is between the
   // outcome and its journal line (finalize writes result → journal → meta): its completion is
@@ -64,23 +77,53 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
     }
     return found;
   };
+  const completion = async (
+    obs: Observation,
+    entry: JournalEntry | undefined,
+    next: number,
+  ): Promise<WaitOutcome> => ({
+    kind: "completion",
+    entry,
+    obs,
+    cursor: formatCursor(next),
+    running: (await active()).filter((o) => !isTerminal(o.status) && o.meta.task_id !== obs.meta.task_id),
+  });
+
+  /** History mode: the earliest-journaled of the given tasks that has ended. */
+  const ended = async (): Promise<WaitOutcome | undefined> => {
+    let best: { obs: Observation; entry: JournalEntry | undefined } | undefined;
+    for (const id of ids ?? []) {
+      const obs = await manager.observe(id).catch(() => undefined);
+      if (!obs || !isTerminal(obs.status)) continue;
+      const entry = await findEntry(journal, id, obs.meta.created_at);
+      if (!entry && !isTerminal(obs.meta.status)) {
+        const age = Date.now() - Date.parse(obs.result?.finished_at ?? obs.meta.created_at);
+        if (!(age > STUCK_AFTER_MS)) continue; // being journaled right now
+      }
+      if (!best || (entry && (!best.entry || entry.offset < best.entry.offset))) best = { obs, entry };
+    }
+    if (!best) return undefined;
+    return completion(best.obs, best.entry, best.entry?.next ?? (await journalSize(journal)));
+  };
 
   const check = async (): Promise<WaitOutcome | undefined> => {
-    const { entries, end } = await readJournal(journal, cursor);
-    for (const entry of entries) {
-      if (ids && !ids.includes(entry.task_id)) continue;
-      const obs = await manager.observe(entry.task_id).catch(() => undefined);
-      // An entry of an earlier run of a task id that has been re-run since is history.
-      if (!obs || obs.meta.created_at !== entry.created_at || !isTerminal(obs.status)) continue;
-      return {
-        kind: "completion",
-        entry,
-        obs,
-        cursor: formatCursor(entry.next),
-        running: (await active()).filter((o) => !isTerminal(o.status) && o.meta.task_id !== obs.meta.task_id),
-      };
+    if (history) {
+      const found = await ended();
+      if (found) return found;
+      return (await active()).length === 0 ? { kind: "idle", cursor: formatCursor(cursor) } : undefined;
     }
-    cursor = end;
+    for (;;) {
+      const { entries, end } = await readJournal(journal, cursor);
+      for (const entry of entries) {
+        if (ids && !ids.includes(entry.task_id)) continue;
+        const obs = await manager.observe(entry.task_id).catch(() => undefined);
+        // An entry of an earlier run of a task id that has been re-run since is history.
+        if (!obs || obs.meta.created_at !== entry.created_at || !isTerminal(obs.status)) continue;
+        return completion(obs, entry, entry.next);
+      }
+      if (end === cursor) break;
+      cursor = end;
+    }
     // Observing the active tasks also recovers dead runners, which journals their end.
     const running = await active();
     if (running.length === 0) {
@@ -96,11 +139,11 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
     timeoutMs: req.timeoutMs,
     signal: req.signal,
   });
-  return (
-    found ?? {
-      kind: "timeout",
-      cursor: formatCursor(cursor),
-      running: (await active()).filter((o) => !isTerminal(o.status)),
-    }
-  );
+  if (found) return found;
+  if (history) cursor = await journalSize(journal);
+  return {
+    kind: "timeout",
+    cursor: formatCursor(cursor),
+    running: (await active()).filter((o) => !isTerminal(o.status)),
+  };
 }

@@ -13,7 +13,7 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
     {
       title: "Remove finished tasks' worktrees",
       description:
-        "Removes the worktree, tmux session and — only if merged — the branch of a finished task (task_id: its worktree, shared by all versions of the topic) or of every finished task (all_finished, optionally only those that ended older_than ago). Refuses, saying why, when the worktree has uncommitted or untracked changes or the branch has commits not in its base; force removes anyway but keeps the work reachable (uncommitted work is committed under refs/codexmcp/kept/…, unmerged branches stay). A worktree a running task uses is never removed. all_finished also deletes task directories older than the retention period.",
+        "Removes the worktree, tmux session and — only if merged — the branch of a finished task (task_id: its worktree, shared by all versions of the topic) or of every finished task (all_finished, optionally only those that ended older_than ago). Refuses, saying why, when removing it would lose work: commits only the worktree reaches (a detached HEAD), uncommitted or untracked changes, ignored files that are not regenerable (.env, keys), an unfinished merge/rebase, a submodule's or nested repository's own commits, a worktree switched to another branch, or a branch with commits not in its base. force removes anyway but keeps all of it (commits under refs/codexmcp/kept/…, ignored files in a tar archive, unmerged branches stay; the result says where). Commits only in reflogs are always kept under refs/codexmcp/kept/. A worktree a running task uses is never removed. A damaged task (a store file unreadable) is moved into its task's history/ instead. all_finished also deletes task directories older than the retention period.",
       inputSchema: {
         task_id: taskIdField.optional(),
         all_finished: z.boolean().optional().describe("Clean up every finished task's worktree."),
@@ -37,7 +37,19 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
             branch: z.string().nullable(),
             branch_deleted: z.boolean(),
             branch_kept: z.string().optional(),
-            saved_ref: z.string().optional(),
+            saved_ref: z
+              .string()
+              .optional()
+              .describe("uncommitted work, as a commit: git diff HEAD <ref> shows it"),
+            saved_refs: z
+              .array(z.string())
+              .optional()
+              .describe("every ref made to keep commits that would otherwise be lost"),
+            saved_archive: z.string().optional().describe("tar archive of the worktree's ignored files"),
+            discarded: z
+              .array(z.string())
+              .optional()
+              .describe("regenerable ignored directories (dependencies, caches) removed with the worktree"),
             sessions_closed: z.number(),
           }),
         ),
@@ -49,6 +61,9 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
           }),
         ),
         task_dirs_removed: z.array(z.string()),
+        damaged_archived: z
+          .array(z.object({ task_id: z.string(), archived_to: z.string() }))
+          .describe("damaged runs moved into their task's history/ (nothing deleted)"),
         hint: z.string(),
       },
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },

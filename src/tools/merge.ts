@@ -11,7 +11,7 @@ export function registerMergeTool(server: McpServer, manager: TaskManager): void
     {
       title: "Merge a task's branch into its base",
       description:
-        'Merges a finished task\'s branch (agent/<type>-<desc>) into the branch it was dispatched from, in that checkout. First checks that the checkout is on the base branch and clean and predicts conflicts without side effects: on a predicted conflict it returns merged: false with the conflicting paths and changes nothing. Strategies: "merge" (a merge commit), "squash" (one commit), "rebase" (the agent\'s commits replayed on the base, fast-forward). Refused while a task runs in the worktree.',
+        'Merges a finished task\'s branch (agent/<type>-<desc>) into the branch it was dispatched from, in that checkout. First checks that the checkout is on the base branch and clean and predicts conflicts without side effects: on a predicted conflict it returns merged: false with the conflicting paths and changes nothing. Strategies: "merge" (a merge commit), "squash" (one commit), "rebase" (the agent\'s commits replayed on the base, fast-forward). Refused, changing nothing, while a task runs in the worktree, while the checkout or the worktree has an unfinished merge/rebase/cherry-pick/revert/bisect, when the worktree is not on the agent branch, and when the merge would overwrite untracked or ignored files (or files with hidden local edits) in the checkout.',
       inputSchema: {
         task_id: taskIdField,
         strategy: z
@@ -42,6 +42,10 @@ export function registerMergeTool(server: McpServer, manager: TaskManager): void
         base_before: z.string().optional(),
         base_after: z.string().optional(),
         diff_stat: z.string().optional(),
+        saved_ref: z
+          .string()
+          .optional()
+          .describe("rebase: the branch's commits as they were before the rebase, kept under this ref"),
         hint: z.string(),
       },
       annotations: {

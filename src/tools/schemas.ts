@@ -125,6 +125,12 @@ export const readonlyAuditSchema = z
         errors: z.array(z.string()).optional(),
       })
       .optional(),
+    unattributed: z
+      .array(z.object({ kind: z.string(), path: z.string().optional(), detail: z.string() }))
+      .optional()
+      .describe(
+        "changes made in the workspace during the task that the agent's events do not explain: left as they are",
+      ),
     note: z.string(),
   })
   .describe("Read-only fallback mode only: what the audit found and what happened to the workspace");
@@ -136,6 +142,7 @@ const statusSchema = z.enum([
   "failed",
   "cancelled",
   "timed_out",
+  "damaged",
 ]);
 
 const placementShape = {
@@ -192,6 +199,18 @@ export const taskViewShape = {
   log_tail: z.array(z.string()).optional(),
   previous_runs: z.number().optional(),
   queue_position: z.number().optional().describe("queued tasks: place in the queue (1 = next)"),
+  damage: z
+    .object({
+      files: z.array(z.object({ file: z.string(), problem: z.string() })),
+      recoverable: z.array(z.string()),
+      hint: z.string(),
+    })
+    .optional()
+    .describe("status damaged: which store files are unreadable, and what of the task can still be had"),
+  unrecorded: z
+    .string()
+    .optional()
+    .describe("the status is computed but could not be recorded yet (the state directory is full)"),
   hint: z.string().optional(),
 };
 

@@ -34,7 +34,9 @@ export function listItem(obs: Observation) {
     elapsed_seconds: result ? result.elapsed_seconds : meta.started_at ? secondsBetween(meta.started_at) : 0,
     ...(meta.git ? { worktree_dir: meta.git.worktree_dir, agent_branch: meta.git.agent_branch } : {}),
     ...(result?.diff_stat !== undefined ? { diff_stat: result.diff_stat } : {}),
-    error: result?.error ?? null,
+    error:
+      result?.error ??
+      (obs.damage ? obs.damage.files.map((f) => `${f.file} is damaged: ${f.problem}`).join("; ") : null),
   };
 }
 

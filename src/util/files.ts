@@ -21,9 +21,13 @@ async function writeTemp(file: string, data: string | Uint8Array): Promise<strin
   try {
     await handle.writeFile(data);
     await handle.sync();
-  } finally {
-    await handle.close();
+  } catch (err) {
+    // A full disk must not leave half-written temp files behind.
+    await handle.close().catch(() => undefined);
+    await fsp.rm(tmp, { force: true });
+    throw err;
   }
+  await handle.close();
   return tmp;
 }
 
@@ -86,9 +90,25 @@ export async function ensurePrivateDir(dir: string): Promise<void> {
   await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
 }
 
-/** Appends one line; small appends with O_APPEND land whole even with several writers. */
+/**
+ * Appends one line; small appends with O_APPEND land whole even with several writers. A line
+ * left torn by a writer that died or ran out of space mid-append is ended first, so this one
+ * starts on a line of its own instead of being glued to the fragment.
+ */
 export async function appendLine(file: string, line: string): Promise<void> {
-  await fsp.appendFile(file, `${line}\n`, { mode: PRIVATE_FILE_MODE });
+  const handle = await fsp.open(file, "a+", PRIVATE_FILE_MODE);
+  try {
+    const { size } = await handle.stat();
+    let prefix = "";
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      await handle.read(last, 0, 1, size - 1);
+      if (last[0] !== 10) prefix = "\n";
+    }
+    await handle.appendFile(`${prefix}${line}\n`);
+  } finally {
+    await handle.close();
+  }
 }
 
 /**

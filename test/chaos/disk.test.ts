@@ -4,6 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
+import { until } from "../helpers/wait.js";
 import { recordScenario } from "./summary.js";
 
 function tryMount(dir: string, options: string): boolean {
@@ -30,6 +31,10 @@ describe("chaos: a full or unwritable state directory", () => {
   beforeAll(async () => {
     sb = await Sandbox.create();
     sb.model.script("quick", [{ say: "ok" }]);
+    sb.model.script("slowcommit", [
+      { sh: "sleep 4 && echo x > x.txt && git add x.txt && git commit -qm x" },
+      { say: "committed on a full disk" },
+    ]);
   });
   afterAll(async () => {
     for (const m of mounts) unmount(m);
@@ -105,5 +110,94 @@ describe("chaos: a full or unwritable state directory", () => {
     });
     expect(problems).toEqual([]);
     expect(cases.length).toBeGreaterThanOrEqual(1);
+  });
+
+  it("10: the state directory fills up while tasks run: their true outcome is recorded, reads keep working, nothing stray", async () => {
+    const home = path.join(sb.root, "filling-home");
+    await fsp.mkdir(home);
+    // Root is needed to mount; the chaos suite runs as root (CI, and this machine).
+    expect(tryMount(home, "size=4m,mode=0700"), "mounting a tmpfs needs root").toBe(true);
+    mounts.push(home);
+    const mcp = await McpSession.start(sb.env({ CODEXMCP_HOME: home, CODEXMCP_MAX_PARALLEL: "4" }));
+    const problems: string[] = [];
+    const ids: string[] = [];
+    try {
+      for (const i of [1, 2]) {
+        const d = await mcp.ok("codex_dispatch", {
+          prompt: "[[script:slowcommit]]",
+          cwd: sb.repo,
+          topic: `implement-fill${i}-v1`,
+          sandbox: "full-access",
+        });
+        ids.push(String(d.task_id));
+      }
+      await until(
+        "both tasks to run their command",
+        async () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("sleep 4").length > 2,
+      );
+      // Fill the disk to the last byte.
+      const filler = await fsp.open(path.join(home, "filler"), "w");
+      const chunk = Buffer.alloc(64 * 1024, 1);
+      for (;;) {
+        try {
+          await filler.write(chunk);
+        } catch {
+          break;
+        }
+      }
+      for (;;) {
+        try {
+          await filler.write(Buffer.alloc(1));
+        } catch {
+          break;
+        }
+      }
+      await filler.close();
+      // While full: status and wait answer, with each task's true outcome.
+      for (const id of ids) {
+        const end = await until(
+          `${id} to end on a full disk`,
+          async () => {
+            const s = await mcp.call("codex_status", { task_id: id });
+            if (s.isError) problems.push(`codex_status while full: ${s.text}`);
+            return ["completed", "failed", "cancelled", "timed_out"].includes(String(s.data.status))
+              ? s.data
+              : undefined;
+          },
+          90_000,
+          500,
+        );
+        if (end.status !== "completed" || end.commits_ahead !== 1)
+          problems.push(`${id}: ${JSON.stringify(end)}`);
+        const w = await mcp.call("codex_wait", { task_ids: [id], timeout_seconds: 40 });
+        if (w.isError || w.data.status !== "completed") problems.push(`codex_wait while full: ${w.text}`);
+      }
+      const list = await mcp.call("codex_status", {});
+      if (list.isError) problems.push(`listing while full: ${list.text}`);
+      // Space back: the journal and meta.json catch up; nothing half-written stays behind.
+      await fsp.rm(path.join(home, "filler"));
+      await new Promise((r) => setTimeout(r, 11_000));
+      for (const id of ids) {
+        await mcp.ok("codex_status", { task_id: id });
+        const meta = JSON.parse(await fsp.readFile(path.join(home, "tasks", id, "meta.json"), "utf8"));
+        if (meta.status !== "completed") problems.push(`${id}: meta.json still says ${meta.status}`);
+        const stray = (await fsp.readdir(path.join(home, "tasks", id))).filter((n) => n.endsWith(".tmp"));
+        if (stray.length > 0) problems.push(`${id}: stray ${stray.join(", ")}`);
+      }
+      const lines = (await fsp.readFile(path.join(home, "completions.jsonl"), "utf8")).split("\n");
+      for (const id of ids) {
+        const mine = lines.filter((l) => l.startsWith(`{"task_id":"${id}"`)).map((l) => JSON.parse(l).status);
+        if (mine.join() !== "completed") problems.push(`${id}: journal lines ${JSON.stringify(mine)}`);
+      }
+    } finally {
+      await mcp.close();
+    }
+    recordScenario({
+      scenario: "state directory fills up while tasks run",
+      trials: ids.length,
+      passed: problems.length === 0 ? ids.length : 0,
+      lost: problems.length === 0 ? 0 : ids.length,
+    });
+    expect(problems).toEqual([]);
   });
 });

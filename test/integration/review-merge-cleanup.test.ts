@@ -170,7 +170,7 @@ describe("review → merge → clean up", () => {
 
     const forcedDirty = await mcp.ok("codex_cleanup", { task_id: dirty.task_id, force: true });
     const saved = String((forcedDirty.cleaned as Record<string, unknown>[])[0]?.saved_ref);
-    expect(saved).toMatch(/^refs\/codexmcp\/kept\/implement-dirtyme\/\d{8}T\d{6}Z$/);
+    expect(saved).toMatch(/^refs\/codexmcp\/kept\/implement-dirtyme\/\d{8}T\d{6}Z\/worktree$/);
     expect(gitIn(repo, "show", `${saved}:untracked.txt`)).toBe("brand-new");
     expect(gitIn(repo, "show", `${saved}:README.md`)).toContain("staged-edit");
   });

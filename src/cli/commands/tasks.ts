@@ -115,12 +115,15 @@ export async function show(ctx: CliContext, taskId: string, opts: { json: boolea
 export async function cancel(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
   const { obs, wasRunning } = await ctx.manager.cancel(taskId);
   const v = await ctx.manager.view(obs);
-  if (opts.json) ctx.out.write(`${JSON.stringify({ ...v, cancelled: wasRunning }, null, 2)}\n`);
+  const cancelled = wasRunning && obs.status === "cancelled";
+  if (opts.json) ctx.out.write(`${JSON.stringify({ ...v, cancelled }, null, 2)}\n`);
   else
     ctx.out.write(
-      wasRunning
+      cancelled
         ? `${v.task_id}: ${paintStatus(ctx.p, v.status)}; worktree and logs kept.\n`
-        : `${v.task_id} had already ended (${paintStatus(ctx.p, v.status)}); nothing to cancel.\n`,
+        : wasRunning
+          ? `${v.task_id} ended on its own as ${paintStatus(ctx.p, v.status)} before the cancel took effect; nothing was cancelled.\n`
+          : `${v.task_id} had already ended (${paintStatus(ctx.p, v.status)}); nothing to cancel.\n`,
     );
   return EXIT.ok;
 }
