@@ -73,6 +73,8 @@ function client(dir: string, env?: Record<string, string>): SimpleGit {
       allowUnsafeMergeDriver: true,
       allowUnsafePager: true,
       allowUnsafeProtocolOverride: true,
+      // Only keep.ts's local fetch sets an upload-pack, and only to pin git's own.
+      allowUnsafePack: true,
     },
     // simple-git's default only fails when stderr is non-empty; `show-ref --quiet` and
     // `merge-base --is-ancestor` answer with the exit code alone, so any non-zero exit is an error.

@@ -121,9 +121,15 @@ export async function fetchCommits(
   tips: readonly { sha: string; ref: string }[],
 ): Promise<void> {
   if (tips.length === 0) return;
+  // The hardened git allows no transport; a local path is the one this fetch needs. The
+  // upload-pack program is pinned so no `remote.<path>.uploadpack` config can choose it.
   await git(toRepo, [
     "-c",
     "protocol.version=2",
+    "-c",
+    "protocol.file.allow=always",
+    "-c",
+    `remote.${fromGitDir}.uploadpack=git-upload-pack`,
     "fetch",
     "--quiet",
     "--no-tags",

@@ -271,18 +271,33 @@ describe("data safety: codex_merge never loses the user's work", () => {
     }
   });
 
-  it("an error path undoes only this call's merge: a failing hook leaves the checkout as it was", async () => {
+  it("an error path undoes only this call's merge: a merge that fails half-way leaves the checkout as it was", async () => {
+    // codexmcp's git runs no hooks, so no repository can make a merge fail half-way; a git that
+    // stops after the real merge has started (MERGE_HEAD written, index and files changed) can.
     const r = run("hook");
-    const hook = path.join(r.repo, ".git", "hooks", "prepare-commit-msg");
-    await fsp.writeFile(hook, "#!/bin/sh\nexit 1\n", { mode: 0o755 });
-    const before = await snapshotWork([r.repo], [r.repo, r.worktree]);
-    const head = git(r.repo, "rev-parse", "HEAD");
-    const m = await mcp.call("codex_merge", { task_id: r.taskId, strategy: "merge" });
-    expect(m.isError).toBe(true);
-    expect(git(r.repo, "rev-parse", "HEAD")).toBe(head);
-    expect(existsSync(path.join(r.repo, ".git", "MERGE_HEAD"))).toBe(false);
-    expect(git(r.repo, "status", "--porcelain")).toBe("");
-    expect(await workLost(before)).toEqual([]);
-    await fsp.rm(hook);
+    const realGit = execFileSync("sh", ["-c", "command -v git"], { encoding: "utf8" }).trim();
+    const binDir = path.join(sb.root, "failing-git");
+    await fsp.mkdir(binDir, { recursive: true });
+    await fsp.writeFile(
+      path.join(binDir, "git"),
+      `#!/bin/sh\ncase " $* " in *" merge --no-ff "*) "${realGit}" "$@" --no-commit; echo "fatal: stopped half-way" >&2; exit 128;; esac\nexec "${realGit}" "$@"\n`,
+      { mode: 0o755 },
+    );
+    const failing = await McpSession.start(sb.env({ PATH: `${binDir}:${process.env.PATH}` }));
+    try {
+      const before = await snapshotWork([r.repo], [r.repo, r.worktree]);
+      const head = git(r.repo, "rev-parse", "HEAD");
+      const m = await failing.call("codex_merge", { task_id: r.taskId, strategy: "merge" });
+      expect(m.isError).toBe(true);
+      expect(git(r.repo, "rev-parse", "HEAD")).toBe(head);
+      expect(existsSync(path.join(r.repo, ".git", "MERGE_HEAD"))).toBe(false);
+      expect(git(r.repo, "status", "--porcelain")).toBe("");
+      expect(await workLost(before)).toEqual([]);
+    } finally {
+      await failing.close();
+    }
+    // The same merge through the real git then goes in.
+    const ok = await mcp.ok("codex_merge", { task_id: r.taskId, strategy: "merge" });
+    expect(ok.merged).toBe(true);
   });
 });
