@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { ScriptedModel } from "../../src/e2e/scripted-model.js";
+import { type CodexVersion, codexBin } from "./codex-versions.js";
+import { testDir, userPath } from "./paths.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-export const CODEX_BIN = path.join(ROOT, "node_modules/.bin/codex");
+/** The default tested Codex (absolute: tests run with a PATH that lacks node_modules/.bin). */
+export const CODEX_BIN = codexBin();
 export const SERVER_BIN = path.join(ROOT, "dist/bin/codexmcp.js");
 
 /** Identity for commits made by tests and by Codex inside tests, independent of the machine's git config. */
@@ -46,21 +48,33 @@ export async function makeRepo(
 }
 
 /**
- * Everything one test file needs, private to it: a state home, a CODEX_HOME pointing the real
- * Codex at a scripted model, a repository, and a tmux socket of its own (never the user's).
+ * Everything one test file needs, private to it: a state home, a HOME of its own, a CODEX_HOME
+ * pointing the real Codex at a scripted model, a repository, and a tmux socket of its own (never
+ * the user's). All of it lives outside the OS temp dir (see paths.ts) and the environment's PATH
+ * lacks node_modules/.bin, as on a user's machine.
  */
 export class Sandbox {
   readonly model = new ScriptedModel();
   root = "";
+  /** CODEXMCP_HOME: the task store. */
   home = "";
+  /** HOME of the server and every task it starts. */
+  userHome = "";
   codexHome = "";
+  codexBin = CODEX_BIN;
   repo = "";
   readonly socket = `codexmcp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
-  static async create(files?: Record<string, string>): Promise<Sandbox> {
+  static async create(
+    files?: Record<string, string>,
+    opts: { codexVersion?: CodexVersion } = {},
+  ): Promise<Sandbox> {
     const s = new Sandbox();
-    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-test-")));
+    s.root = await testDir("sb");
     s.home = path.join(s.root, "state");
+    s.userHome = path.join(s.root, "home");
+    await fsp.mkdir(s.userHome, { recursive: true });
+    if (opts.codexVersion) s.codexBin = codexBin(opts.codexVersion);
     await s.model.start();
     s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
     s.repo = await makeRepo(path.join(s.root, "project"), files);
@@ -72,9 +86,11 @@ export class Sandbox {
     return {
       ...process.env,
       ...GIT_IDENTITY,
+      PATH: userPath(),
+      HOME: this.userHome,
       CODEXMCP_HOME: this.home,
       CODEX_HOME: this.codexHome,
-      CODEX_BIN,
+      CODEX_BIN: this.codexBin,
       CODEXMCP_TMUX_SOCKET: this.socket,
       CODEXMCP_PROGRESS_INTERVAL: "1",
       ...extra,
