@@ -65,8 +65,16 @@ export type AgentEvent =
       readonly fatal: boolean;
       readonly cause?: AgentErrorCause;
     }
-  /** The agent is retrying its model connection (not fatal by itself; many in a row are). */
-  | { readonly kind: "retry"; readonly message: string; readonly attempt?: number }
+  /**
+   * The agent is retrying its model connection (not fatal by itself; many in a row are). `cause`
+   * when the driver can tell why: an "auth" retry never heals, so the runner fails it at once.
+   */
+  | {
+      readonly kind: "retry";
+      readonly message: string;
+      readonly attempt?: number;
+      readonly cause?: AgentErrorCause;
+    }
   /** The turn/run ended. `ok: false` with the reason when the agent says it failed. */
   | { readonly kind: "turn_completed"; readonly ok: boolean; readonly error?: string };
 

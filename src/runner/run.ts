@@ -3,6 +3,7 @@ import path from "node:path";
 import type { AgentDriver } from "../agents/agent.js";
 import { loadDriver } from "../agents/registry.js";
 import { postMortemAudit } from "../audit/post-mortem.js";
+import { type CancelRequest, cancelSentence, readCancelRequest } from "../core/cancel-request.js";
 import { describeUsage } from "../core/describe.js";
 import { buildResult } from "../core/result.js";
 import type { AgentRunOutcome, RunnerContext, RunnerHooks } from "../core/runner-hooks.js";
@@ -19,12 +20,14 @@ import { formatDuration, nowIso } from "../util/time.js";
 import { runAgentProcess } from "./agent-process.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
+import { Watchdog } from "./watchdog.js";
 
 function classify(
   outcome: AgentRunOutcome,
   stopper: Stopper,
   driver: AgentDriver,
   timeoutSeconds: number,
+  cancelled: CancelRequest | undefined,
 ): { status: TerminalStatus; error: string | null } {
   if (stopper.reason === "timeout") {
     return {
@@ -32,8 +35,10 @@ function classify(
       error: `${driver.label} exceeded the wall-clock limit of ${formatDuration(timeoutSeconds)} and was stopped.`,
     };
   }
-  if (stopper.reason === "cancel")
-    return { status: "cancelled", error: "cancelled on request (codex_cancel)." };
+  if (stopper.reason === "cancel") return { status: "cancelled", error: `${cancelSentence(cancelled)}.` };
+  // The watchdog's sentence names the cause (not logged in, cannot reach the provider, stalled).
+  if (stopper.reason === "unreachable" || stopper.reason === "stalled")
+    return { status: "failed", error: stopper.detail };
   if (stopper.reason === "signal")
     return { status: "cancelled", error: `the runner was stopped by ${stopper.detail}.` };
   const { summary } = outcome;
@@ -114,14 +119,33 @@ export async function runTask(
     await hooks.beforeAgent?.(ctx);
     if (stopper.reason) throw new StoppedBeforeAgent();
     const input = meta.agent_input ? path.basename(meta.agent_input) : "prompt.md";
-    transcript.line(`$ ${meta.agent_bin} ${meta.agent_args.join(" ")} < ${input}`);
+    const args = driver.prepareArgs
+      ? await driver.prepareArgs(meta.agent_args, {
+          runDir: meta.run_dir,
+          env,
+          profile: meta.profile ?? undefined,
+          mcpServers: meta.agent_mcp_servers ?? "none",
+        })
+      : [...meta.agent_args];
+    transcript.line(`$ ${meta.agent_bin} ${args.join(" ")} < ${input}`);
+    const watchdog = new Watchdog(
+      {
+        unreachableSeconds: meta.unreachable_timeout_seconds ?? DEFAULT_UNREACHABLE_SECONDS,
+        stallSeconds: meta.stall_timeout_seconds ?? 0,
+      },
+      driver,
+      stopper,
+    );
+    watchdog.start();
     const outcome = await runAgentProcess({
       taskId,
       speaker: meta.agent,
       reader: driver.streamReader(),
       ...(driver.afterExit ? { afterExit: () => driver.afterExit?.(taskDir) ?? Promise.resolve([]) } : {}),
+      onEvent: (event, summary) => watchdog.event(event, summary),
+      onOutput: () => watchdog.output(),
       bin: meta.agent_bin,
-      args: meta.agent_args,
+      args,
       cwd: meta.run_dir,
       env: { ...env, ...(meta.agent_env ?? {}) },
       promptFile: path.join(taskDir, input),
@@ -134,7 +158,9 @@ export async function runTask(
       },
     });
     clearTimeout(timer);
-    const { status, error } = classify(outcome, stopper, driver, meta.timeout_seconds);
+    watchdog.stop();
+    const cancelled = stopper.reason === "cancel" ? await readCancelRequest(files("cancel")) : undefined;
+    const { status, error } = classify(outcome, stopper, driver, meta.timeout_seconds, cancelled);
     const extra = (await hooks.afterAgent?.(ctx, outcome)) ?? {};
     result = buildResult(meta, {
       status,
@@ -181,6 +207,9 @@ export async function runTask(
 }
 
 class StoppedBeforeAgent extends Error {}
+
+/** The unreachable limit of tasks whose meta.json predates the setting (as DEFAULTS says). */
+const DEFAULT_UNREACHABLE_SECONDS = 180;
 
 /**
  * What this task needs besides the agent, loaded only when needed: every task pays the runner's

@@ -11,7 +11,7 @@ import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
 import { type Observation, observeTask } from "./observe.js";
 import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js";
-import { type DispatchView, dispatchView, type TaskView, taskView } from "./view.js";
+import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 
 export interface ListOptions {
@@ -102,6 +102,11 @@ export class TaskManager {
   async lastActivity(obs: Observation): Promise<string | undefined> {
     const driver = await loadDriver(obs.meta.agent);
     return (await recentEvents(driver, this.store.layout.file(obs.meta.task_id, "events"), 1))[0];
+  }
+
+  /** Seconds since an active task's agent last printed anything (undefined once it has ended). */
+  idleSeconds(obs: Observation): Promise<number | undefined> {
+    return idleSeconds(obs, this.store.layout);
   }
 
   async status(taskId: string): Promise<TaskView> {

@@ -1,3 +1,4 @@
+import { promises as fsp } from "node:fs";
 import type { AgentDriver } from "../agents/agent.js";
 import { recentEvents, sessionIdFromEvents } from "../agents/stream-file.js";
 import type { AgentUsage } from "../core/agent-events.js";
@@ -73,6 +74,8 @@ export interface TaskView {
   note?: string;
   readonly_audit?: unknown;
   last_activity?: string;
+  /** Active tasks: seconds since the agent last printed anything (since it started, before that). */
+  idle_seconds?: number;
   recent_events?: string[];
   log_tail?: string[];
   previous_runs?: number;
@@ -107,6 +110,21 @@ function placement(obs: Observation, tmux: Tmux) {
     ...(meta.note ? { note: meta.note } : {}),
     ...(typeof meta.port === "number" ? { port: meta.port } : {}),
   };
+}
+
+/**
+ * Seconds since an active task's agent last printed anything: the age of its events file, or of
+ * its start while there is none. undefined for tasks that are not running.
+ */
+export async function idleSeconds(obs: Observation, layout: Layout): Promise<number | undefined> {
+  if (obs.status !== "running" && obs.status !== "starting") return undefined;
+  const since = await fsp
+    .stat(layout.file(obs.meta.task_id, "events"))
+    .then((st) => st.mtimeMs)
+    .catch(() => undefined);
+  const started = obs.meta.started_at ?? obs.meta.starting_at ?? obs.meta.created_at;
+  const from = since ?? Date.parse(started);
+  return Math.max(0, Math.round((Date.now() - from) / 1000));
 }
 
 export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): DispatchView {
@@ -168,6 +186,8 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     }
     if (result.readonly_audit !== undefined) view.readonly_audit = result.readonly_audit;
   }
+  const idle = await idleSeconds(obs, opts.layout);
+  if (idle !== undefined) view.idle_seconds = idle;
   if (opts.details) {
     const events = await recentEvents(opts.driver, eventsFile, 10);
     if (events.length > 0) view.last_activity = events[events.length - 1];

@@ -182,6 +182,7 @@ export const taskViewShape = {
   deletions: z.number().optional(),
   readonly_audit: readonlyAuditSchema.optional(),
   last_activity: z.string().optional(),
+  idle_seconds: z.number().optional().describe("active tasks: seconds since the agent last printed anything"),
   recent_events: z.array(z.string()).optional(),
   log_tail: z.array(z.string()).optional(),
   previous_runs: z.number().optional(),
@@ -211,5 +212,6 @@ export const runningItemShape = {
   task_id: z.string(),
   status: z.string(),
   elapsed_seconds: z.number(),
+  idle_seconds: z.number().optional(),
   last_activity: z.string().optional(),
 };

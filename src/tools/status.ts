@@ -15,13 +15,14 @@ const listItemShape = {
   cwd: z.string(),
   created_at: z.string(),
   elapsed_seconds: z.number(),
+  idle_seconds: z.number().optional(),
   worktree_dir: z.string().optional(),
   agent_branch: z.string().optional(),
   diff_stat: z.string().optional(),
   error: z.string().nullable(),
 };
 
-export function listItem(obs: Observation) {
+export function listItem(obs: Observation, idle?: number) {
   const { meta, result } = obs;
   return {
     task_id: meta.task_id,
@@ -32,6 +33,7 @@ export function listItem(obs: Observation) {
     cwd: meta.cwd,
     created_at: meta.created_at,
     elapsed_seconds: result ? result.elapsed_seconds : meta.started_at ? secondsBetween(meta.started_at) : 0,
+    ...(idle !== undefined ? { idle_seconds: idle } : {}),
     ...(meta.git ? { worktree_dir: meta.git.worktree_dir, agent_branch: meta.git.agent_branch } : {}),
     ...(result?.diff_stat !== undefined ? { diff_stat: result.diff_stat } : {}),
     error: result?.error ?? null,
@@ -66,7 +68,9 @@ export function registerStatusTool(server: McpServer, manager: TaskManager): voi
       guarded("codex_status", async () => {
         if (args.task_id) return ok(await manager.status(args.task_id));
         const all = await manager.list({ cwd: args.cwd });
-        const tasks = all.slice(0, args.limit ?? 50).map(listItem);
+        const tasks = await Promise.all(
+          all.slice(0, args.limit ?? 50).map(async (o) => listItem(o, await manager.idleSeconds(o))),
+        );
         return ok({ tasks, count: all.length });
       }),
   );

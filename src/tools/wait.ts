@@ -10,11 +10,12 @@ import { runningItemShape, taskIdField, taskViewShape } from "./schemas.js";
 async function runningItems(manager: TaskManager, running: readonly Observation[]) {
   return Promise.all(
     running.slice(0, 50).map(async (o) => {
-      const last = await manager.lastActivity(o);
+      const [last, idle] = await Promise.all([manager.lastActivity(o), manager.idleSeconds(o)]);
       return {
         task_id: o.meta.task_id,
         status: o.status,
         elapsed_seconds: o.meta.started_at ? secondsBetween(o.meta.started_at) : 0,
+        ...(idle !== undefined ? { idle_seconds: idle } : {}),
         ...(last ? { last_activity: last } : {}),
       };
     }),

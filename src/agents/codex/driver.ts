@@ -36,6 +36,8 @@ export const codexDriver: AgentDriver = {
       }),
     };
   },
+  // Loaded when a run starts only: the TOML parser is not worth every server's start-up.
+  prepareArgs: async (args, ctx) => (await import("./mcp-servers.js")).isolateMcpServers(args, ctx),
   streamReader: () => new CodexStreamReader(),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure("Codex", "run `codex login` (or set the provider's API key)", cause, message),
