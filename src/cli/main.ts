@@ -18,10 +18,11 @@ usage:
   codexmcp cancel <task> [--json]                              stop a task and all it started
   codexmcp watch [--interval S] [--once]                       live view of all tasks
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
-                   [--tool-timeout S] [--env NAME=VALUE]...
+                   [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
   codexmcp uninstall <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    clients: claude-code, codex, cursor, claude-desktop, gemini
   codexmcp doctor [--e2e] [--json]                             check this machine (--e2e: a real run)
+  codexmcp doctor --client <client> [--scope S] [--name N]     … as that client starts the server
   codexmcp --version | --help
 
 settings (any command; flags > environment > $CODEXMCP_HOME/config.yaml > defaults):
@@ -177,6 +178,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           "no-client-cli": { type: "boolean" },
           "tool-timeout": { type: "string" },
           env: { type: "string", multiple: true },
+          "approve-tools": { type: "boolean" },
         });
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
@@ -189,16 +191,26 @@ export async function main(argv: readonly string[]): Promise<number> {
           useClientCli: values["no-client-cli"] !== true,
           toolTimeoutSeconds: int("tool-timeout", values["tool-timeout"], 1),
           env: values.env ?? [],
+          approveTools: values["approve-tools"] === true,
         });
       }
       case "doctor": {
-        const { values, positionals } = parse(args, { e2e: { type: "boolean" }, json: { type: "boolean" } });
+        const { values, positionals } = parse(args, {
+          e2e: { type: "boolean" },
+          json: { type: "boolean" },
+          client: { type: "string" },
+          scope: { type: "string" },
+          name: { type: "string" },
+        });
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
         const { doctor } = await import("./commands/doctor.js");
         return await doctor(settingOverrides(values), {
           e2e: values.e2e === true,
           json: values.json === true,
+          client: values.client,
+          scope: values.scope ?? "user",
+          name: values.name ?? "codex",
         });
       }
       default:

@@ -36,6 +36,8 @@ export interface Settings {
   readonly waitDefaultSeconds: number;
   readonly waitMaxSeconds: number;
   readonly progressIntervalSeconds: number;
+  /** The MCP client's tool-call timeout, when known (install writes it): tells its cancels from a person's. */
+  readonly clientToolTimeoutSeconds: number | undefined;
   readonly retentionDays: number;
   readonly taskLinks: boolean;
   readonly topicTypes: readonly string[];
@@ -88,6 +90,8 @@ export const ENV_VARS = {
   CODEXMCP_WAIT_TIMEOUT: "default codex_wait timeout",
   CODEXMCP_WAIT_MAX: "largest codex_wait timeout accepted",
   CODEXMCP_PROGRESS_INTERVAL: "seconds between progress heartbeats",
+  CODEXMCP_CLIENT_TOOL_TIMEOUT:
+    "the MCP client's tool-call timeout (install sets it): a cancel at that time keeps the task running",
   CODEXMCP_RETENTION_DAYS: "days finished task directories are kept",
   CODEXMCP_TASK_LINKS: "0 = do not create <cwd>/.codex-tasks/<topic> links",
 } as const;
@@ -221,6 +225,7 @@ export async function loadSettings(
       seconds("CODEXMCP_PROGRESS_INTERVAL", get("CODEXMCP_PROGRESS_INTERVAL")) ??
       file.progress_interval ??
       DEFAULTS.progressIntervalSeconds,
+    clientToolTimeoutSeconds: seconds("CODEXMCP_CLIENT_TOOL_TIMEOUT", get("CODEXMCP_CLIENT_TOOL_TIMEOUT")),
     retentionDays:
       integer("CODEXMCP_RETENTION_DAYS", get("CODEXMCP_RETENTION_DAYS"), 0) ??
       file.retention_days ??

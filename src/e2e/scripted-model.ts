@@ -17,6 +17,16 @@ export type ScriptStep =
   | { readonly say: string; readonly delayMs?: number }
   | { readonly sh: string; readonly delayMs?: number }
   | { readonly patch: string; readonly delayMs?: number }
+  /**
+   * Call a tool the CLI offers, by its name there; Codex offers an MCP server's tools in a
+   * namespace (`mcp__<server>`), which `namespace` names.
+   */
+  | {
+      readonly call: string;
+      readonly namespace?: string;
+      readonly args?: Record<string, unknown>;
+      readonly delayMs?: number;
+    }
   /** Never answer (the connection stays open): a run that only a timeout or cancel ends. */
   | { readonly hang: true }
   /** Answer with an HTTP error status. */
@@ -177,19 +187,27 @@ export class ScriptedModel {
             id: `msg_${n}`,
             content: [{ type: "output_text", text: current.say }],
           }
-        : {
-            type: "function_call",
-            name: "exec_command",
-            call_id: `call_${n}`,
-            // No login shell (profile scripts are slow and machine-specific) and the longest
-            // yield Codex allows: with the default 10 s a loaded machine returns mid-command, the
-            // next scripted step ends the turn, and the command is killed unfinished.
-            arguments: JSON.stringify({
-              cmd: "sh" in current ? current.sh : `apply_patch <<'PATCH'\n${current.patch}\nPATCH`,
-              login: false,
-              yield_time_ms: 30_000,
-            }),
-          };
+        : "call" in current
+          ? {
+              type: "function_call",
+              name: current.call,
+              ...(current.namespace ? { namespace: current.namespace } : {}),
+              call_id: `call_${n}`,
+              arguments: JSON.stringify(current.args ?? {}),
+            }
+          : {
+              type: "function_call",
+              name: "exec_command",
+              call_id: `call_${n}`,
+              // No login shell (profile scripts are slow and machine-specific) and the longest
+              // yield Codex allows: with the default 10 s a loaded machine returns mid-command, the
+              // next scripted step ends the turn, and the command is killed unfinished.
+              arguments: JSON.stringify({
+                cmd: "sh" in current ? current.sh : `apply_patch <<'PATCH'\n${current.patch}\nPATCH`,
+                login: false,
+                yield_time_ms: 30_000,
+              }),
+            };
     const usage = {
       input_tokens: 100,
       input_tokens_details: { cached_tokens: 10 },

@@ -1,18 +1,33 @@
+import { promises as fsp } from "node:fs";
 import { loadDriver } from "../agents/registry.js";
 import { recentEvents } from "../agents/stream-file.js";
 import type { Settings } from "../config/settings.js";
+import type { CancelRequest } from "../core/cancel-request.js";
 import { formatCursor, journalSize } from "../core/journal.js";
 import { type StoreServices, TaskStore } from "../core/store.js";
 import { parseTaskId } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
 import { UserError } from "../util/errors.js";
+import { nowIso } from "../util/time.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
 import { type Observation, observeTask } from "./observe.js";
 import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js";
 import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
+
+/** A blocking call that ended before its task (calls.jsonl). */
+export interface CallEnd {
+  readonly tool: string;
+  readonly ended: "client_timeout" | "client_cancel" | "client_disconnected";
+  readonly after_seconds: number;
+  /** The client's words (notifications/cancelled reason). */
+  readonly reason?: string;
+  readonly client?: string;
+  /** In words, for codex_status. */
+  readonly note: string;
+}
 
 export interface ListOptions {
   readonly limit?: number;
@@ -104,6 +119,15 @@ export class TaskManager {
     return (await recentEvents(driver, this.store.layout.file(obs.meta.task_id, "events"), 1))[0];
   }
 
+  /**
+   * Records why a blocking call ended while its task went on (a client's timeout, a disconnect):
+   * codex_status shows it, so nobody mistakes the call's end for the task's.
+   */
+  async recordCallEnd(taskId: string, record: CallEnd): Promise<void> {
+    const line = `${JSON.stringify({ at: nowIso(), ...record })}\n`;
+    await fsp.appendFile(this.store.layout.file(parseTaskId(taskId).taskId, "calls"), line, { mode: 0o600 });
+  }
+
   /** Seconds since an active task's agent last printed anything (undefined once it has ended). */
   idleSeconds(obs: Observation): Promise<number | undefined> {
     return idleSeconds(obs, this.store.layout);
@@ -130,11 +154,15 @@ export class TaskManager {
     return opts.limit ? observations.slice(0, opts.limit) : observations;
   }
 
-  async cancel(taskId: string): Promise<{ obs: Observation; wasRunning: boolean }> {
+  /** Stops a task; `why` says who asked (the recorded outcome names them). */
+  async cancel(
+    taskId: string,
+    why: Pick<CancelRequest, "by" | "reason"> = { by: "codex_cancel" },
+  ): Promise<{ obs: Observation; wasRunning: boolean }> {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     const id = obs.meta.task_id;
-    if (obs.status === "queued" && (await cancelQueued(this.store, id))) {
+    if (obs.status === "queued" && (await cancelQueued(this.store, id, why))) {
       return { obs: await this.observe(id), wasRunning: true };
     }
     const cancelled = await cancelTask(
@@ -142,6 +170,7 @@ export class TaskManager {
       tmuxFor(obs.meta) ?? this.tmux,
       id,
       await this.observe(id),
+      why,
     );
     this.pumpSoon();
     return { obs: cancelled, wasRunning: true };

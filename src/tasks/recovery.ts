@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { loadDriver } from "../agents/registry.js";
 import { summarizeEventsFile } from "../agents/stream-file.js";
+import { cancelSentence, readCancelRequest } from "../core/cancel-request.js";
 import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
 import { TASK_ID_ENV, type TaskMeta } from "../core/types.js";
@@ -22,7 +23,9 @@ export async function recoverDeadTask(
 ): Promise<boolean> {
   await killTree({ roots: [], tag: { name: TASK_ID_ENV, value: meta.task_id }, graceMs: 1000 });
   if (tmux && meta.tmux_session) await tmux.killSession(meta.tmux_session);
-  const cancelled = existsSync(store.layout.file(meta.task_id, "cancel"));
+  const cancelFile = store.layout.file(meta.task_id, "cancel");
+  const cancelled = existsSync(cancelFile);
+  const request = cancelled ? await readCancelRequest(cancelFile) : undefined;
   const summary = await summarizeEventsFile(
     await loadDriver(meta.agent),
     store.layout.file(meta.task_id, "events"),
@@ -36,7 +39,7 @@ export async function recoverDeadTask(
     status: cancelled ? "cancelled" : "failed",
     exitCode: null,
     signal: null,
-    error: cancelled ? `cancelled on request (codex_cancel); ${reason}` : reason,
+    error: cancelled ? `${cancelSentence(request)}; ${reason}` : reason,
     summary,
     diff: await placementDiff(meta.git),
     finalizedBy: cancelled ? "cancel" : "recovery",

@@ -74,6 +74,8 @@ export interface TaskView {
   note?: string;
   readonly_audit?: unknown;
   last_activity?: string;
+  /** Why the last blocking call on this task ended before it did (a client timeout, a disconnect). */
+  call_ended?: string;
   /** Active tasks: seconds since the agent last printed anything (since it started, before that). */
   idle_seconds?: number;
   recent_events?: string[];
@@ -196,6 +198,19 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
       view.log_tail = await tailLines(logFile, 20);
     }
     if (opts.previousRuns) view.previous_runs = opts.previousRuns;
+    const calls = await tailLines(opts.layout.file(meta.task_id, "calls"), 1);
+    const note = lastNote(calls[0]);
+    if (note) view.call_ended = note;
   }
   return view;
+}
+
+function lastNote(line: string | undefined): string | undefined {
+  if (!line) return undefined;
+  try {
+    const note = (JSON.parse(line) as { note?: unknown }).note;
+    return typeof note === "string" ? note : undefined;
+  } catch {
+    return undefined; // a line being written
+  }
 }

@@ -2,11 +2,54 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import { loadDriver } from "../agents/registry.js";
 import type { TaskManager } from "../tasks/manager.js";
+import { clientCancelKind } from "./client-cancel.js";
 import { ProgressReporter } from "./progress.js";
 import { guarded, ok } from "./result.js";
 import { taskInputShape, taskViewShape } from "./schemas.js";
 
 export const MAX_WAIT_LIMIT_SECONDS = 7 * 24 * 3600;
+
+/** The blocking call ended before its task: cancel it (a person) or record why and let it run. */
+async function endedEarly(
+  manager: TaskManager,
+  server: McpServer,
+  taskId: string,
+  calledAt: number,
+  rawReason: unknown,
+): Promise<void> {
+  const after = Math.round((Date.now() - calledAt) / 100) / 10;
+  const reason = rawReason === undefined ? "" : String(rawReason);
+  const client = server.server.getClientVersion()?.name;
+  const wait = `the task goes on; the codex_wait tool of this server picks up its result (task_ids ["${taskId}"])`;
+  if (!server.isConnected()) {
+    await manager.recordCallEnd(taskId, {
+      tool: "codex",
+      ended: "client_disconnected",
+      after_seconds: after,
+      ...(client ? { client } : {}),
+      note: `the blocking codex call ended after ${after}s because the client disconnected; ${wait}.`,
+    });
+    return;
+  }
+  const { kind, why } = clientCancelKind({
+    reason,
+    elapsedSeconds: after,
+    clientName: client,
+    clientTimeoutSeconds: manager.settings.clientToolTimeoutSeconds,
+  });
+  if (kind === "person") {
+    await manager.cancel(taskId, { by: "client", ...(reason ? { reason } : {}) });
+    return;
+  }
+  await manager.recordCallEnd(taskId, {
+    tool: "codex",
+    ended: "client_timeout",
+    after_seconds: after,
+    ...(reason ? { reason } : {}),
+    ...(client ? { client } : {}),
+    note: `the blocking codex call ended after ${after}s at ${why}${reason ? ` (the client said: ${reason})` : ""}; ${wait}.`,
+  });
+}
 
 export function registerCodexTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
@@ -53,12 +96,14 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
             ? `queued (#${dispatched.queue_position ?? "?"} in the queue; max_parallel tasks are running)`
             : undefined,
         );
-        // The SDK aborts in-flight requests both when the client cancels one and when the
-        // connection closes; only the first should stop the task (it must outlive its client).
-        // A close detaches the transport right after aborting, so decide on the next tick.
+        // The SDK aborts in-flight requests when the client cancels one (its tool timeout or a
+        // person) and when the connection closes. Only a person's cancel stops the task: it must
+        // outlive its client and the client's timeout, and codex_wait picks up its result. A
+        // close detaches the transport right after aborting, so decide on the next tick.
+        const calledAt = Date.now();
         const onAbort = () =>
           setImmediate(() => {
-            if (server.isConnected()) void manager.cancel(taskId).catch(() => undefined);
+            void endedEarly(manager, server, taskId, calledAt, extra.signal.reason).catch(() => undefined);
           });
         extra.signal.addEventListener("abort", onAbort, { once: true });
         const maxWait = max_wait_seconds ?? manager.settings.maxWaitSeconds;

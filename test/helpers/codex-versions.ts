@@ -1,15 +1,16 @@
 import { execFileSync } from "node:child_process";
 import { existsSync } from "node:fs";
 import path from "node:path";
+import { TESTED_CODEX_VERSIONS } from "../../src/agents/codex/versions.js";
 import { userPath } from "./paths.js";
 
 /**
- * The Codex CLI versions codexmcp is tested with. The first is the default of every test; the
- * others run a focused subset (test/integration/codex-versions.test.ts). 0.169.0 is the pinned
- * devDependency; the others are installed on demand (test/codex-versions.setup.ts) into a cache
- * outside the repository.
+ * The Codex CLI versions codexmcp is tested with (src/agents/codex/versions.ts). The first is the
+ * default of every test; the others run a focused subset (test/integration/codex-versions.test.ts).
+ * 0.169.0 is the pinned devDependency; the others are installed on demand
+ * (test/codex-versions.setup.ts) into a cache outside the repository.
  */
-export const TESTED_CODEX_VERSIONS = ["0.169.0", "0.171.0"] as const;
+export { TESTED_CODEX_VERSIONS };
 export type CodexVersion = (typeof TESTED_CODEX_VERSIONS)[number];
 
 const ROOT = path.resolve(import.meta.dirname, "../..");

@@ -5,10 +5,13 @@ import { type CliContext, EXIT } from "../context.js";
 import {
   CLIENT_NAMES,
   type ClientName,
+  DEFAULT_TOOL_TIMEOUT_SECONDS,
   installClient,
   isClientName,
   uninstallClient,
 } from "../install/index.js";
+import { resolveServerEnv } from "../install/server-env.js";
+import { CLIENT_TOOL_TIMEOUT_ENV } from "../install/types.js";
 
 export interface InstallCommandOptions {
   readonly client: string | undefined;
@@ -18,6 +21,7 @@ export interface InstallCommandOptions {
   readonly useClientCli: boolean;
   readonly toolTimeoutSeconds?: number | undefined;
   readonly env: readonly string[];
+  readonly approveTools: boolean;
 }
 
 function parseEnv(pairs: readonly string[]): Record<string, string> {
@@ -42,15 +46,34 @@ export async function install(
   if (opts.scope !== "user" && opts.scope !== "project")
     throw new UserError('--scope is "user" or "project".');
   const client: ClientName = opts.client;
+  if (opts.approveTools && client !== "codex")
+    throw new UserError(
+      "--approve-tools is a Codex setting (default_tools_approval_mode); use it with install codex.",
+    );
   const bin = fileURLToPath(new URL("../../bin/codexmcp.js", import.meta.url));
   const run = action === "install" ? installClient : uninstallClient;
+  const userEnv = parseEnv(opts.env);
+  // What the server needs to find its binaries when a client starts it with a bare environment.
+  const resolved =
+    action === "install"
+      ? resolveServerEnv(client, ctx.settings, ctx.env, userEnv)
+      : { env: userEnv, notes: [] };
+  // Clients with a per-server tool timeout get it written; the server learns it too, to tell a
+  // cancel at that time (the client's timeout: the task goes on) from a person's.
+  if (
+    action === "install" &&
+    (client === "codex" || client === "gemini") &&
+    !userEnv[CLIENT_TOOL_TIMEOUT_ENV]
+  )
+    resolved.env[CLIENT_TOOL_TIMEOUT_ENV] = String(opts.toolTimeoutSeconds ?? DEFAULT_TOOL_TIMEOUT_SECONDS);
   const report = await run({
     client,
     scope: opts.scope,
     name: opts.name,
     command: process.execPath,
     args: [bin],
-    env: parseEnv(opts.env),
+    env: resolved.env,
+    approveTools: opts.approveTools,
     home: os.homedir(),
     cwd: process.cwd(),
     dryRun: opts.dryRun,
@@ -74,6 +97,6 @@ export async function install(
   if (report.diff && (opts.dryRun || report.changed))
     ctx.out.write(`${report.diff.endsWith("\n") ? report.diff : `${report.diff}\n`}`);
   if (report.backup) ctx.out.write(`  backup of the previous file: ${report.backup}\n`);
-  for (const note of report.notes) ctx.out.write(`  ${p.dim("note:")} ${note}\n`);
+  for (const note of [...resolved.notes, ...report.notes]) ctx.out.write(`  ${p.dim("note:")} ${note}\n`);
   return EXIT.ok;
 }

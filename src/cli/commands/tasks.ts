@@ -113,7 +113,7 @@ export async function show(ctx: CliContext, taskId: string, opts: { json: boolea
 
 /** `codexmcp cancel <task>`. */
 export async function cancel(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
-  const { obs, wasRunning } = await ctx.manager.cancel(taskId);
+  const { obs, wasRunning } = await ctx.manager.cancel(taskId, { by: "cli" });
   const v = await ctx.manager.view(obs);
   if (opts.json) ctx.out.write(`${JSON.stringify({ ...v, cancelled: wasRunning }, null, 2)}\n`);
   else
