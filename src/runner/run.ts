@@ -175,11 +175,17 @@ export async function runTask(
   } catch (err) {
     clearTimeout(timer);
     const stopped = err instanceof StoppedBeforeAgent;
+    const cancelled =
+      stopped && stopper.reason === "cancel" ? await readCancelRequest(files("cancel")) : undefined;
     result = buildResult(meta, {
       status: stopped ? (stopper.reason === "timeout" ? "timed_out" : "cancelled") : "failed",
       exitCode: null,
       signal: null,
-      error: stopped ? `stopped before ${driver.label} started (${stopper.detail})` : errorMessage(err),
+      error: !stopped
+        ? errorMessage(err)
+        : cancelled
+          ? `${cancelSentence(cancelled)}, before ${driver.label} started.`
+          : `stopped before ${driver.label} started (${stopper.detail})`,
       summary: EMPTY_SUMMARY,
       diff: await placementDiff(meta.git, (m) => transcript.line(m)),
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",

@@ -3,6 +3,7 @@ import { z } from "zod";
 import { loadDriver } from "../agents/registry.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { clientCancelKind } from "./client-cancel.js";
+import { trackPending } from "./pending.js";
 import { ProgressReporter } from "./progress.js";
 import { guarded, ok } from "./result.js";
 import { taskInputShape, taskViewShape } from "./schemas.js";
@@ -102,9 +103,15 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
         // close detaches the transport right after aborting, so decide on the next tick.
         const calledAt = Date.now();
         const onAbort = () =>
-          setImmediate(() => {
-            void endedEarly(manager, server, taskId, calledAt, extra.signal.reason).catch(() => undefined);
-          });
+          trackPending(
+            new Promise<void>((resolve) =>
+              setImmediate(() => {
+                endedEarly(manager, server, taskId, calledAt, extra.signal.reason)
+                  .catch(() => undefined)
+                  .finally(resolve);
+              }),
+            ),
+          );
         extra.signal.addEventListener("abort", onAbort, { once: true });
         const maxWait = max_wait_seconds ?? manager.settings.maxWaitSeconds;
         try {

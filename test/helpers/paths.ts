@@ -22,6 +22,6 @@ export async function testDir(prefix: string): Promise<string> {
 export function userPath(pathEnv = process.env.PATH ?? ""): string {
   return pathEnv
     .split(path.delimiter)
-    .filter((dir) => dir && !/(^|[\\/])node_modules[\\/]\.bin[\\/]?$/.test(dir))
+    .filter((dir) => dir && !/(^|[\\/])node_modules[\\/](\.bin|.*[\\/]node-gyp-bin)[\\/]?$/.test(dir))
     .join(path.delimiter);
 }

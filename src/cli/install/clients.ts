@@ -171,7 +171,7 @@ export function clientSpec(opts: InstallOptions): ClientSpec {
             notes.push(
               opts.approveTools
                 ? 'default_tools_approval_mode = "approve": Codex calls this server\'s tools without asking, also the ones that start, continue, merge or clean up tasks (codex, codex_dispatch, codex_reply, codex_merge, codex_cleanup). Headless `codex exec` refuses those otherwise.'
-                : 'Headless `codex exec` refuses this server\'s tools that start, continue, merge or clean up tasks ("requires approval, but approval policy is never"); interactive Codex asks you each time. Run install again with --approve-tools to let Codex call them without asking (default_tools_approval_mode = "approve").',
+                : 'Headless `codex exec` (in its read-only or workspace-write sandbox) refuses this server\'s tools that start, continue, merge or clean up tasks ("requires approval, but approval policy is never"); interactive Codex asks you each time. Run install again with --approve-tools to let Codex call them without asking (default_tools_approval_mode = "approve").',
             );
             if (opts.scope === "project") {
               notes.push(

@@ -10,7 +10,8 @@ export interface ServerEnv {
   readonly notes: string[];
 }
 
-const NPM_BIN = /(^|[\\/])node_modules[\\/]\.bin[\\/]?$/;
+/** What npm and npx put in front of PATH: every `node_modules/.bin` up the tree and npm's node-gyp-bin. */
+const NPM_BIN = /(^|[\\/])node_modules[\\/](\.bin|.*[\\/]node-gyp-bin)[\\/]?$/;
 
 /**
  * PATH without the `node_modules/.bin` directories npm and npx put in front: a client never
