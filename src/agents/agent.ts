@@ -75,6 +75,12 @@ export interface AgentDriver {
    * the agent's config lists, to switch off). Without it the dispatch-time argv is used as is.
    */
   prepareArgs?(args: readonly string[], ctx: RunContext): Promise<string[]>;
+  /**
+   * The names the agent's raw events answer to in a codex_events filter: event types and the
+   * types of what they carry (items, subtypes); "type:subtype" combines one of each. Absent: not
+   * known, and raw filters are not checked.
+   */
+  readonly rawEventTypes?: { readonly types: readonly string[]; readonly subtypes: readonly string[] };
   /** A reader for one run's stream (raw line → normalized events). */
   streamReader(): AgentStreamReader;
   /** Events the agent leaves outside its stream (read once it has exited). */

@@ -40,6 +40,8 @@ export interface RefusedItem {
   readonly worktree_dir: string | null;
   readonly tasks: readonly string[];
   readonly reasons: readonly string[];
+  /** Whether force: true would remove it (not for a running task or a vanished repository). */
+  readonly force_helps: boolean;
 }
 
 export interface CleanupReport {
@@ -123,6 +125,7 @@ async function cleanGroup(
         (o) =>
           `task ${o.meta.task_id} is ${o.status} there (never removed, even with force; cancel it first)`,
       ),
+      force_helps: false,
     };
   }
   if (!newest.git) {
@@ -142,6 +145,7 @@ async function cleanGroup(
       worktree_dir: worktree,
       tasks: ids,
       reasons: [`the repository ${repo} is gone; remove ${worktree} by hand`],
+      force_helps: false,
     };
   }
   const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
@@ -169,7 +173,8 @@ async function cleanGroup(
         unmerged = squashed ? 0 : await countCommits(repo, `${into}..${branch}`);
         if (unmerged > 0) reasons.push(`branch ${branch} has ${unmerged} commit(s) not in ${into}`);
       }
-      if (reasons.length > 0 && !force) return { worktree_dir: worktree, tasks: ids, reasons };
+      if (reasons.length > 0 && !force)
+        return { worktree_dir: worktree, tasks: ids, reasons, force_helps: true };
 
       const saved =
         exists && dirty.length > 0 ? await saveUncommitted(worktree, repo, newest.topic_stem) : undefined;

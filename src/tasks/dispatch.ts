@@ -89,7 +89,7 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
       const user = await activeUserOf(ctx, dir, p.topic.taskId);
       if (user) {
         throw new UserError(
-          `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
+          `${dir} is in use by the running task ${user}; two tasks never share a worktree. Wait for it (the codex_wait tool of this server) or cancel it (codex_cancel), or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1).`,
         );
       }
       return claim();
@@ -103,8 +103,12 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   const { taskId } = p.topic;
   const existing = await observeTask(store, taskId, ctx.tmux);
   if (existing && !isTerminal(existing.status)) {
+    // The next version shares the worktree of a write task, so it would be refused too.
+    const elsewhere = p.exclusive
+      ? `or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1)`
+      : `or use the next version (${p.topic.stem}-v${p.topic.version + 1})`;
     throw new UserError(
-      `Task ${taskId} is still ${existing.status}; wait for it (codex_status / codex_wait) or cancel it (codex_cancel) before starting it again, or use the next version (${p.topic.stem}-v${p.topic.version + 1}).`,
+      `Task ${taskId} is still ${existing.status}; wait for it (the codex_wait tool of this server) or cancel it (codex_cancel) before starting it again, ${elsewhere}.`,
     );
   }
   const archived = existing ? await store.archiveRun(taskId) : undefined;

@@ -5,7 +5,7 @@ import type { Settings } from "../config/settings.js";
 import type { CancelRequest } from "../core/cancel-request.js";
 import { formatCursor, journalSize } from "../core/journal.js";
 import { type StoreServices, TaskStore } from "../core/store.js";
-import { parseTaskId } from "../core/topic.js";
+import { parseTaskId, TASK_LIST_HINT } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
 import { UserError } from "../util/errors.js";
@@ -44,11 +44,16 @@ export class TaskManager {
   readonly store: TaskStore;
   readonly tmux: Tmux;
 
+  /** How messages tell the reader to list tasks: a model has tools, a person the CLI. */
+  private readonly listHint: string;
+
   constructor(
     readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     services: StoreServices,
+    opts: { audience?: "mcp" | "cli" } = {},
   ) {
+    this.listHint = TASK_LIST_HINT[opts.audience ?? "mcp"];
     this.store = new TaskStore(settings.home, services);
     this.tmux = new Tmux(settings.tmuxBin, settings.tmuxSocket);
   }
@@ -67,7 +72,11 @@ export class TaskManager {
       runner: undefined,
       status: meta.status,
     };
-    const view = { ...dispatchView(obs, this.store.layout, this.tmux), cursor };
+    const view = {
+      ...dispatchView(obs, this.store.layout, this.tmux),
+      cursor,
+      hint: `${request.topic !== meta.topic ? `The topic is ${meta.topic} (a description joins its words with _). ` : ""}Running in the background. Call the codex_wait tool of this server with task_ids ["${meta.task_id}"] and cursor "${cursor}": it returns when the task ends. Its codex_status looks in, its codex_cancel stops it.`,
+    };
     if (obs.status === "queued") {
       const position = await this.queuePosition(meta.task_id);
       if (position !== undefined) view.queue_position = position;
@@ -77,13 +86,9 @@ export class TaskManager {
 
   /** The task's current observation; an unknown id is a UserError that says how to find tasks. */
   async observe(taskId: string): Promise<Observation> {
-    const { taskId: id } = parseTaskId(taskId);
+    const { taskId: id } = parseTaskId(taskId, this.listHint);
     const obs = await observeTask(this.store, id, this.tmux);
-    if (!obs) {
-      throw new UserError(
-        `No task ${id} exists; call codex_status without task_id to list tasks, or dispatch it first.`,
-      );
-    }
+    if (!obs) throw new UserError(`No task ${id} exists; ${this.listHint}.`);
     if (obs.recovered) this.pumpSoon();
     return obs;
   }

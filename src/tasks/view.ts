@@ -143,7 +143,7 @@ export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): Disp
     run_dir: meta.run_dir,
     ...placement(obs, tmux),
     ...(meta.resume_session_id ? { resume_session_id: meta.resume_session_id } : {}),
-    hint: `Running in the background. Follow it with codex_status(task_id="${meta.task_id}") or wait for it with codex_wait; stop it with codex_cancel.`,
+    hint: `Running in the background. The codex_wait tool of this server with task_ids ["${meta.task_id}"] returns when it ends; its codex_status looks in, its codex_cancel stops it.`,
   };
 }
 
@@ -195,7 +195,13 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     if (events.length > 0) view.last_activity = events[events.length - 1];
     if (!isTerminal(obs.status)) {
       view.recent_events = events;
-      view.log_tail = await tailLines(logFile, 20);
+      // The transcript says each event again ("[12:00:01] running: npm test"); only what the
+      // events do not (command output, setup lines, whole messages) is worth its bytes.
+      const said = new Set(events);
+      const tail = (await tailLines(logFile, 20)).filter(
+        (l) => !said.has(l.replace(/^\[\d\d:\d\d:\d\d\] /, "")),
+      );
+      if (tail.length > 0) view.log_tail = tail;
     }
     if (opts.previousRuns) view.previous_runs = opts.previousRuns;
     const calls = await tailLines(opts.layout.file(meta.task_id, "calls"), 1);

@@ -6,6 +6,7 @@ import type { TaskManager } from "../tasks/manager.js";
 import { UserError } from "../util/errors.js";
 import { guarded, ok } from "./result.js";
 import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 export function registerCleanupTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
@@ -13,44 +14,26 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
     {
       title: "Remove finished tasks' worktrees",
       description:
-        "Removes the worktree, tmux session and — only if merged — the branch of a finished task (task_id: its worktree, shared by all versions of the topic) or of every finished task (all_finished, optionally only those that ended older_than ago). Refuses, saying why, when the worktree has uncommitted or untracked changes or the branch has commits not in its base; force removes anyway but keeps the work reachable (uncommitted work is committed under refs/codexmcp/kept/…, unmerged branches stay). A worktree a running task uses is never removed. all_finished also deletes task directories older than the retention period.",
-      inputSchema: {
+        "Removes a finished task's worktree (shared by its topic's versions), tmux session and, if merged, branch (task_id); all_finished: every finished task's (older_than), and old task directories. Refuses, saying why, uncommitted work or unmerged commits; force: true removes them but keeps the work (refs/codexmcp/kept/…, the branch). Never a worktree a task runs in.",
+      inputSchema: strictInput("codex_cleanup", {
         task_id: taskIdField.optional(),
         all_finished: z.boolean().optional().describe("Clean up every finished task's worktree."),
         force: z
           .boolean()
           .optional()
-          .describe("Remove dirty or unmerged worktrees too (their work stays reachable; see the result)."),
+          .describe("Remove them despite uncommitted or unmerged work (which stays reachable)."),
         older_than: z
           .union([z.number(), z.string()])
           .optional()
           .describe(
             'With all_finished: only tasks that ended at least this long ago (seconds, or "7d", "12h").',
           ),
-      },
-      outputSchema: {
-        cleaned: z.array(
-          z.object({
-            worktree_dir: z.string().nullable(),
-            tasks: z.array(z.string()),
-            worktree_removed: z.boolean(),
-            branch: z.string().nullable(),
-            branch_deleted: z.boolean(),
-            branch_kept: z.string().optional(),
-            saved_ref: z.string().optional(),
-            sessions_closed: z.number(),
-          }),
-        ),
-        refused: z.array(
-          z.object({
-            worktree_dir: z.string().nullable(),
-            tasks: z.array(z.string()),
-            reasons: z.array(z.string()),
-          }),
-        ),
-        task_dirs_removed: z.array(z.string()),
+      }),
+      outputSchema: z.looseObject({
+        cleaned: z.array(z.unknown()),
+        refused: z.array(z.unknown()),
         hint: z.string(),
-      },
+      }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async (args) =>
@@ -70,13 +53,16 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
         });
         if (args.task_id && report.refused.length > 0 && report.cleaned.length === 0) {
           const reasons = report.refused.flatMap((r) => r.reasons).join("; ");
-          throw new UserError(
-            `Not cleaned up: ${reasons}. Merge first (codex_merge), or pass force: true to remove it anyway — the work stays reachable.`,
-          );
+          // Advise force only where it works: a running task or a vanished repository stops it too.
+          const advice = report.refused.every((r) => r.force_helps)
+            ? "Merge first (codex_merge), or pass force: true to remove it anyway — the work stays reachable."
+            : "Do what the reason says, then call codex_cleanup again.";
+          throw new UserError(`Not cleaned up: ${reasons}. ${advice}`);
         }
+        const forceable = report.refused.filter((r) => r.force_helps).length;
         const hint =
           report.refused.length > 0
-            ? `${report.refused.length} worktree(s) refused (see reasons); force: true removes them while keeping their work reachable.`
+            ? `${report.refused.length} worktree(s) refused (see reasons)${forceable > 0 ? `; force: true removes the ${forceable} with uncommitted or unmerged work while keeping it reachable` : ""}.`
             : `${report.cleaned.length} cleaned up.`;
         return ok({ ...report, hint });
       }),
