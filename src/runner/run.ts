@@ -18,6 +18,7 @@ import { errorMessage } from "../util/errors.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
 import { runAgentProcess } from "./agent-process.js";
+import { guardPane } from "./pane.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
 import { Watchdog } from "./watchdog.js";
@@ -101,6 +102,7 @@ export async function runTask(
     })) ?? meta;
 
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
+  guardPane(taskId);
   const ctx: RunnerContext = { store, meta, env, transcript, signal: stopper.controller.signal };
   transcript.line(
     `codexmcp ${taskId} · ${meta.agent} · sandbox ${meta.sandbox} (${meta.agent_mode}) · ${meta.run_dir}`,
