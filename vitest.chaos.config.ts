@@ -7,6 +7,6 @@ export default defineConfig({
     hookTimeout: 120_000,
     pool: "forks",
     poolOptions: { forks: { maxForks: 2, minForks: 1 } },
-    globalSetup: ["test/chaos/summary.setup.ts"],
+    globalSetup: ["test/agents.setup.ts", "test/chaos/summary.setup.ts"],
   },
 });

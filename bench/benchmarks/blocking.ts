@@ -111,7 +111,8 @@ export const blocking: Benchmark = {
     if ("entry" in peer) {
       const env = {
         ...baseEnv(),
-        PATH: `${path.join(ROOT, "node_modules/.bin")}${path.delimiter}${process.env.PATH ?? ""}`,
+        // The peer finds `codex` on PATH: the same pinned binary codexmcp runs.
+        PATH: `${path.dirname(CODEX_BIN)}${path.delimiter}${process.env.PATH ?? ""}`,
         CODEX_HOME: sandbox.codexHome,
       };
       const client = McpClient.create(process.execPath, [peer.entry], env);

@@ -81,6 +81,11 @@ export interface AgentDriver {
    * known, and raw filters are not checked.
    */
   readonly rawEventTypes?: { readonly types: readonly string[]; readonly subtypes: readonly string[] };
+  /**
+   * Variables computed from the task's own environment when the run starts (e.g. a config the
+   * agent reads from the environment, merged with the user's). Not stored anywhere.
+   */
+  runEnv?(env: Readonly<Record<string, string>>, run: { readonly readOnly: boolean }): Record<string, string>;
   /** A reader for one run's stream (raw line → normalized events). */
   streamReader(): AgentStreamReader;
   /** Events the agent leaves outside its stream (read once it has exited). */

@@ -1,26 +1,32 @@
 import type { AgentErrorCause } from "../core/agent-events.js";
 
+/** The HTTP status an error message names ("API Error: 429 …", `"code":400`, "status 401"). */
+export function statusIn(text: string): number | undefined {
+  const match =
+    /API Error:?\s*(\d{3})\b/i.exec(text) ??
+    /"(?:code|status|statusCode)"\s*:\s*(\d{3})\b/.exec(text) ??
+    /\b(?:status(?: code)?|HTTP)\s*:?\s*(\d{3})\b/i.exec(text);
+  return match?.[1] ? Number(match[1]) : undefined;
+}
+
+const AUTH_TEXT =
+  /invalid[ _-]?(x-)?api[ _-]?key|incorrect api key|not logged in|please run \/login|unauthori[sz]ed|authentication|permission_denied|forbidden/i;
+const NETWORK_TEXT =
+  /ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|connection (refused|reset|closed|error)|fetch failed|socket hang up|network|timed? ?out|stream disconnected|could not connect|error sending request|unreachable|dns/i;
+const RATE_TEXT = /rate[ _-]?limit|too many requests|resource_exhausted|quota/i;
+
 /**
- * Why a model request failed, from the words and status codes agents print. Shared by the
- * drivers: they all relay their HTTP client's errors, which say the same things.
+ * Why the model could not be reached: auth (401/403, a bad key, not logged in), rate_limit (429),
+ * network (refused, reset, timed out), model (any other status the API answered with), other.
  */
-export function errorCause(message: string): AgentErrorCause {
-  const m = message.toLowerCase();
-  if (
-    /\b(401|403)\b/.test(m) ||
-    /unauthori[sz]ed|forbidden|invalid[ _-]?api[ _-]?key|api key|not logged in|authentication|please (run|log ?in)|login required|credentials/.test(
-      m,
-    )
-  )
-    return "auth";
-  if (/\b429\b|rate[ _-]?limit|quota|too many requests/.test(m)) return "rate_limit";
-  if (
-    /econnrefused|enotfound|eai_again|econnreset|etimedout|socket hang up|fetch failed|network|connection (refused|reset|closed|error)|stream disconnected|could not connect|dns|timed? ?out|unreachable/.test(
-      m,
-    )
-  )
-    return "network";
-  if (/\b(400|404|422|5\d\d)\b|model/.test(m)) return "model";
+export function errorCause(message: string, status?: number): AgentErrorCause {
+  const code = status ?? statusIn(message);
+  if (code === 401 || code === 403) return "auth";
+  if (code === 429) return "rate_limit";
+  if (AUTH_TEXT.test(message)) return "auth";
+  if (RATE_TEXT.test(message)) return "rate_limit";
+  if (NETWORK_TEXT.test(message)) return "network";
+  if (code !== undefined && code >= 400) return "model";
   return "other";
 }
 

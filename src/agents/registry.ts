@@ -8,17 +8,13 @@ import type { AgentDriver } from "./agent.js";
  */
 const loaders: Record<AgentName, () => Promise<AgentDriver>> = {
   codex: async () => (await import("./codex/driver.js")).codexDriver,
-  claude: async () => unavailable("claude"),
-  gemini: async () => unavailable("gemini"),
-  opencode: async () => unavailable("opencode"),
-  copilot: async () => unavailable("copilot"),
-  qwen: async () => unavailable("qwen"),
-  cursor: async () => unavailable("cursor"),
+  claude: async () => (await import("./claude/driver.js")).claudeDriver,
+  gemini: async () => (await import("./gemini/driver.js")).geminiDriver,
+  opencode: async () => (await import("./opencode/driver.js")).opencodeDriver,
+  copilot: async () => (await import("./copilot/driver.js")).copilotDriver,
+  qwen: async () => (await import("./qwen/driver.js")).qwenDriver,
+  cursor: async () => (await import("./cursor/driver.js")).cursorDriver,
 };
-
-function unavailable(name: AgentName): never {
-  throw new UserError(`The ${name} agent is not available in this build of codexmcp; use agent "codex".`);
-}
 
 const cache = new Map<AgentName, AgentDriver>();
 

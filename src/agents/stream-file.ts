@@ -4,12 +4,16 @@ import { RunSummary, type RunSummaryData } from "../core/summary.js";
 import { readHead, readTail } from "../util/tail.js";
 import type { AgentDriver } from "./agent.js";
 
-/** Normalized events of some raw lines (a stateful reader per call: lines are read in order). */
-export function normalizeLines(driver: AgentDriver, lines: Iterable<string>): AgentEvent[] {
+/**
+ * Normalized events of some raw lines (a stateful reader per call: lines are read in order).
+ * `ended`: the stream is complete, so what the reader held back is released too; a stream that
+ * is still being written must not be "ended" (a reader would call its last turn unfinished).
+ */
+export function normalizeLines(driver: AgentDriver, lines: Iterable<string>, ended: boolean): AgentEvent[] {
   const reader = driver.streamReader();
   const out: AgentEvent[] = [];
   for (const line of lines) if (line.trim()) out.push(...reader.push(line));
-  out.push(...reader.end());
+  if (ended) out.push(...reader.end());
   return out;
 }
 
@@ -38,7 +42,8 @@ export async function summarizeEventsFile(
   const session = await sessionIdFromEvents(driver, file);
   if (session) summary.push({ kind: "session", session_id: session });
   const { text } = await readTail(file, tailBytes);
-  for (const event of normalizeLines(driver, text.split("\n"))) summary.push(event);
+  // The agent is gone (its runner died): its stream will not grow any more.
+  for (const event of normalizeLines(driver, text.split("\n"), true)) summary.push(event);
   return summary.data();
 }
 
@@ -46,7 +51,7 @@ export async function summarizeEventsFile(
 export async function recentEvents(driver: AgentDriver, file: string, count: number): Promise<string[]> {
   const { text } = await readTail(file, 256 * 1024);
   const lines: string[] = [];
-  for (const event of normalizeLines(driver, text.split("\n"))) {
+  for (const event of normalizeLines(driver, text.split("\n"), false)) {
     const said = describeEvent(event);
     if (said) lines.push(said);
   }

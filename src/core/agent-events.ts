@@ -65,14 +65,12 @@ export type AgentEvent =
       readonly fatal: boolean;
       readonly cause?: AgentErrorCause;
     }
-  /**
-   * The agent is retrying its model connection (not fatal by itself; many in a row are). `cause`
-   * when the driver can tell why: an "auth" retry never heals, so the runner fails it at once.
-   */
+  /** The agent is retrying its model connection (not fatal by itself; many in a row are). */
   | {
       readonly kind: "retry";
       readonly message: string;
       readonly attempt?: number;
+      /** Why the request failed, when the agent says (an auth failure will not fix itself). */
       readonly cause?: AgentErrorCause;
     }
   /** The turn/run ended. `ok: false` with the reason when the agent says it failed. */

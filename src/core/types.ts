@@ -33,6 +33,11 @@ export interface TaskMeta {
   /** The agent's own name for its mode ("danger-full-access", "bypassPermissions", …). */
   readonly agent_mode: string;
   readonly readonly_fallback: boolean;
+  /**
+   * Read-only tasks: what keeps the agent from writing — its own sandbox, a mode that refuses
+   * write and shell tools, or only codexmcp's audit (the fallback).
+   */
+  readonly readonly_enforcement?: "sandbox" | "deny-tools" | "audit";
   /** Fallback mode only: restore the workspace when the audit finds a change. */
   readonly readonly_fallback_restore?: boolean;
   /** The file the agent reads on stdin: prompt.md, or agent-input.md when the prompt is wrapped. */

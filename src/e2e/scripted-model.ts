@@ -2,71 +2,75 @@ import { promises as fsp } from "node:fs";
 import http from "node:http";
 import type { AddressInfo } from "node:net";
 import path from "node:path";
+import { type AgentEnvOptions, type ScriptedAgent, writeAgentHome } from "./agent-homes.js";
+import { anthropic } from "./protocols/anthropic.js";
+import { chat } from "./protocols/chat.js";
+import { scriptPosition } from "./protocols/conversation.js";
+import { gemini } from "./protocols/gemini.js";
+import { valueForSchema } from "./protocols/json-schema.js";
+import { responses } from "./protocols/responses.js";
+import { sendJson } from "./protocols/sse.js";
+import type {
+  Answer,
+  Protocol,
+  ProtocolName,
+  RequestBody,
+  RequestView,
+  ScriptStep,
+} from "./protocols/types.js";
+import { USAGE } from "./protocols/types.js";
+
+export type { AgentEnvOptions, ScriptedAgent } from "./agent-homes.js";
+export { SCRIPT_TAG } from "./protocols/conversation.js";
+export type { ProtocolName, ScriptStep } from "./protocols/types.js";
 
 /**
- * A scripted stand-in for the OpenAI Responses API on 127.0.0.1, good enough to drive the real
- * Codex CLI offline: it answers `POST …/responses` with server-sent events that either say
- * something (a `message`) or ask Codex to run a shell command (an `exec_command` function
- * call), which Codex then really runs. Used by the test suite and by `codexmcp doctor --e2e`.
+ * A scripted stand-in for an LLM API on 127.0.0.1, good enough to drive real agent CLIs offline. It
+ * speaks OpenAI Responses (Codex), Anthropic Messages (Claude Code), Gemini (Gemini CLI) and OpenAI
+ * Chat Completions (opencode, Qwen Code, Copilot), and answers each step of a script either with
+ * text (`say`) or by calling the shell tool the CLI offers (`sh`), which the CLI then really runs.
+ * Used by the test suite and by `codexmcp doctor --e2e`.
  *
- * Which script runs is chosen by the conversation itself, so many Codex processes can share one
- * server: the newest user message names a script with `[[script:NAME]]`, and the step is the
- * number of tool results Codex has sent back since that message.
+ * Which script runs is chosen by the conversation itself, so many CLI processes can share one
+ * server: the newest user message with a `[[script:NAME]]` tag names the script, and the step is the
+ * number of tool results the CLI has sent back since that message. Side requests (a JSON-schema
+ * answer, or no tools offered: routers, titles, summaries) get an answer without using a step.
  */
-export type ScriptStep =
-  | { readonly say: string; readonly delayMs?: number }
-  | { readonly sh: string; readonly delayMs?: number }
-  | { readonly patch: string; readonly delayMs?: number }
-  /**
-   * Call a tool the CLI offers, by its name there; Codex offers an MCP server's tools in a
-   * namespace (`mcp__<server>`), which `namespace` names.
-   */
-  | {
-      readonly call: string;
-      readonly namespace?: string;
-      readonly args?: Record<string, unknown>;
-      readonly delayMs?: number;
-    }
-  /** Never answer (the connection stays open): a run that only a timeout or cancel ends. */
-  | { readonly hang: true }
-  /** Answer with an HTTP error status. */
-  | { readonly fail: number; readonly message?: string };
-
 export interface RecordedRequest {
+  readonly protocol: ProtocolName;
   readonly path: string;
   readonly authorization: string | undefined;
-  readonly body: ResponsesRequestBody;
-  /** The newest user message's text. */
+  /** The API key, from whichever header the protocol uses (Bearer, x-api-key, x-goog-api-key). */
+  readonly apiKey: string | undefined;
+  readonly body: RequestBody;
+  /** The text of the user message that picked the script (the newest user message if none did). */
   readonly userText: string;
   readonly script: string | undefined;
   readonly step: number;
+  /** A side request (router, title, next-speaker check): answered without using a step. */
+  readonly side: boolean;
 }
 
-interface InputItem {
-  type?: string;
-  role?: string;
-  content?: { type?: string; text?: string }[];
-  [key: string]: unknown;
+const PROTOCOLS: readonly Protocol[] = [responses, anthropic, gemini, chat];
+
+function apiKeyOf(req: http.IncomingMessage): string | undefined {
+  const header = (name: string) => {
+    const value = req.headers[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  const bearer = header("authorization")?.replace(/^Bearer\s+/i, "");
+  return bearer ?? header("x-api-key") ?? header("x-goog-api-key");
 }
 
-interface ResponsesRequestBody {
-  model?: string;
-  input?: InputItem[];
-  [key: string]: unknown;
+/** A request that is not the agent's turn: it wants JSON, or offers no tools at all. */
+function isSideRequest(protocol: Protocol, view: RequestView): boolean {
+  if (view.jsonSchema) return true;
+  return protocol !== responses && view.tools.length === 0;
 }
 
-export const SCRIPT_TAG = /\[\[script:([A-Za-z0-9_.-]+)\]\]/;
-
-function lastUserIndex(input: InputItem[]): number {
-  for (let i = input.length - 1; i >= 0; i--) {
-    const item = input[i];
-    if (item?.type === "message" && item.role === "user") return i;
-  }
-  return -1;
-}
-
-function messageText(item: InputItem | undefined): string {
-  return (item?.content ?? []).map((c) => c.text ?? "").join("");
+function sideAnswer(view: RequestView): Answer {
+  if (view.jsonSchema) return { kind: "text", text: JSON.stringify(valueForSchema(view.jsonSchema)) };
+  return { kind: "text", text: "Scripted side answer." };
 }
 
 export class ScriptedModel {
@@ -90,8 +94,14 @@ export class ScriptedModel {
     return addr.port;
   }
 
+  /** `http://127.0.0.1:PORT`: the base URL for CLIs that add the API version themselves (Claude, Gemini). */
+  get origin(): string {
+    return `http://127.0.0.1:${this.port}`;
+  }
+
+  /** The OpenAI-style base URL, with `/v1`. */
   get baseUrl(): string {
-    return `http://127.0.0.1:${this.port}/v1`;
+    return `${this.origin}/v1`;
   }
 
   async start(): Promise<this> {
@@ -133,36 +143,72 @@ export class ScriptedModel {
     return dir;
   }
 
+  /**
+   * The environment (HOME and XDG dirs under `homeDir`, keys, base URLs, telemetry and updates off)
+   * that points one agent CLI at this server, after writing the settings files it needs there.
+   * `homeDir` must lie outside the OS temp dir (Codex refuses to set up its sandbox helper there).
+   */
+  async agentEnv(
+    agent: ScriptedAgent,
+    homeDir: string,
+    opts: AgentEnvOptions = {},
+  ): Promise<Record<string, string>> {
+    return writeAgentHome(agent, homeDir, { origin: this.origin, baseUrl: this.baseUrl }, opts, (dir, o) =>
+      this.writeCodexHome(dir, o),
+    );
+  }
+
   private async handle(req: http.IncomingMessage, res: http.ServerResponse): Promise<void> {
     const chunks: Buffer[] = [];
     for await (const chunk of req) chunks.push(chunk as Buffer);
-    if (req.method !== "POST" || !req.url?.endsWith("/responses")) {
+    const url = req.url ?? "";
+    if (req.method === "POST" && /:countTokens(\?|$)|\/count_tokens(\?|$)/.test(url)) {
+      sendJson(res, 200, { totalTokens: USAGE.input, input_tokens: USAGE.input });
+      return;
+    }
+    const protocol = req.method === "POST" ? PROTOCOLS.find((p) => p.matches(url)) : undefined;
+    if (!protocol) {
       res.writeHead(404).end();
       return;
     }
-    let body: ResponsesRequestBody;
+    let body: RequestBody;
     try {
-      body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as ResponsesRequestBody;
+      body = JSON.parse(Buffer.concat(chunks).toString("utf8")) as RequestBody;
     } catch {
       res.writeHead(400).end();
       return;
     }
-    const input = body.input ?? [];
-    const userAt = lastUserIndex(input);
-    const userText = messageText(input[userAt]);
-    const name = SCRIPT_TAG.exec(userText)?.[1];
-    const step = input.slice(userAt + 1).filter((i) => i.type === "function_call_output").length;
+    const view = protocol.read(body, url);
+    const side = isSideRequest(protocol, view);
+    const { script, step, userText } = scriptPosition(view.entries);
     this.requests.push({
-      path: req.url,
+      protocol: protocol.name,
+      path: url,
       authorization: req.headers.authorization,
+      apiKey: apiKeyOf(req),
       body,
       userText,
-      script: name,
+      script,
       step,
+      side,
     });
-    const steps = (name && this.scripts.get(name)) || this.defaultScript;
+    if (side) {
+      protocol.respond(res, sideAnswer(view), body, url, ++this.counter);
+      return;
+    }
+    const steps = (script && this.scripts.get(script)) || this.defaultScript;
     const current = steps[Math.min(step, steps.length - 1)] ?? { say: "Done." };
+    await this.answer(protocol, view, current, body, url, res);
+  }
 
+  private async answer(
+    protocol: Protocol,
+    view: RequestView,
+    current: ScriptStep,
+    body: RequestBody,
+    url: string,
+    res: http.ServerResponse,
+  ): Promise<void> {
     if ("hang" in current) {
       this.hanging.add(res);
       res.on("close", () => this.hanging.delete(res));
@@ -170,57 +216,34 @@ export class ScriptedModel {
       return;
     }
     if ("fail" in current) {
-      res.writeHead(current.fail, { "content-type": "application/json" });
-      res.end(
-        JSON.stringify({ error: { message: current.message ?? "scripted failure", type: "server_error" } }),
-      );
+      protocol.fail(res, current.fail, current.message ?? "scripted failure");
       return;
     }
     if (current.delayMs) await new Promise((r) => setTimeout(r, current.delayMs));
-    const n = ++this.counter;
-    const id = `resp_${n}`;
-    const item =
-      "say" in current
-        ? {
-            type: "message",
-            role: "assistant",
-            id: `msg_${n}`,
-            content: [{ type: "output_text", text: current.say }],
-          }
-        : "call" in current
-          ? {
-              type: "function_call",
-              name: current.call,
-              ...(current.namespace ? { namespace: current.namespace } : {}),
-              call_id: `call_${n}`,
-              arguments: JSON.stringify(current.args ?? {}),
-            }
-          : {
-              type: "function_call",
-              name: "exec_command",
-              call_id: `call_${n}`,
-              // No login shell (profile scripts are slow and machine-specific) and the longest
-              // yield Codex allows: with the default 10 s a loaded machine returns mid-command, the
-              // next scripted step ends the turn, and the command is killed unfinished.
-              arguments: JSON.stringify({
-                cmd: "sh" in current ? current.sh : `apply_patch <<'PATCH'\n${current.patch}\nPATCH`,
-                login: false,
-                yield_time_ms: 30_000,
-              }),
-            };
-    const usage = {
-      input_tokens: 100,
-      input_tokens_details: { cached_tokens: 10 },
-      output_tokens: 20,
-      output_tokens_details: { reasoning_tokens: 5 },
-      total_tokens: 120,
-    };
-    res.writeHead(200, { "content-type": "text/event-stream", "cache-control": "no-cache" });
-    const send = (event: Record<string, unknown>) =>
-      res.write(`event: ${String(event.type)}\ndata: ${JSON.stringify(event)}\n\n`);
-    send({ type: "response.created", response: { id } });
-    send({ type: "response.output_item.done", item });
-    send({ type: "response.completed", response: { id, usage } });
-    res.end();
+    let answer: Answer | undefined;
+    if ("say" in current) answer = { kind: "text", text: current.say };
+    else if ("call" in current)
+      answer = {
+        kind: "tool_call",
+        name: current.call,
+        args: current.args ?? {},
+        ...(current.namespace ? { namespace: current.namespace } : {}),
+      };
+    else if ("sh" in current) {
+      // A read-only mode may have removed the shell tool: say what would have run, which ends the turn.
+      answer = protocol.shellCall(view, current.sh) ?? {
+        kind: "text",
+        text: `No shell tool was offered; the script wanted to run: ${current.sh}`,
+      };
+    } else if (protocol === responses) answer = responses.patchCall(current.patch);
+    else {
+      protocol.fail(
+        res,
+        400,
+        `scripted model: a "patch" step needs Codex's apply_patch (${protocol.name} cannot)`,
+      );
+      return;
+    }
+    protocol.respond(res, answer, body, url, ++this.counter);
   }
 }

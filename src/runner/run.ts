@@ -1,8 +1,10 @@
 import { existsSync } from "node:fs";
 import path from "node:path";
 import type { AgentDriver } from "../agents/agent.js";
+import { errorCause } from "../agents/error-cause.js";
 import { loadDriver } from "../agents/registry.js";
 import { postMortemAudit } from "../audit/post-mortem.js";
+import type { AgentErrorCause } from "../core/agent-events.js";
 import { type CancelRequest, cancelSentence, readCancelRequest } from "../core/cancel-request.js";
 import { describeUsage } from "../core/describe.js";
 import { buildResult } from "../core/result.js";
@@ -22,6 +24,24 @@ import { guardPane } from "./pane.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
 import { Watchdog } from "./watchdog.js";
+
+/**
+ * Whether the run failed talking to its model, and in which words: the cause the stream gave,
+ * else one read from the failure text, else from stderr (some agents say "unauthorized" or
+ * "connection refused" only there).
+ */
+function modelFailure(
+  streamCause: AgentErrorCause | null,
+  why: string | null,
+  stderrWhy: string | null,
+): { cause: AgentErrorCause; why: string } | undefined {
+  if (streamCause && streamCause !== "other" && why) return { cause: streamCause, why };
+  for (const text of [why, stderrWhy]) {
+    const cause = text ? errorCause(text) : "other";
+    if (text && cause !== "other") return { cause, why: text };
+  }
+  return undefined;
+}
 
 function classify(
   outcome: AgentRunOutcome,
@@ -47,12 +67,10 @@ function classify(
     return { status: "failed", error: `could not start ${driver.label}: ${outcome.spawnError}` };
   // Some agents exit 0 after an API error (Claude Code reports is_error with subtype success).
   if (outcome.exitCode === 0 && !summary.turnFailed) return { status: "completed", error: null };
-  const why =
-    summary.turnFailed ??
-    summary.lastError ??
-    (outcome.stderrTail.trim().split("\n").slice(-3).join(" ").trim() || null);
-  if (summary.errorCause && summary.errorCause !== "other" && why)
-    return { status: "failed", error: driver.explainFailure(summary.errorCause, why) };
+  const stderrWhy = outcome.stderrTail.trim().split("\n").slice(-3).join(" ").trim() || null;
+  const why = summary.turnFailed ?? summary.lastError ?? stderrWhy;
+  const model = modelFailure(summary.errorCause, why, stderrWhy);
+  if (model) return { status: "failed", error: driver.explainFailure(model.cause, model.why) };
   const who = driver.label;
   if (outcome.signal)
     return { status: "failed", error: `${who} was killed by ${outcome.signal}${why ? `: ${why}` : ""}` };
@@ -149,7 +167,12 @@ export async function runTask(
       bin: meta.agent_bin,
       args,
       cwd: meta.run_dir,
-      env: { ...env, ...(meta.agent_env ?? {}) },
+      env: {
+        ...env,
+        ...(meta.agent_env ?? {}),
+        ...(driver.runEnv?.(env, { readOnly: meta.sandbox === "read-only" && !meta.readonly_fallback }) ??
+          {}),
+      },
       promptFile: path.join(taskDir, input),
       eventsFile: files("events"),
       stderrFile: files("stderr"),

@@ -45,6 +45,11 @@ export interface DispatchContext {
 
 const AGENT_INPUT_FILE = "agent-input.md";
 
+function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
+  if (p.readonlyFallback) return "audit";
+  return p.driver.readOnly === "sandbox" ? "sandbox" : "deny-tools";
+}
+
 /** The active task (other than `self`) whose working directory is `dir`, if any. */
 async function activeUserOf(ctx: DispatchContext, dir: string, self: string): Promise<string | undefined> {
   const ids = (await ctx.store.listIds()).filter((id) => id !== self);
@@ -163,6 +168,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       agent: p.driver.name,
       agent_mode: run.mode,
       readonly_fallback: p.readonlyFallback,
+      ...(r.sandbox === "read-only" ? { readonly_enforcement: readonlyEnforcement(p) } : {}),
       ...(p.readonlyFallback
         ? { readonly_fallback_restore: settings.readonlyFallbackRestore, agent_input: AGENT_INPUT_FILE }
         : {}),

@@ -1,5 +1,5 @@
 import { promises as fsp } from "node:fs";
-import type { AgentEvent } from "../core/agent-events.js";
+import type { AgentEvent, AgentStreamReader } from "../core/agent-events.js";
 import { hasErrorCode } from "../util/errors.js";
 
 export interface EventsPageRequest {
@@ -12,15 +12,18 @@ export interface EventsPageRequest {
   /** Cap every string field at this many characters; 0 = no cap. */
   readonly truncate: number;
   /**
+   * The normalized view: raw lines read into the agent's normalized events (all sharing the
+   * line's cursor) by a reader made for the page; `types` then filters by their `kind`. A page
+   * that starts mid-stream may show a command's end without its start.
+   */
+  readonly normalize?: (() => AgentStreamReader) | undefined;
+  /** The task has ended: a page that reaches the end also gets what the reader held back. */
+  readonly ended?: boolean | undefined;
+  /**
    * Stop the page before its events' JSON passes this many bytes (at least one line's events are
    * always returned). A page goes to a model twice (text and structured content): keep it small.
    */
   readonly maxBytes?: number | undefined;
-  /**
-   * The normalized view: each raw line read into the agent's normalized events (all sharing the
-   * line's cursor); `types` then filters by their `kind`.
-   */
-  readonly normalize?: ((line: string) => readonly AgentEvent[]) | undefined;
 }
 
 export interface PagedEvent {
@@ -142,15 +145,15 @@ function rawKinds(event: RawEvent): string[] {
   return sub ? [event.type, sub, `${event.type}:${sub}`] : [event.type];
 }
 
+function keepKinds(events: readonly AgentEvent[], types: readonly string[] | undefined): AgentEvent[] {
+  return types && types.length > 0 ? events.filter((e) => types.includes(e.kind)) : [...events];
+}
+
 /** The events a raw line contributes to the page (none when filtered out or not an event). */
-function accept(line: string, req: EventsPageRequest): unknown[] {
+function accept(line: string, req: EventsPageRequest, reader?: AgentStreamReader): unknown[] {
   const { types } = req;
   const filtered = types !== undefined && types.length > 0;
-  if (req.normalize) {
-    if (!line.trim()) return [];
-    const events = req.normalize(line);
-    return filtered ? events.filter((e) => types.includes(e.kind)) : [...events];
-  }
+  if (reader) return line.trim() ? keepKinds(reader.push(line), types) : [];
   if (filtered && !mayMatch(line, types)) return [];
   const event = parseRaw(line);
   if (!event) return [];
@@ -172,8 +175,10 @@ async function forward(
   let oversized = false;
   const buf = Buffer.alloc(CHUNK);
   const budget = new Budget(req.maxBytes);
-  // The byte search knows raw event names only; the normalized view reads every line.
-  const needles = req.normalize ? undefined : filterNeedles(req.types);
+  // The byte search knows raw event names only; the normalized view reads every line, in order,
+  // through one reader for the whole page (an agent's events span lines).
+  const reader = req.normalize?.();
+  const needles = reader ? undefined : filterNeedles(req.types);
   let next = pos;
   while (pos < size && events.length < req.limit && pos - from < MAX_SCAN && !budget.cut) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - pos), pos);
@@ -204,7 +209,9 @@ async function forward(
       const lineEnd = pos + end + 1;
       const taken = oversized
         ? [{ type: "codexmcp.oversized_line", bytes: lineEnd - lineStart - 1 }]
-        : accept(Buffer.concat(parts).toString("utf8"), req).map((e) => truncateStrings(e, req.truncate));
+        : accept(Buffer.concat(parts).toString("utf8"), req, reader).map((e) =>
+            truncateStrings(e, req.truncate),
+          );
       // A line's events go on one page together: the next page starts at the line.
       if (!budget.fits(taken, events.length)) break;
       for (const event of taken) events.push({ cursor: lineStart, event });
@@ -216,6 +223,10 @@ async function forward(
       i = end + 1;
     }
     pos += bytesRead;
+  }
+  if (reader && req.ended && next >= size && events.length < req.limit && !budget.cut) {
+    for (const event of keepKinds(reader.end(), req.types))
+      events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
   }
   return {
     events,
@@ -264,7 +275,8 @@ async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest
     for (const line of lines) {
       if (found.length >= req.limit) break;
       // Lines are read newest first; a line's own events keep their order.
-      const events = accept(line.text, req)
+      // Newest first: each line through a reader of its own (no order to keep state in).
+      const events = accept(line.text, req, req.normalize?.())
         .reverse()
         .map((e) => truncateStrings(e, req.truncate));
       if (!budget.fits(events, found.length)) break;

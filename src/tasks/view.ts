@@ -49,6 +49,8 @@ export interface TaskView {
   /** Where the agent reports what the run cost. */
   cost_usd?: number;
   agent: string;
+  /** Read-only tasks: what kept the agent from writing (sandbox, deny-tools, or audit only). */
+  readonly_enforcement?: "sandbox" | "deny-tools" | "audit";
   error: string | null;
   topic: string;
   sandbox: string;
@@ -166,6 +168,7 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     usage: result?.usage ?? null,
     ...(typeof result?.cost_usd === "number" ? { cost_usd: result.cost_usd } : {}),
     agent: meta.agent,
+    ...(meta.readonly_enforcement ? { readonly_enforcement: meta.readonly_enforcement } : {}),
     error: result?.error ?? null,
     topic: meta.topic,
     sandbox: meta.sandbox,

@@ -4,6 +4,7 @@ import type { AgentDriver } from "../agents/agent.js";
 import { CODEX_EVENT_TYPES, CODEX_ITEM_TYPES } from "../agents/codex/events.js";
 import { loadDriver } from "../agents/registry.js";
 import { AGENT_EVENT_KINDS } from "../core/agent-events.js";
+import { isTerminal } from "../core/types.js";
 import { DEFAULT_PAGE_BYTES, readEventsPage } from "../tasks/events-page.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { withSuggestion } from "../util/did-you-mean.js";
@@ -100,7 +101,8 @@ export function registerEventsTool(server: McpServer, manager: TaskManager): voi
         const driver = await loadDriver(obs.meta.agent);
         if (args.types && args.types.length > 0) checkTypes(args.types, view, driver);
         const page = await readEventsPage({
-          normalize: view === "normalized" ? (line) => driver.streamReader().push(line) : undefined,
+          normalize: view === "normalized" ? () => driver.streamReader() : undefined,
+          ended: isTerminal(obs.status),
           file: manager.store.layout.file(obs.meta.task_id, "events"),
           cursor: args.cursor ?? 0,
           limit: args.limit ?? 50,

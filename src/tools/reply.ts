@@ -1,5 +1,4 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { z } from "zod";
 import type { TaskManager } from "../tasks/manager.js";
 import { guarded, ok } from "./result.js";
 import { agentField, dispatchViewSchema, promptField, taskIdField } from "./schemas.js";

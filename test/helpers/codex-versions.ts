@@ -1,40 +1,29 @@
-import { execFileSync } from "node:child_process";
-import { existsSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import path from "node:path";
 import { TESTED_CODEX_VERSIONS } from "../../src/agents/codex/versions.js";
-import { userPath } from "./paths.js";
+import { agentBinPath } from "./agents.js";
 
 /**
- * The Codex CLI versions codexmcp is tested with (src/agents/codex/versions.ts). The first is the
- * default of every test; the others run a focused subset (test/integration/codex-versions.test.ts).
- * 0.169.0 is the pinned devDependency; the others are installed on demand
- * (test/codex-versions.setup.ts) into a cache outside the repository.
+ * The Codex CLI versions codexmcp is tested with (src/agents/codex/versions.ts, pinned in
+ * scripts/agent-versions.json and installed by scripts/agents.mjs). The pinned default runs the
+ * whole suite; the others run a focused subset (test/integration/codex-versions.test.ts).
  */
 export { TESTED_CODEX_VERSIONS };
 export type CodexVersion = (typeof TESTED_CODEX_VERSIONS)[number];
 
 const ROOT = path.resolve(import.meta.dirname, "../..");
-export const AGENTS_CACHE = path.resolve(process.env.CODEXMCP_AGENTS_CACHE || "/var/tmp/codexmcp-agents");
+const PINS = JSON.parse(readFileSync(path.join(ROOT, "scripts/agent-versions.json"), "utf8")) as {
+  agents: { codex: { versions: string[]; default: string } };
+};
 
-function prefix(version: CodexVersion): string {
-  return path.join(AGENTS_CACHE, `codex-${version}`);
-}
+/** The pinned Codex the whole suite runs. */
+export const DEFAULT_CODEX_VERSION = PINS.agents.codex.default;
+/** The pinned Codex versions (scripts/agent-versions.json). */
+export const PINNED_CODEX_VERSIONS: readonly string[] = PINS.agents.codex.versions;
+/** The tested versions the focused subset runs. */
+export const OTHER_CODEX_VERSIONS = TESTED_CODEX_VERSIONS.filter((v) => v !== DEFAULT_CODEX_VERSION);
 
-/** Absolute path of the given Codex version's launcher. */
-export function codexBin(version: CodexVersion = TESTED_CODEX_VERSIONS[0]): string {
-  if (version === "0.169.0") return path.join(ROOT, "node_modules/.bin/codex");
-  return path.join(prefix(version), "node_modules/.bin/codex");
-}
-
-/** Installs a Codex version into the cache unless it is there (npm, the ordinary client). */
-export function ensureCodex(version: CodexVersion): string {
-  const bin = codexBin(version);
-  if (existsSync(bin)) return bin;
-  execFileSync(
-    "npm",
-    ["install", "--prefix", prefix(version), "--no-audit", "--no-fund", `@openai/codex@${version}`],
-    { stdio: ["ignore", "ignore", "inherit"], env: { ...process.env, PATH: userPath() } },
-  );
-  if (!existsSync(bin)) throw new Error(`npm installed @openai/codex@${version} but ${bin} is missing`);
-  return bin;
+/** Absolute path of a pinned Codex's launcher (the global setup has installed it). */
+export function codexBin(version: string = DEFAULT_CODEX_VERSION): string {
+  return agentBinPath("codex", version);
 }

@@ -3,7 +3,7 @@ import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
-import { TESTED_CODEX_VERSIONS } from "../helpers/codex-versions.js";
+import { OTHER_CODEX_VERSIONS } from "../helpers/codex-versions.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox, sandboxModes } from "../helpers/sandbox.js";
 import { untilEnded } from "../helpers/wait.js";
@@ -12,7 +12,7 @@ import { untilEnded } from "../helpers/wait.js";
  * Every tested Codex but the default (which the whole suite uses) runs this focused subset: what
  * codexmcp reads from Codex (argv, events, resume, retries, config) end to end.
  */
-describe.each(TESTED_CODEX_VERSIONS.slice(1))("Codex %s", (version) => {
+describe.each(OTHER_CODEX_VERSIONS)("Codex %s", (version) => {
   let sb: Sandbox;
   let mcp: McpSession;
 

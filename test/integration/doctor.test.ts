@@ -4,6 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliProcess } from "../helpers/cli.js";
+import { DEFAULT_CODEX_VERSION } from "../helpers/codex-versions.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, ROOT, Sandbox } from "../helpers/sandbox.js";
 import { until, untilEnded } from "../helpers/wait.js";
@@ -55,7 +56,9 @@ describe("codexmcp doctor", () => {
     expect(checks.codex?.detail).toContain("exec --json round trip");
     expect(checks.tmux?.detail).toContain(`socket ${sb.socket}`);
     const human = await cli(["doctor"], sb.env());
-    expect(human.stdout).toMatch(/✓ codex\s+\S+codex: codex-cli 0\.169\.0/);
+    expect(human.stdout).toMatch(
+      new RegExp(`✓ codex\\s+\\S+codex: codex-cli ${DEFAULT_CODEX_VERSION.replaceAll(".", "\\.")}`),
+    );
   });
 
   it("names each missing prerequisite with what to do, and exits 1", async () => {

@@ -3,8 +3,9 @@ import { existsSync, promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type InstallOptions, installClient, uninstallClient } from "../../src/cli/install/index.js";
+import { agentBinPath } from "../helpers/agents.js";
 import { testDir } from "../helpers/paths.js";
-import { CODEX_BIN, ROOT, SERVER_BIN } from "../helpers/sandbox.js";
+import { CODEX_BIN, SERVER_BIN } from "../helpers/sandbox.js";
 
 /**
  * The configs written by src/cli/install, read back by the real client CLIs (pinned
@@ -13,7 +14,7 @@ import { CODEX_BIN, ROOT, SERVER_BIN } from "../helpers/sandbox.js";
  * connected, so it proves the registered command really starts codexmcp (the built dist/).
  */
 
-const CLAUDE_BIN = path.join(ROOT, "node_modules/.bin/claude");
+const CLAUDE_BIN = agentBinPath("claude");
 const BIN_DIR = path.dirname(CLAUDE_BIN);
 
 /** Keep the Claude CLI from phoning home; nothing here needs the network or a login. */

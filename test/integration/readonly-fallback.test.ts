@@ -3,7 +3,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
-import { gitIn, ROOT, Sandbox, sandboxModes, sh } from "../helpers/sandbox.js";
+import { CODEX_BIN, gitIn, ROOT, Sandbox, sandboxModes, sh } from "../helpers/sandbox.js";
 import { until, untilEnded } from "../helpers/wait.js";
 
 interface Violation {
@@ -294,7 +294,7 @@ describe("read-only fallback: unsandboxed run, audited by events and a workspace
 describe("the sandbox probe", () => {
   it("finds the real sandbox working on this machine", async () => {
     const { probeSandbox } = await import("../../src/agents/codex/sandbox-probe.js");
-    const probe = await probeSandbox(path.join(ROOT, "node_modules/.bin/codex"));
+    const probe = await probeSandbox(CODEX_BIN);
     expect(probe).toMatchObject({ works: true });
     execFileSync("true");
   });

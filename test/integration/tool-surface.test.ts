@@ -72,8 +72,11 @@ describe("the tool surface a model sees", () => {
   it("descriptions carry what the model must know: the topic rule with this server's types, codex_wait with the cursor, sibling tools of this server", async () => {
     const { tools } = await mcp.client.listTools();
     const byName = Object.fromEntries(tools.map((t) => [t.name, t]));
-    const topic = (byName.codex_dispatch?.inputSchema.properties as Record<string, { description: string }>)
-      .topic;
+    const properties = (byName.codex_dispatch?.inputSchema.properties ?? {}) as Record<
+      string,
+      { description: string }
+    >;
+    const topic = properties.topic;
     expect(topic?.description).toContain("type: review, implement, spike");
     expect(topic?.description).toContain("- reads as _");
     expect(byName.codex_dispatch?.description).toContain(

@@ -76,7 +76,7 @@ describe("codex events", () => {
   });
 
   it("reads Codex's stream as normalized events", () => {
-    expect(normalizeLines(codexDriver, lines)).toEqual([
+    expect(normalizeLines(codexDriver, lines, true)).toEqual([
       { kind: "session", session_id: "0199a-b" },
       { kind: "turn_started" },
       { kind: "command", phase: "started", id: "i1", command: "ls -la" },
@@ -97,7 +97,7 @@ describe("codex events", () => {
 
   it("folds a run into session, final message, usage and counts", () => {
     const s = new RunSummary();
-    for (const e of normalizeLines(codexDriver, lines)) s.push(e);
+    for (const e of normalizeLines(codexDriver, lines, true)) s.push(e);
     expect(s.data()).toMatchObject({
       sessionId: "0199a-b",
       result: "All done.",
@@ -135,5 +135,14 @@ describe("codex events", () => {
     expect(s.result).toBe("All done.");
     expect(s.usage).toMatchObject({ input_tokens: 10 });
     await fsp.rm(dir, { recursive: true });
+  });
+});
+
+describe("the tested Codex versions", () => {
+  it("are the ones the suite pins and installs (so what doctor and the READMEs say is true)", async () => {
+    const { TESTED_CODEX_VERSIONS } = await import("../../src/agents/codex/versions.js");
+    const { PINNED_CODEX_VERSIONS, DEFAULT_CODEX_VERSION } = await import("../helpers/codex-versions.js");
+    expect([...TESTED_CODEX_VERSIONS].sort()).toEqual([...PINNED_CODEX_VERSIONS].sort());
+    expect(TESTED_CODEX_VERSIONS).toContain(DEFAULT_CODEX_VERSION);
   });
 });

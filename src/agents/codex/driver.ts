@@ -1,11 +1,10 @@
 import type { AgentErrorCause } from "../../core/agent-events.js";
 import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
 import { explainModelFailure } from "../error-cause.js";
+import { UUID } from "../session-ids.js";
 import { buildCodexArgs, type CodexSandboxMode } from "./argv.js";
 import { CODEX_EVENT_TYPES, CODEX_ITEM_TYPES } from "./events.js";
 import { CodexStreamReader } from "./stream.js";
-
-const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
 
 function codexMode(spec: RunSpec): CodexSandboxMode {
   if (spec.sandbox === "read-only") return spec.auditedReadOnly ? "danger-full-access" : "read-only";

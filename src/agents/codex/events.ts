@@ -1,4 +1,4 @@
-/** The JSONL events `codex exec --json` prints (0.169.0), loosely typed: unknown kinds pass through. */
+/** The JSONL events `codex exec --json` prints (0.169.0, 0.171.0), loosely typed: unknown kinds pass through. */
 
 export interface CodexUsage {
   input_tokens?: number;

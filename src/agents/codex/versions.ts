@@ -1,7 +1,8 @@
 /**
- * The Codex CLI versions this release is tested with (the test suite runs its Codex-driven tests
- * against the first and a focused subset against the others). Other versions usually work; doctor
- * says when the installed one is not among these.
+ * The Codex CLI versions this release is tested with (pinned in scripts/agent-versions.json: the
+ * suite runs against its default and a focused subset against the others; a unit test keeps the
+ * two lists equal). Other versions usually work; doctor says when the installed one is not among
+ * these.
  */
 export const TESTED_CODEX_VERSIONS = ["0.169.0", "0.171.0"] as const;
 

@@ -72,7 +72,7 @@ async function codexRoundTrip(codex: string, env: NodeJS.ProcessEnv, settings: S
     const stdout = String(r.stdout);
     const stderr = String(r.stderr);
     const summary = new RunSummary();
-    for (const e of normalizeLines(codexDriver, stdout.split("\n"))) summary.push(e);
+    for (const e of normalizeLines(codexDriver, stdout.split("\n"), true)) summary.push(e);
     const s = summary.data();
     const cause = realCause(stdout, stderr);
     if (cause) throw new Error(cause);
@@ -133,7 +133,7 @@ export async function codexChecks(
       detail: `${codex}: ${line}: ${errorMessage(err)}`,
       fix: tested
         ? "see the cause above; codexmcp serve --debug shows Codex's own stderr"
-        : `install a tested Codex: npm install -g @openai/codex@${TESTED_CODEX_VERSIONS[0]}`,
+        : `install a tested Codex: npm install -g @openai/codex@${TESTED_CODEX_VERSIONS[TESTED_CODEX_VERSIONS.length - 1]}`,
     });
   }
   const probe = await probeSandbox(codex, env);

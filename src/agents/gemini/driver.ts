@@ -1,0 +1,36 @@
+import type { AgentErrorCause } from "../../core/agent-events.js";
+import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { explainModelFailure } from "../error-cause.js";
+import { UUID } from "../session-ids.js";
+import { GeminiStreamReader } from "./stream.js";
+
+/**
+ * Gemini CLI (`gemini -o stream-json`). Full access is `--approval-mode yolo`; read-only is
+ * `default`, in which a headless run has no shell or edit tools at all. No workspace-write.
+ */
+export const geminiDriver: AgentDriver = {
+  name: "gemini",
+  label: "Gemini CLI",
+  npmPackage: "@google/gemini-cli",
+  readOnly: "deny-tools",
+  workspaceWrite: false,
+  presetSessionId: true,
+  isSessionId: (id) => UUID.test(id),
+  buildRun(spec: RunSpec): AgentRun {
+    const readOnly = spec.sandbox === "read-only" && !spec.auditedReadOnly;
+    const mode = readOnly ? "default" : "yolo";
+    const args = ["-o", "stream-json", "--approval-mode", mode];
+    if (spec.model) args.push("-m", spec.model);
+    if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
+    else if (spec.newSessionId) args.push("--session-id", spec.newSessionId);
+    return { args, env: {}, mode };
+  },
+  streamReader: () => new GeminiStreamReader(),
+  explainFailure: (cause: AgentErrorCause, message: string) =>
+    explainModelFailure(
+      "Gemini CLI",
+      "run `gemini` once and sign in, or set GEMINI_API_KEY with security.auth.selectedType in ~/.gemini/settings.json",
+      cause,
+      message,
+    ),
+};

@@ -1,0 +1,36 @@
+import type { AgentErrorCause } from "../../core/agent-events.js";
+import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { explainModelFailure } from "../error-cause.js";
+import { UUID } from "../session-ids.js";
+import { QwenStreamReader } from "./stream.js";
+
+/**
+ * Qwen Code (`qwen -o stream-json`, a Gemini CLI fork with Claude Code's stream). Full access is
+ * `--approval-mode yolo`; read-only is `default`, which refuses the shell and edits headless.
+ */
+export const qwenDriver: AgentDriver = {
+  name: "qwen",
+  label: "Qwen Code",
+  npmPackage: "@qwen-code/qwen-code",
+  readOnly: "deny-tools",
+  workspaceWrite: false,
+  presetSessionId: true,
+  isSessionId: (id) => UUID.test(id),
+  buildRun(spec: RunSpec): AgentRun {
+    const readOnly = spec.sandbox === "read-only" && !spec.auditedReadOnly;
+    const mode = readOnly ? "default" : "yolo";
+    const args = ["-o", "stream-json", "--approval-mode", mode];
+    if (spec.model) args.push("-m", spec.model);
+    if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
+    else if (spec.newSessionId) args.push("--session-id", spec.newSessionId);
+    return { args, env: {}, mode };
+  },
+  streamReader: () => new QwenStreamReader(),
+  explainFailure: (cause: AgentErrorCause, message: string) =>
+    explainModelFailure(
+      "Qwen Code",
+      "run `qwen` once and authenticate, or set OPENAI_API_KEY (and OPENAI_BASE_URL) for an OpenAI-compatible provider",
+      cause,
+      message,
+    ),
+};

@@ -1,0 +1,3 @@
+import { agentSuite } from "../../helpers/agent-suite.js";
+
+agentSuite("opencode");
