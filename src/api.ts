@@ -50,7 +50,7 @@ export class CodexTasks {
   /** Starts a task and resolves with its result when it ends (like codex). */
   async run(request: TaskRequest, opts: { signal?: AbortSignal } = {}): Promise<TaskView> {
     const { task_id } = await this.start(request);
-    const onAbort = () => void this.manager.cancel(task_id).catch(() => undefined);
+    const onAbort = () => void this.manager.cancel(task_id, { by: "api" }).catch(() => undefined);
     opts.signal?.addEventListener("abort", onAbort, { once: true });
     try {
       await this.manager.waitForEnd(task_id, { signal: opts.signal });
@@ -107,7 +107,7 @@ export class CodexTasks {
   }
 
   async cancel(taskId: string): Promise<TaskView> {
-    const { obs } = await this.manager.cancel(taskId);
+    const { obs } = await this.manager.cancel(taskId, { by: "api" });
     return this.manager.view(obs);
   }
 

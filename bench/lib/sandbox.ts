@@ -1,5 +1,4 @@
 import { promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { ScriptedModel } from "../../dist/e2e/scripted-model.js";
 import { GIT_IDENTITY, run } from "./exec.js";
@@ -39,7 +38,10 @@ export class BenchSandbox {
   static async create(name: string): Promise<BenchSandbox> {
     const s = new BenchSandbox();
     live.add(s);
-    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(os.tmpdir(), `codexmcp-bench-${name}-`)));
+    // Never under the OS temp dir: Codex refuses to set up its helpers when CODEX_HOME is there.
+    const parent = path.resolve(process.env.CODEXMCP_TEST_ROOT || "/var/tmp/codexmcp-tests");
+    await fsp.mkdir(parent, { recursive: true });
+    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(parent, `bench-${name}-`)));
     await s.model.start();
     s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
     return s;

@@ -24,6 +24,19 @@ export interface RunSpec {
   readonly writableDirs?: readonly string[] | undefined;
 }
 
+/** What the runner knows when the agent is about to start (the machine may have changed since dispatch). */
+export interface RunContext {
+  readonly runDir: string;
+  /** The environment the agent will get. */
+  readonly env: Readonly<Record<string, string>>;
+  readonly profile?: string | undefined;
+  /**
+   * MCP servers the agent may load from its own configuration: none, or all but codexmcp itself
+   * (a task's agent must never reach the server that started it).
+   */
+  readonly mcpServers: "none" | "inherit";
+}
+
 export interface AgentRun {
   /** argv after the binary; the prompt is never in it (it travels on stdin). */
   readonly args: string[];
@@ -57,6 +70,17 @@ export interface AgentDriver {
   /** Whether `id` has the shape of this agent's session ids. */
   isSessionId(id: string): boolean;
   buildRun(spec: RunSpec): AgentRun;
+  /**
+   * The final argv, from the dispatch-time one and what the runner sees now (e.g. the MCP servers
+   * the agent's config lists, to switch off). Without it the dispatch-time argv is used as is.
+   */
+  prepareArgs?(args: readonly string[], ctx: RunContext): Promise<string[]>;
+  /**
+   * The names the agent's raw events answer to in a codex_events filter: event types and the
+   * types of what they carry (items, subtypes); "type:subtype" combines one of each. Absent: not
+   * known, and raw filters are not checked.
+   */
+  readonly rawEventTypes?: { readonly types: readonly string[]; readonly subtypes: readonly string[] };
   /**
    * Variables computed from the task's own environment when the run starts (e.g. a config the
    * agent reads from the environment, merged with the user's). Not stored anywhere.

@@ -18,7 +18,7 @@ export async function cliContext(overrides: SettingsOverrides): Promise<CliConte
   const { TaskManager } = await import("../tasks/manager.js");
   return {
     settings,
-    manager: new TaskManager(settings, process.env, { postMortemAudit }),
+    manager: new TaskManager(settings, process.env, { postMortemAudit }, { audience: "cli" }),
     out: process.stdout,
     err: process.stderr,
     p: paint(colorEnabled(process.stdout)),

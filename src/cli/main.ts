@@ -23,11 +23,13 @@ usage:
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]...
                    [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
+                   [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
   codexmcp uninstall <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    clients: claude-code, codex, cursor, claude-desktop, gemini
   codexmcp trust [path] [--json]                               trust a repository's .codexmcp.yaml as it is now
   codexmcp trust --list | --revoke [path]                      what is trusted; forget a file
   codexmcp doctor [--e2e] [--json]                             check this machine (--e2e: a real run)
+  codexmcp doctor --client <client> [--scope S] [--name N]     … as that client starts the server
   codexmcp --version | --help
 
 settings (any command; flags > environment > $CODEXMCP_HOME/config.yaml > defaults):
@@ -196,6 +198,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           transport: { type: "string" },
           url: { type: "string" },
           "token-env": { type: "string" },
+          "approve-tools": { type: "boolean" },
         });
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
@@ -211,6 +214,7 @@ export async function main(argv: readonly string[]): Promise<number> {
           transport: values.transport ?? "stdio",
           url: values.url,
           tokenEnv: values["token-env"],
+          approveTools: values["approve-tools"] === true,
         });
       }
       case "trust": {
@@ -239,13 +243,22 @@ export async function main(argv: readonly string[]): Promise<number> {
         );
       }
       case "doctor": {
-        const { values, positionals } = parse(args, { e2e: { type: "boolean" }, json: { type: "boolean" } });
+        const { values, positionals } = parse(args, {
+          e2e: { type: "boolean" },
+          json: { type: "boolean" },
+          client: { type: "string" },
+          scope: { type: "string" },
+          name: { type: "string" },
+        });
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
         const { doctor } = await import("./commands/doctor.js");
         return await doctor(settingOverrides(values), {
           e2e: values.e2e === true,
           json: values.json === true,
+          client: values.client,
+          scope: values.scope ?? "user",
+          name: values.name ?? "codex",
         });
       }
       default:

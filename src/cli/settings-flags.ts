@@ -10,6 +10,8 @@ export const SETTING_FLAGS: readonly { flag: string; env: EnvVarName; boolean?: 
   { flag: "tmux-bin", env: "CODEXMCP_TMUX_BIN" },
   { flag: "tmux-socket", env: "CODEXMCP_TMUX_SOCKET" },
   { flag: "task-timeout", env: "CODEXMCP_TASK_TIMEOUT" },
+  { flag: "unreachable-timeout", env: "CODEXMCP_UNREACHABLE_TIMEOUT" },
+  { flag: "stall-timeout", env: "CODEXMCP_STALL_TIMEOUT" },
   { flag: "model", env: "CODEXMCP_MODEL" },
   { flag: "profile", env: "CODEX_PROFILE" },
   { flag: "reasoning-effort", env: "CODEX_REASONING_EFFORT" },

@@ -1,5 +1,4 @@
 import { promises as fsp } from "node:fs";
-import { parse as parseYaml } from "yaml";
 import type { z } from "zod";
 import { hasErrorCode, UserError } from "../util/errors.js";
 
@@ -35,6 +34,9 @@ export async function loadYamlConfig<S extends z.ZodType>(
   }
   let data: unknown;
   try {
+    // Loaded only when there is a file: most servers start without one, and every client waits
+    // for a server's start-up before it offers its tools.
+    const { parse: parseYaml } = await import("yaml");
     data = parseYaml(text);
   } catch (err) {
     throw new UserError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);

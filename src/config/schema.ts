@@ -79,6 +79,9 @@ export const userConfigSchema = z
     tmux_bin: z.string().min(1).optional(),
     tmux_socket: z.string().optional(),
     task_timeout: durationSeconds("task_timeout").optional(),
+    unreachable_timeout: durationSeconds("unreachable_timeout").optional(),
+    stall_timeout: durationSeconds("stall_timeout").optional(),
+    agent_mcp_servers: z.enum(["none", "inherit"]).optional(),
     max_parallel: z.number().int().min(1).max(256).optional(),
     max_wait: durationSeconds("max_wait").optional(),
     wait: z

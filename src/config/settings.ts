@@ -19,6 +19,12 @@ export interface Settings {
   /** undefined: the user's default tmux server; a name (-L) or a path (-S) otherwise. */
   readonly tmuxSocket: string | undefined;
   readonly taskTimeoutSeconds: number;
+  /** A run whose agent keeps retrying its model connection this long fails (0 = never). */
+  readonly unreachableTimeoutSeconds: number;
+  /** A run that prints nothing for this long fails as stalled (0 = never). */
+  readonly stallTimeoutSeconds: number;
+  /** Whether a task's agent may load the MCP servers its own config lists (codexmcp never). */
+  readonly agentMcpServers: AgentMcpServers;
   readonly model: string | undefined;
   readonly profile: string | undefined;
   readonly reasoningEffort: string | undefined;
@@ -30,6 +36,8 @@ export interface Settings {
   readonly waitDefaultSeconds: number;
   readonly waitMaxSeconds: number;
   readonly progressIntervalSeconds: number;
+  /** The MCP client's tool-call timeout, when known (install writes it): tells its cancels from a person's. */
+  readonly clientToolTimeoutSeconds: number | undefined;
   readonly retentionDays: number;
   readonly taskLinks: boolean;
   readonly topicTypes: readonly string[];
@@ -39,8 +47,14 @@ export interface Settings {
   readonly allowRepoEnv: readonly string[];
 }
 
+export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
+export type AgentMcpServers = (typeof AGENT_MCP_SERVER_MODES)[number];
+
 export const DEFAULTS = {
   taskTimeoutSeconds: 4 * 3600,
+  unreachableTimeoutSeconds: 180,
+  stallTimeoutSeconds: 0,
+  agentMcpServers: "none" as AgentMcpServers,
   maxParallel: 4,
   maxWaitSeconds: 0,
   waitDefaultSeconds: 50,
@@ -64,6 +78,10 @@ export const ENV_VARS = {
   CODEXMCP_TMUX_BIN: "tmux binary (default `tmux` on PATH)",
   CODEXMCP_TMUX_SOCKET: "tmux socket: a name (-L) or a path (-S); default the user's default server",
   CODEXMCP_TASK_TIMEOUT: "wall-clock limit per task (seconds or 30m/2h)",
+  CODEXMCP_UNREACHABLE_TIMEOUT: "fail a task whose agent cannot reach its model for this long (0 = never)",
+  CODEXMCP_STALL_TIMEOUT: "fail a task whose agent prints nothing for this long (0 = never, the default)",
+  CODEXMCP_AGENT_MCP_SERVERS:
+    "none (default): tasks' agents load no MCP servers; inherit: those of the agent's own config (never codexmcp)",
   CODEXMCP_MODEL: "default model",
   CODEX_PROFILE: "default Codex profile",
   CODEX_REASONING_EFFORT: "default reasoning effort",
@@ -74,6 +92,8 @@ export const ENV_VARS = {
   CODEXMCP_WAIT_TIMEOUT: "default codex_wait timeout",
   CODEXMCP_WAIT_MAX: "largest codex_wait timeout accepted",
   CODEXMCP_PROGRESS_INTERVAL: "seconds between progress heartbeats",
+  CODEXMCP_CLIENT_TOOL_TIMEOUT:
+    "the MCP client's tool-call timeout (install sets it): a cancel at that time keeps the task running",
   CODEXMCP_RETENTION_DAYS: "days finished task directories are kept",
   CODEXMCP_TASK_LINKS: "0 = do not create <cwd>/.codex-tasks/<topic> links",
 } as const;
@@ -93,6 +113,13 @@ function integer(name: string, raw: string | undefined, min: number): number | u
   const n = Number(raw);
   if (!Number.isInteger(n) || n < min) throw new UserError(`${name}=${raw} must be an integer >= ${min}.`);
   return n;
+}
+
+function agentMcpServers(raw: string | undefined): AgentMcpServers | undefined {
+  if (raw === undefined) return undefined;
+  if (!(AGENT_MCP_SERVER_MODES as readonly string[]).includes(raw))
+    throw new UserError(`CODEXMCP_AGENT_MCP_SERVERS=${raw} must be "none" or "inherit".`);
+  return raw as AgentMcpServers;
 }
 
 function nonEmpty(raw: string | undefined): string | undefined {
@@ -167,6 +194,18 @@ export async function loadSettings(
       file.task_timeout ??
       timeout ??
       DEFAULTS.taskTimeoutSeconds,
+    unreachableTimeoutSeconds:
+      seconds("CODEXMCP_UNREACHABLE_TIMEOUT", get("CODEXMCP_UNREACHABLE_TIMEOUT")) ??
+      file.unreachable_timeout ??
+      DEFAULTS.unreachableTimeoutSeconds,
+    stallTimeoutSeconds:
+      seconds("CODEXMCP_STALL_TIMEOUT", get("CODEXMCP_STALL_TIMEOUT")) ??
+      file.stall_timeout ??
+      DEFAULTS.stallTimeoutSeconds,
+    agentMcpServers:
+      agentMcpServers(nonEmpty(get("CODEXMCP_AGENT_MCP_SERVERS"))) ??
+      file.agent_mcp_servers ??
+      DEFAULTS.agentMcpServers,
     model: nonEmpty(get("CODEXMCP_MODEL")) ?? file.model,
     profile: nonEmpty(get("CODEX_PROFILE")) ?? file.profile,
     reasoningEffort: nonEmpty(get("CODEX_REASONING_EFFORT")) ?? file.reasoning_effort,
@@ -188,6 +227,7 @@ export async function loadSettings(
       seconds("CODEXMCP_PROGRESS_INTERVAL", get("CODEXMCP_PROGRESS_INTERVAL")) ??
       file.progress_interval ??
       DEFAULTS.progressIntervalSeconds,
+    clientToolTimeoutSeconds: seconds("CODEXMCP_CLIENT_TOOL_TIMEOUT", get("CODEXMCP_CLIENT_TOOL_TIMEOUT")),
     retentionDays:
       integer("CODEXMCP_RETENTION_DAYS", get("CODEXMCP_RETENTION_DAYS"), 0) ??
       file.retention_days ??

@@ -10,6 +10,8 @@ export const TASK_FILES = {
   runner: "runner.json",
   env: "env.json",
   cancel: "cancel.json",
+  /** One line per blocking call that ended before its task did, and why. */
+  calls: "calls.jsonl",
   runnerLog: "runner.log",
   reserve: "outcome.reserve",
   pending: "outcome.pending",

@@ -61,6 +61,12 @@ export interface TaskMeta {
   readonly profile: string | null;
   readonly reasoning_effort: string | null;
   readonly timeout_seconds: number;
+  /** Fail the run when the agent keeps retrying its model this long (0 = never; absent: 180 s). */
+  readonly unreachable_timeout_seconds?: number;
+  /** Fail the run when the agent prints nothing for this long (0 or absent = never). */
+  readonly stall_timeout_seconds?: number;
+  /** MCP servers the agent may load: none (absent: none), or those of its own config but codexmcp. */
+  readonly agent_mcp_servers?: "none" | "inherit";
   readonly agent_bin: string;
   readonly agent_args: readonly string[];
   /** Non-secret variables the agent needs beyond the task's environment. */

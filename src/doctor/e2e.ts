@@ -7,8 +7,8 @@ import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { errorMessage } from "../util/errors.js";
-import { scratchDir } from "../util/files.js";
 import { which } from "../util/which.js";
+import type { ServerLaunch } from "./client-server.js";
 
 export interface E2eStep {
   readonly name: string;
@@ -45,16 +45,21 @@ async function call(
 
 /**
  * A real end-to-end run on this machine, touching nothing of the user's: a scripted model on
- * 127.0.0.1 stands in for OpenAI (no account, no tokens), everything lives in a temporary
- * directory, and tmux runs on a private socket. The real codex, git and tmux do the work,
- * through this build's own MCP server over stdio.
+ * 127.0.0.1 stands in for OpenAI (no account, no tokens), everything lives in a scratch
+ * directory under `scratchParent` (never the temp dir: Codex will not set up its helpers when
+ * CODEX_HOME is there), and tmux runs on a private socket. The real codex, git and tmux do the
+ * work, through this build's own MCP server over stdio — or, with `server`, the server exactly as
+ * a client registered it (its command, args and environment).
  */
 export async function runE2e(opts: {
   codexBin: string;
   tmuxBin: string;
+  scratchParent: string;
+  server?: ServerLaunch | undefined;
   onStep: (step: E2eStep) => void;
 }): Promise<boolean> {
-  const root = await scratchDir("e2e-");
+  await fsp.mkdir(opts.scratchParent, { recursive: true, mode: 0o700 });
+  const root = await fsp.realpath(await fsp.mkdtemp(path.join(opts.scratchParent, "e2e-")));
   const socket = `codexmcp-e2e-${process.pid}`;
   const model = new ScriptedModel();
   let client: Client | undefined;
@@ -100,18 +105,26 @@ export async function runE2e(opts: {
     await step("codexmcp MCP server over stdio", async () => {
       const bin = fileURLToPath(new URL("../bin/codexmcp.js", import.meta.url));
       const env: Record<string, string> = {};
-      for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+      if (opts.server) Object.assign(env, opts.server.env);
+      else {
+        for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
+        Object.assign(env, { CODEX_BIN: opts.codexBin, CODEXMCP_TMUX_BIN: opts.tmuxBin });
+      }
+      // Only where state and the model live are the run's own; binaries and PATH are as given.
       Object.assign(env, IDENTITY, {
         CODEXMCP_HOME: path.join(root, "state"),
         CODEX_HOME: path.join(root, "codex-home"),
-        CODEX_BIN: opts.codexBin,
-        CODEXMCP_TMUX_BIN: opts.tmuxBin,
         CODEXMCP_TMUX_SOCKET: socket,
         CODEXMCP_READONLY_FALLBACK: "0",
       });
       client = new Client({ name: "codexmcp-doctor", version: "1" });
       await client.connect(
-        new StdioClientTransport({ command: process.execPath, args: [bin], env, stderr: "ignore" }),
+        new StdioClientTransport({
+          command: opts.server?.command ?? process.execPath,
+          args: opts.server ? [...opts.server.args] : [bin],
+          env,
+          stderr: "ignore",
+        }),
       );
       const { tools } = await client.listTools();
       return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}`;

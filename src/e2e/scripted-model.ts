@@ -222,6 +222,13 @@ export class ScriptedModel {
     if (current.delayMs) await new Promise((r) => setTimeout(r, current.delayMs));
     let answer: Answer | undefined;
     if ("say" in current) answer = { kind: "text", text: current.say };
+    else if ("call" in current)
+      answer = {
+        kind: "tool_call",
+        name: current.call,
+        args: current.args ?? {},
+        ...(current.namespace ? { namespace: current.namespace } : {}),
+      };
     else if ("sh" in current) {
       // A read-only mode may have removed the shell tool: say what would have run, which ends the turn.
       answer = protocol.shellCall(view, current.sh) ?? {

@@ -20,6 +20,8 @@ export interface AgentRunRequest {
   readonly reader: AgentStreamReader;
   /** Sees every normalized event as it arrives (e.g. to fail a run that cannot reach its model). */
   readonly onEvent?: (event: AgentEvent, summary: RunSummary) => void;
+  /** Called for every line the agent prints on stdout (an event or not): it is alive. */
+  readonly onOutput?: () => void;
   /** Events from outside the stream, read once the agent has exited. */
   readonly afterExit?: () => Promise<AgentEvent[]>;
   readonly bin: string;
@@ -95,6 +97,7 @@ export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOut
       }
     };
     lines.on("line", (line) => {
+      req.onOutput?.();
       const trimmed = line.trim();
       if (!trimmed) return;
       // Not JSON: the agent printed a plain warning on stdout; show it as it is.

@@ -5,6 +5,7 @@ import { errorCause } from "../agents/error-cause.js";
 import { loadDriver } from "../agents/registry.js";
 import { postMortemAudit } from "../audit/post-mortem.js";
 import type { AgentErrorCause } from "../core/agent-events.js";
+import { type CancelRequest, cancelSentence, readCancelRequest } from "../core/cancel-request.js";
 import { describeUsage } from "../core/describe.js";
 import { buildResult } from "../core/result.js";
 import type { AgentRunOutcome, RunnerContext, RunnerHooks } from "../core/runner-hooks.js";
@@ -20,8 +21,10 @@ import { errorMessage } from "../util/errors.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { formatDuration, nowIso } from "../util/time.js";
 import { runAgentProcess } from "./agent-process.js";
+import { guardPane } from "./pane.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
+import { Watchdog } from "./watchdog.js";
 
 /**
  * Whether the run failed talking to its model, and in which words: the cause the stream gave,
@@ -46,6 +49,7 @@ function classify(
   stopper: Stopper,
   driver: AgentDriver,
   timeoutSeconds: number,
+  cancelled: CancelRequest | undefined,
 ): { status: TerminalStatus; error: string | null } {
   if (stopper.reason === "timeout") {
     return {
@@ -53,8 +57,10 @@ function classify(
       error: `${driver.label} exceeded the wall-clock limit of ${formatDuration(timeoutSeconds)} and was stopped.`,
     };
   }
-  if (stopper.reason === "cancel")
-    return { status: "cancelled", error: "cancelled on request (codex_cancel)." };
+  if (stopper.reason === "cancel") return { status: "cancelled", error: `${cancelSentence(cancelled)}.` };
+  // The watchdog's sentence names the cause (not logged in, cannot reach the provider, stalled).
+  if (stopper.reason === "unreachable" || stopper.reason === "stalled")
+    return { status: "failed", error: stopper.detail };
   if (stopper.reason === "signal")
     return { status: "cancelled", error: `the runner was stopped by ${stopper.detail}.` };
   const { summary } = outcome;
@@ -121,6 +127,7 @@ export async function runTask(
       .catch(() => undefined)) ?? meta;
 
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
+  guardPane(taskId);
   const ctx: RunnerContext = { store, meta, env, transcript, signal: stopper.controller.signal };
   transcript.line(
     `codexmcp ${taskId} · ${meta.agent} · sandbox ${meta.sandbox} (${meta.agent_mode}) · ${meta.run_dir}`,
@@ -139,14 +146,33 @@ export async function runTask(
     await hooks.beforeAgent?.(ctx);
     if (stopper.reason) throw new StoppedBeforeAgent();
     const input = meta.agent_input ? path.basename(meta.agent_input) : "prompt.md";
-    transcript.line(`$ ${meta.agent_bin} ${meta.agent_args.join(" ")} < ${input}`);
+    const args = driver.prepareArgs
+      ? await driver.prepareArgs(meta.agent_args, {
+          runDir: meta.run_dir,
+          env,
+          profile: meta.profile ?? undefined,
+          mcpServers: meta.agent_mcp_servers ?? "none",
+        })
+      : [...meta.agent_args];
+    transcript.line(`$ ${meta.agent_bin} ${args.join(" ")} < ${input}`);
+    const watchdog = new Watchdog(
+      {
+        unreachableSeconds: meta.unreachable_timeout_seconds ?? DEFAULT_UNREACHABLE_SECONDS,
+        stallSeconds: meta.stall_timeout_seconds ?? 0,
+      },
+      driver,
+      stopper,
+    );
+    watchdog.start();
     const outcome = await runAgentProcess({
       taskId,
       speaker: meta.agent,
       reader: driver.streamReader(),
       ...(driver.afterExit ? { afterExit: () => driver.afterExit?.(taskDir) ?? Promise.resolve([]) } : {}),
+      onEvent: (event, summary) => watchdog.event(event, summary),
+      onOutput: () => watchdog.output(),
       bin: meta.agent_bin,
-      args: meta.agent_args,
+      args,
       cwd: meta.run_dir,
       env: {
         ...env,
@@ -165,7 +191,9 @@ export async function runTask(
       },
     });
     clearTimeout(timer);
-    const { status, error } = classify(outcome, stopper, driver, meta.timeout_seconds);
+    watchdog.stop();
+    const cancelled = stopper.reason === "cancel" ? await readCancelRequest(files("cancel")) : undefined;
+    const { status, error } = classify(outcome, stopper, driver, meta.timeout_seconds, cancelled);
     const extra = (await hooks.afterAgent?.(ctx, outcome)) ?? {};
     result = buildResult(meta, {
       status,
@@ -180,11 +208,17 @@ export async function runTask(
   } catch (err) {
     clearTimeout(timer);
     const stopped = err instanceof StoppedBeforeAgent;
+    const cancelled =
+      stopped && stopper.reason === "cancel" ? await readCancelRequest(files("cancel")) : undefined;
     result = buildResult(meta, {
       status: stopped ? (stopper.reason === "timeout" ? "timed_out" : "cancelled") : "failed",
       exitCode: null,
       signal: null,
-      error: stopped ? `stopped before ${driver.label} started (${stopper.detail})` : errorMessage(err),
+      error: !stopped
+        ? errorMessage(err)
+        : cancelled
+          ? `${cancelSentence(cancelled)}, before ${driver.label} started.`
+          : `stopped before ${driver.label} started (${stopper.detail})`,
       summary: EMPTY_SUMMARY,
       diff: await placementDiff(meta.git, (m) => transcript.line(m)),
       finalizedBy: stopper.reason === "cancel" ? "cancel" : "runner",
@@ -212,6 +246,9 @@ export async function runTask(
 }
 
 class StoppedBeforeAgent extends Error {}
+
+/** The unreachable limit of tasks whose meta.json predates the setting (as DEFAULTS says). */
+const DEFAULT_UNREACHABLE_SECONDS = 180;
 
 /**
  * What this task needs besides the agent, loaded only when needed: every task pays the runner's

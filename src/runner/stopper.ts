@@ -1,6 +1,10 @@
 import { existsSync } from "node:fs";
 
-export type StopReason = "cancel" | "timeout" | "signal";
+/**
+ * cancel: a requested cancel; timeout: the wall-clock limit; signal: any other signal;
+ * unreachable: the agent cannot reach its model; stalled: the agent printed nothing for too long.
+ */
+export type StopReason = "cancel" | "timeout" | "signal" | "unreachable" | "stalled";
 
 /** Why the runner was asked to stop, first reason wins. */
 export class Stopper {

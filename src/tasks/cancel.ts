@@ -1,3 +1,4 @@
+import type { CancelRequest } from "../core/cancel-request.js";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
 import type { Tmux } from "../hosts/tmux/tmux.js";
@@ -23,8 +24,10 @@ export async function cancelTask(
   tmux: Tmux,
   taskId: string,
   obs: Observation,
+  why: Pick<CancelRequest, "by" | "reason"> = { by: "codex_cancel" },
 ): Promise<Observation> {
-  await writeJsonAtomic(store.layout.file(taskId, "cancel"), { requested_at: nowIso(), by_pid: process.pid });
+  const request: CancelRequest = { requested_at: nowIso(), by_pid: process.pid, ...why };
+  await writeJsonAtomic(store.layout.file(taskId, "cancel"), request);
   let runner = obs.runner ?? (await store.readRunner(taskId));
   if (runner && isAlive(runner) && !runner.ready_at) {
     // Just launched: a SIGTERM while Node boots kills it before it can record anything.

@@ -40,6 +40,8 @@ export interface RefusedItem {
   readonly worktree_dir: string | null;
   readonly tasks: readonly string[];
   readonly reasons: readonly string[];
+  /** Whether force: true would remove it (not for a running task or a vanished repository). */
+  readonly force_helps: boolean;
 }
 
 function listed(paths: readonly string[], max = 6): string {
@@ -116,6 +118,7 @@ export async function cleanWorktree(
         worktree_dir: null,
         tasks: ids,
         reasons: running.map((o) => `task ${o.meta.task_id} is ${o.status} (cancel it first)`),
+        force_helps: false,
       };
     }
     return {
@@ -133,6 +136,7 @@ export async function cleanWorktree(
       worktree_dir: worktree,
       tasks: ids,
       reasons: [`the repository ${repo} is gone; remove ${worktree} by hand`],
+      force_helps: false,
     };
   }
   const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
@@ -150,6 +154,7 @@ export async function cleanWorktree(
             (o) =>
               `task ${o.meta.task_id} is ${o.status} there (never removed, even with force; cancel it first)`,
           ),
+          force_helps: false,
         };
       }
       return removeWorktree(manager, {
@@ -192,14 +197,22 @@ async function removeWorktree(
   },
 ): Promise<CleanedItem | RefusedItem> {
   const { repo, worktree, branch, tasks } = input;
-  const refuse = (reasons: string[]): RefusedItem => ({ worktree_dir: worktree, tasks, reasons });
+  const refuse = (reasons: string[], forceHelps = true): RefusedItem => ({
+    worktree_dir: worktree,
+    tasks,
+    reasons,
+    force_helps: forceHelps,
+  });
   const exists = await pathExists(worktree);
   if (exists) {
     const top = (await gitMaybe(worktree, ["rev-parse", "--show-toplevel"]))?.trim();
     if (!top || (await canonicalPath(top)) !== (await canonicalPath(worktree))) {
-      return refuse([
-        `${worktree} is no longer a git worktree of ${repo}; whatever is in it is not codexmcp's to delete: look through it and remove it by hand`,
-      ]);
+      return refuse(
+        [
+          `${worktree} is no longer a git worktree of ${repo}; whatever is in it is not codexmcp's to delete: look through it and remove it by hand`,
+        ],
+        false,
+      );
     }
   }
   const hasBranch = await branchExists(repo, branch);

@@ -97,7 +97,7 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
       const [user] = await activeTasksIn(ctx.store, ctx.tmux, dir, p.topic.taskId);
       if (user) {
         throw new UserError(
-          `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (codex_status) or cancel it (codex_cancel), or pick a different topic.`,
+          `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (the codex_wait tool of this server) or cancel it (codex_cancel), or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1).`,
         );
       }
       return claim();
@@ -111,8 +111,12 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   const { taskId } = p.topic;
   const existing = await observeTask(store, taskId, ctx.tmux);
   if (existing && !isTerminal(existing.status)) {
+    // The next version shares the worktree of a write task, so it would be refused too.
+    const elsewhere = p.exclusive
+      ? `or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1)`
+      : `or use the next version (${p.topic.stem}-v${p.topic.version + 1})`;
     throw new UserError(
-      `Task ${taskId} is still ${existing.status}; wait for it (codex_status / codex_wait) or cancel it (codex_cancel) before starting it again, or use the next version (${p.topic.stem}-v${p.topic.version + 1}).`,
+      `Task ${taskId} is still ${existing.status}; wait for it (the codex_wait tool of this server) or cancel it (codex_cancel) before starting it again, ${elsewhere}.`,
     );
   }
   const archived = existing ? await store.archiveRun(taskId) : undefined;
@@ -204,6 +208,9 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       profile: profile ?? null,
       reasoning_effort: effort ?? null,
       timeout_seconds: r.timeout_seconds ?? config.timeout ?? settings.taskTimeoutSeconds,
+      unreachable_timeout_seconds: settings.unreachableTimeoutSeconds,
+      stall_timeout_seconds: settings.stallTimeoutSeconds,
+      agent_mcp_servers: settings.agentMcpServers,
       agent_bin: p.agentBin,
       agent_args: run.args,
       agent_env: run.env,

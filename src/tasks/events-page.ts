@@ -19,6 +19,11 @@ export interface EventsPageRequest {
   readonly normalize?: (() => AgentStreamReader) | undefined;
   /** The task has ended: a page that reaches the end also gets what the reader held back. */
   readonly ended?: boolean | undefined;
+  /**
+   * Stop the page before its events' JSON passes this many bytes (at least one line's events are
+   * always returned). A page goes to a model twice (text and structured content): keep it small.
+   */
+  readonly maxBytes?: number | undefined;
 }
 
 export interface PagedEvent {
@@ -34,6 +39,30 @@ export interface EventsPage {
   readonly has_more: boolean;
   /** Bytes in the file when read. */
   readonly size: number;
+  /** The page stopped at maxBytes (more events matched). */
+  readonly cut_at_bytes?: boolean;
+}
+
+/** The default bound of a page's events, in bytes of JSON. */
+export const DEFAULT_PAGE_BYTES = 16_000;
+
+/** Counts a page's bytes and tells when the next line's events would not fit. */
+class Budget {
+  used = 0;
+  cut = false;
+  constructor(private readonly max: number | undefined) {}
+
+  /** Whether `events` (one line's) may join a page that already holds `count` events. */
+  fits(events: readonly unknown[], count: number): boolean {
+    if (this.max === undefined || events.length === 0) return true;
+    const bytes = events.reduce<number>((sum, e) => sum + Buffer.byteLength(JSON.stringify(e)) + 24, 0);
+    if (count > 0 && this.used + bytes > this.max) {
+      this.cut = true;
+      return false;
+    }
+    this.used += bytes;
+    return true;
+  }
 }
 
 const CHUNK = 64 * 1024;
@@ -145,16 +174,17 @@ async function forward(
   let partBytes = 0;
   let oversized = false;
   const buf = Buffer.alloc(CHUNK);
+  const budget = new Budget(req.maxBytes);
   // The byte search knows raw event names only; the normalized view reads every line, in order,
   // through one reader for the whole page (an agent's events span lines).
   const reader = req.normalize?.();
   const needles = reader ? undefined : filterNeedles(req.types);
   let next = pos;
-  while (pos < size && events.length < req.limit && pos - from < MAX_SCAN) {
+  while (pos < size && events.length < req.limit && pos - from < MAX_SCAN && !budget.cut) {
     const { bytesRead } = await handle.read(buf, 0, Math.min(CHUNK, size - pos), pos);
     if (bytesRead === 0) break;
     let i = 0;
-    while (i < bytesRead && events.length < req.limit) {
+    while (i < bytesRead && events.length < req.limit && !budget.cut) {
       if (needles && parts.length === 0) {
         // Whole lines before the first possible match in this chunk are skipped unread.
         const skipTo = lastNewlineBefore(buf, i, firstHit(buf, needles, i, bytesRead));
@@ -177,15 +207,14 @@ async function forward(
       }
       if (end === bytesRead) break;
       const lineEnd = pos + end + 1;
-      if (oversized) {
-        events.push({
-          cursor: lineStart,
-          event: { type: "codexmcp.oversized_line", bytes: lineEnd - lineStart - 1 },
-        });
-      } else {
-        for (const event of accept(Buffer.concat(parts).toString("utf8"), req, reader))
-          events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
-      }
+      const taken = oversized
+        ? [{ type: "codexmcp.oversized_line", bytes: lineEnd - lineStart - 1 }]
+        : accept(Buffer.concat(parts).toString("utf8"), req, reader).map((e) =>
+            truncateStrings(e, req.truncate),
+          );
+      // A line's events go on one page together: the next page starts at the line.
+      if (!budget.fits(taken, events.length)) break;
+      for (const event of taken) events.push({ cursor: lineStart, event });
       parts = [];
       partBytes = 0;
       oversized = false;
@@ -195,11 +224,17 @@ async function forward(
     }
     pos += bytesRead;
   }
-  if (reader && req.ended && next >= size && events.length < req.limit) {
+  if (reader && req.ended && next >= size && events.length < req.limit && !budget.cut) {
     for (const event of keepKinds(reader.end(), req.types))
       events.push({ cursor: lineStart, event: truncateStrings(event, req.truncate) });
   }
-  return { events, next_cursor: next, has_more: next < size, size };
+  return {
+    events,
+    next_cursor: next,
+    has_more: next < size,
+    size,
+    ...(budget.cut ? { cut_at_bytes: true } : {}),
+  };
 }
 
 async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest): Promise<EventsPage> {
@@ -209,7 +244,8 @@ async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest
   let carry = Buffer.alloc(0);
   let pos = size;
   let lastComplete: number | undefined;
-  while (pos > 0 && found.length < req.limit && size - pos < MAX_SCAN) {
+  const budget = new Budget(req.maxBytes);
+  while (pos > 0 && found.length < req.limit && size - pos < MAX_SCAN && !budget.cut) {
     const start = Math.max(0, pos - CHUNK);
     const chunk = Buffer.alloc(pos - start);
     await handle.read(chunk, 0, chunk.length, start);
@@ -240,16 +276,24 @@ async function tail(handle: fsp.FileHandle, size: number, req: EventsPageRequest
       if (found.length >= req.limit) break;
       // Lines are read newest first; a line's own events keep their order.
       // Newest first: each line through a reader of its own (no order to keep state in).
-      const events = accept(line.text, req, req.normalize?.()).reverse();
-      for (const event of events)
-        found.push({ cursor: line.offset, event: truncateStrings(event, req.truncate) });
+      const events = accept(line.text, req, req.normalize?.())
+        .reverse()
+        .map((e) => truncateStrings(e, req.truncate));
+      if (!budget.fits(events, found.length)) break;
+      for (const event of events) found.push({ cursor: line.offset, event });
     }
     carry = Buffer.from(data.subarray(0, lineEnd));
     if (carry.length > MAX_LINE) carry = Buffer.alloc(0);
     pos = start;
     dataStart = start;
   }
-  return { events: found.reverse(), next_cursor: end, has_more: false, size };
+  return {
+    events: found.reverse(),
+    next_cursor: end,
+    has_more: false,
+    size,
+    ...(budget.cut ? { cut_at_bytes: true } : {}),
+  };
 }
 
 /** One page of a task's events, read in bounded chunks: fast and small on a multi-gigabyte file. */

@@ -1,17 +1,20 @@
+import { promises as fsp } from "node:fs";
 import { loadDriver } from "../agents/registry.js";
 import { recentEvents } from "../agents/stream-file.js";
 import type { Settings } from "../config/settings.js";
+import type { CancelRequest } from "../core/cancel-request.js";
 import { formatCursor, journalSize } from "../core/journal.js";
 import { type StoreServices, TaskStore } from "../core/store.js";
-import { parseTaskId } from "../core/topic.js";
+import { parseTaskId, TASK_LIST_HINT } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
 import { UserError } from "../util/errors.js";
+import { nowIso } from "../util/time.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
 import { type Observation, observeTask } from "./observe.js";
 import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js";
-import { type DispatchView, dispatchView, type TaskView, taskView } from "./view.js";
+import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 
 /** Why a damaged task cannot be used for `what`, and what to do instead. */
@@ -21,6 +24,18 @@ export function damagedError(obs: Observation, what: string): UserError {
   return new UserError(
     `Task ${obs.meta.task_id} is damaged (${files}), so it cannot be ${what}. codex_status shows what can be recovered; codex_cleanup(task_id="${obs.meta.task_id}") moves the run into history/, after which the topic can be dispatched again${session ? ` (session_id "${session}" continues its Codex conversation)` : ""}.`,
   );
+}
+
+/** A blocking call that ended before its task (calls.jsonl). */
+export interface CallEnd {
+  readonly tool: string;
+  readonly ended: "client_timeout" | "client_cancel" | "client_disconnected";
+  readonly after_seconds: number;
+  /** The client's words (notifications/cancelled reason). */
+  readonly reason?: string;
+  readonly client?: string;
+  /** In words, for codex_status. */
+  readonly note: string;
 }
 
 export interface ListOptions {
@@ -38,11 +53,16 @@ export class TaskManager {
   readonly store: TaskStore;
   readonly tmux: Tmux;
 
+  /** How messages tell the reader to list tasks: a model has tools, a person the CLI. */
+  private readonly listHint: string;
+
   constructor(
     readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     services: StoreServices,
+    opts: { audience?: "mcp" | "cli" } = {},
   ) {
+    this.listHint = TASK_LIST_HINT[opts.audience ?? "mcp"];
     this.store = new TaskStore(settings.home, services);
     this.tmux = new Tmux(settings.tmuxBin, settings.tmuxSocket);
   }
@@ -61,7 +81,11 @@ export class TaskManager {
       runner: undefined,
       status: meta.status,
     };
-    const view = { ...dispatchView(obs, this.store.layout, this.tmux), cursor };
+    const view = {
+      ...dispatchView(obs, this.store.layout, this.tmux),
+      cursor,
+      hint: `${request.topic !== meta.topic ? `The topic is ${meta.topic} (a description joins its words with _). ` : ""}Running in the background. Call the codex_wait tool of this server with task_ids ["${meta.task_id}"] and cursor "${cursor}": it returns when the task ends. Its codex_status looks in, its codex_cancel stops it.`,
+    };
     if (obs.status === "queued") {
       const position = await this.queuePosition(meta.task_id);
       if (position !== undefined) view.queue_position = position;
@@ -71,13 +95,9 @@ export class TaskManager {
 
   /** The task's current observation; an unknown id is a UserError that says how to find tasks. */
   async observe(taskId: string): Promise<Observation> {
-    const { taskId: id } = parseTaskId(taskId);
+    const { taskId: id } = parseTaskId(taskId, this.listHint);
     const obs = await observeTask(this.store, id, this.tmux);
-    if (!obs) {
-      throw new UserError(
-        `No task ${id} exists; call codex_status without task_id to list tasks, or dispatch it first.`,
-      );
-    }
+    if (!obs) throw new UserError(`No task ${id} exists; ${this.listHint}.`);
     if (obs.recovered) this.pumpSoon();
     return obs;
   }
@@ -113,6 +133,20 @@ export class TaskManager {
     return (await recentEvents(driver, this.store.layout.file(obs.meta.task_id, "events"), 1))[0];
   }
 
+  /**
+   * Records why a blocking call ended while its task went on (a client's timeout, a disconnect):
+   * codex_status shows it, so nobody mistakes the call's end for the task's.
+   */
+  async recordCallEnd(taskId: string, record: CallEnd): Promise<void> {
+    const line = `${JSON.stringify({ at: nowIso(), ...record })}\n`;
+    await fsp.appendFile(this.store.layout.file(parseTaskId(taskId).taskId, "calls"), line, { mode: 0o600 });
+  }
+
+  /** Seconds since an active task's agent last printed anything (undefined once it has ended). */
+  idleSeconds(obs: Observation): Promise<number | undefined> {
+    return idleSeconds(obs, this.store.layout);
+  }
+
   async status(taskId: string): Promise<TaskView> {
     return this.view(await this.observe(taskId), true);
   }
@@ -134,11 +168,15 @@ export class TaskManager {
     return opts.limit ? observations.slice(0, opts.limit) : observations;
   }
 
-  async cancel(taskId: string): Promise<{ obs: Observation; wasRunning: boolean }> {
+  /** Stops a task; `why` says who asked (the recorded outcome names them). */
+  async cancel(
+    taskId: string,
+    why: Pick<CancelRequest, "by" | "reason"> = { by: "codex_cancel" },
+  ): Promise<{ obs: Observation; wasRunning: boolean }> {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     const id = obs.meta.task_id;
-    if (obs.status === "queued" && (await cancelQueued(this.store, id))) {
+    if (obs.status === "queued" && (await cancelQueued(this.store, id, why))) {
       return { obs: await this.observe(id), wasRunning: true };
     }
     const cancelled = await cancelTask(
@@ -146,6 +184,7 @@ export class TaskManager {
       tmuxFor(obs.meta) ?? this.tmux,
       id,
       await this.observe(id),
+      why,
     );
     this.pumpSoon();
     return { obs: cancelled, wasRunning: true };

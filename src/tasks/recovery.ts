@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { loadDriver } from "../agents/registry.js";
 import { summarizeEventsFile } from "../agents/stream-file.js";
+import { cancelSentence, readCancelRequest } from "../core/cancel-request.js";
 import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
@@ -26,7 +27,9 @@ export async function recoverDeadTask(
   // The runner got as far as its outcome but could not record it (a full disk): that is the truth.
   const pending = await store.pendingOutcome(meta.task_id);
   if (pending) return store.finalize(pending);
-  const cancelled = existsSync(store.layout.file(meta.task_id, "cancel"));
+  const cancelFile = store.layout.file(meta.task_id, "cancel");
+  const cancelled = existsSync(cancelFile);
+  const request = cancelled ? await readCancelRequest(cancelFile) : undefined;
   const summary = await summarizeEventsFile(
     await loadDriver(meta.agent),
     store.layout.file(meta.task_id, "events"),
@@ -40,7 +43,7 @@ export async function recoverDeadTask(
     status: cancelled ? "cancelled" : "failed",
     exitCode: null,
     signal: null,
-    error: cancelled ? `cancelled on request (codex_cancel); ${reason}` : reason,
+    error: cancelled ? `${cancelSentence(request)}; ${reason}` : reason,
     summary,
     diff: await placementDiff(meta.git),
     finalizedBy: cancelled ? "cancel" : "recovery",

@@ -1,4 +1,5 @@
 import path from "node:path";
+import { type CancelRequest, cancelSentence } from "../core/cancel-request.js";
 import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
 import { EMPTY_SUMMARY } from "../core/summary.js";
@@ -140,7 +141,11 @@ export async function queuePosition(store: TaskStore, taskId: string): Promise<n
 }
 
 /** Takes a queued task out of the queue as cancelled; false if it has started meanwhile. */
-export async function cancelQueued(store: TaskStore, taskId: string): Promise<boolean> {
+export async function cancelQueued(
+  store: TaskStore,
+  taskId: string,
+  why?: Pick<CancelRequest, "by" | "reason">,
+): Promise<boolean> {
   return withLock(schedulerLock(store), async () => {
     const meta = await store.readMeta(taskId);
     if (meta?.status !== "queued" || (await store.readRunner(taskId))) return false;
@@ -149,7 +154,7 @@ export async function cancelQueued(store: TaskStore, taskId: string): Promise<bo
         status: "cancelled",
         exitCode: null,
         signal: null,
-        error: "cancelled on request (codex_cancel) while queued; it never started.",
+        error: `${cancelSentence(why)} while queued; it never started.`,
         summary: EMPTY_SUMMARY,
         finalizedBy: "cancel",
       }),

@@ -1,3 +1,4 @@
+import { promises as fsp } from "node:fs";
 import type { AgentDriver } from "../agents/agent.js";
 import { recentEvents, sessionIdFromEvents } from "../agents/stream-file.js";
 import type { AgentUsage } from "../core/agent-events.js";
@@ -75,6 +76,10 @@ export interface TaskView {
   note?: string;
   readonly_audit?: unknown;
   last_activity?: string;
+  /** Why the last blocking call on this task ended before it did (a client timeout, a disconnect). */
+  call_ended?: string;
+  /** Active tasks: seconds since the agent last printed anything (since it started, before that). */
+  idle_seconds?: number;
   recent_events?: string[];
   log_tail?: string[];
   previous_runs?: number;
@@ -115,6 +120,21 @@ function placement(obs: Observation, tmux: Tmux) {
   };
 }
 
+/**
+ * Seconds since an active task's agent last printed anything: the age of its events file, or of
+ * its start while there is none. undefined for tasks that are not running.
+ */
+export async function idleSeconds(obs: Observation, layout: Layout): Promise<number | undefined> {
+  if (obs.status !== "running" && obs.status !== "starting") return undefined;
+  const since = await fsp
+    .stat(layout.file(obs.meta.task_id, "events"))
+    .then((st) => st.mtimeMs)
+    .catch(() => undefined);
+  const started = obs.meta.started_at ?? obs.meta.starting_at ?? obs.meta.created_at;
+  const from = since ?? Date.parse(started);
+  return Math.max(0, Math.round((Date.now() - from) / 1000));
+}
+
 export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): DispatchView {
   const { meta } = obs;
   return {
@@ -129,7 +149,7 @@ export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): Disp
     run_dir: meta.run_dir,
     ...placement(obs, tmux),
     ...(meta.resume_session_id ? { resume_session_id: meta.resume_session_id } : {}),
-    hint: `Running in the background. Follow it with codex_status(task_id="${meta.task_id}") or wait for it with codex_wait; stop it with codex_cancel.`,
+    hint: `Running in the background. The codex_wait tool of this server with task_ids ["${meta.task_id}"] returns when it ends; its codex_status looks in, its codex_cancel stops it.`,
   };
 }
 
@@ -184,14 +204,35 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     view.error ??= obs.damage.files.map((f) => `${f.file} is damaged: ${f.problem}`).join("; ");
   }
   if (obs.unrecorded) view.unrecorded = obs.unrecorded;
+  const idle = await idleSeconds(obs, opts.layout);
+  if (idle !== undefined) view.idle_seconds = idle;
   if (opts.details) {
     const events = await recentEvents(opts.driver, eventsFile, 10);
     if (events.length > 0) view.last_activity = events[events.length - 1];
     if (!isTerminal(obs.status)) {
       view.recent_events = events;
-      view.log_tail = await tailLines(logFile, 20);
+      // The transcript says each event again ("[12:00:01] running: npm test"); only what the
+      // events do not (command output, setup lines, whole messages) is worth its bytes.
+      const said = new Set(events);
+      const tail = (await tailLines(logFile, 20)).filter(
+        (l) => !said.has(l.replace(/^\[\d\d:\d\d:\d\d\] /, "")),
+      );
+      if (tail.length > 0) view.log_tail = tail;
     }
     if (opts.previousRuns) view.previous_runs = opts.previousRuns;
+    const calls = await tailLines(opts.layout.file(meta.task_id, "calls"), 1);
+    const note = lastNote(calls[0]);
+    if (note) view.call_ended = note;
   }
   return view;
+}
+
+function lastNote(line: string | undefined): string | undefined {
+  if (!line) return undefined;
+  try {
+    const note = (JSON.parse(line) as { note?: unknown }).note;
+    return typeof note === "string" ? note : undefined;
+  } catch {
+    return undefined; // a line being written
+  }
 }

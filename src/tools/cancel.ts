@@ -2,7 +2,8 @@ import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
 import type { TaskManager } from "../tasks/manager.js";
 import { guarded, ok } from "./result.js";
-import { taskIdField, taskViewShape } from "./schemas.js";
+import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 export function registerCancelTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
@@ -10,9 +11,14 @@ export function registerCancelTool(server: McpServer, manager: TaskManager): voi
     {
       title: "Cancel a task",
       description:
-        "Stops a queued or running task and every process it started (tmux session, runner, Codex and Codex's commands) and records it as cancelled. The worktree, branch and logs stay. Cancelling a task that has already ended changes nothing; cancelled and status report what was recorded (a task that finished on its own meanwhile keeps its outcome).",
-      inputSchema: { task_id: taskIdField },
-      outputSchema: { ...taskViewShape, cancelled: z.boolean(), message: z.string() },
+        "Stops a queued or running task and everything it started (tmux session, runner, agent and its commands) and records it as cancelled. Worktree, branch and logs stay. A task that has ended (even meanwhile, on its own) keeps its outcome; cancelled says whether this call cancelled it.",
+      inputSchema: strictInput("codex_cancel", { task_id: taskIdField }),
+      outputSchema: z.looseObject({
+        task_id: z.string(),
+        status: z.string(),
+        cancelled: z.boolean(),
+        message: z.string(),
+      }),
       annotations: {
         readOnlyHint: false,
         destructiveHint: false,

@@ -6,6 +6,7 @@ import type { TaskManager } from "../tasks/manager.js";
 import { UserError } from "../util/errors.js";
 import { guarded, ok } from "./result.js";
 import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 export function registerCleanupTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
@@ -13,59 +14,26 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
     {
       title: "Remove finished tasks' worktrees",
       description:
-        "Removes the worktree, tmux session and — only if merged — the branch of a finished task (task_id: its worktree, shared by all versions of the topic) or of every finished task (all_finished, optionally only those that ended older_than ago). Refuses, saying why, when removing it would lose work: commits only the worktree reaches (a detached HEAD), uncommitted or untracked changes, ignored files that are not regenerable (.env, keys), an unfinished merge/rebase, a submodule's or nested repository's own commits, a worktree switched to another branch, or a branch with commits not in its base. force removes anyway but keeps all of it (commits under refs/codexmcp/kept/…, ignored files in a tar archive, unmerged branches stay; the result says where). Commits only in reflogs are always kept under refs/codexmcp/kept/. A worktree a running task uses is never removed. A damaged task (a store file unreadable) is moved into its task's history/ instead. all_finished also deletes task directories older than the retention period.",
-      inputSchema: {
+        "Removes a finished task's worktree (shared by its topic's versions), tmux session and, if merged, branch (task_id); all_finished: every finished task's (older_than), and old task directories. Refuses, saying why, when work would be lost (uncommitted, untracked or non-regenerable ignored files, commits only the worktree or a submodule has, an unfinished merge/rebase, another branch checked out, unmerged commits); force: true removes it but keeps all of that (refs/codexmcp/kept/…, a tar of ignored files, the branch; the result says where). Never a worktree a task runs in. A damaged task is moved into its history/.",
+      inputSchema: strictInput("codex_cleanup", {
         task_id: taskIdField.optional(),
         all_finished: z.boolean().optional().describe("Clean up every finished task's worktree."),
         force: z
           .boolean()
           .optional()
-          .describe("Remove dirty or unmerged worktrees too (their work stays reachable; see the result)."),
+          .describe("Remove them despite uncommitted or unmerged work (which stays reachable)."),
         older_than: z
           .union([z.number(), z.string()])
           .optional()
           .describe(
             'With all_finished: only tasks that ended at least this long ago (seconds, or "7d", "12h").',
           ),
-      },
-      outputSchema: {
-        cleaned: z.array(
-          z.object({
-            worktree_dir: z.string().nullable(),
-            tasks: z.array(z.string()),
-            worktree_removed: z.boolean(),
-            branch: z.string().nullable(),
-            branch_deleted: z.boolean(),
-            branch_kept: z.string().optional(),
-            saved_ref: z
-              .string()
-              .optional()
-              .describe("uncommitted work, as a commit: git diff HEAD <ref> shows it"),
-            saved_refs: z
-              .array(z.string())
-              .optional()
-              .describe("every ref made to keep commits that would otherwise be lost"),
-            saved_archive: z.string().optional().describe("tar archive of the worktree's ignored files"),
-            discarded: z
-              .array(z.string())
-              .optional()
-              .describe("regenerable ignored directories (dependencies, caches) removed with the worktree"),
-            sessions_closed: z.number(),
-          }),
-        ),
-        refused: z.array(
-          z.object({
-            worktree_dir: z.string().nullable(),
-            tasks: z.array(z.string()),
-            reasons: z.array(z.string()),
-          }),
-        ),
-        task_dirs_removed: z.array(z.string()),
-        damaged_archived: z
-          .array(z.object({ task_id: z.string(), archived_to: z.string() }))
-          .describe("damaged runs moved into their task's history/ (nothing deleted)"),
+      }),
+      outputSchema: z.looseObject({
+        cleaned: z.array(z.unknown()),
+        refused: z.array(z.unknown()),
         hint: z.string(),
-      },
+      }),
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: true, openWorldHint: false },
     },
     async (args) =>
@@ -85,13 +53,16 @@ export function registerCleanupTool(server: McpServer, manager: TaskManager): vo
         });
         if (args.task_id && report.refused.length > 0 && report.cleaned.length === 0) {
           const reasons = report.refused.flatMap((r) => r.reasons).join("; ");
-          throw new UserError(
-            `Not cleaned up: ${reasons}. Merge first (codex_merge), or pass force: true to remove it anyway — the work stays reachable.`,
-          );
+          // Advise force only where it works: a running task or a vanished repository stops it too.
+          const advice = report.refused.every((r) => r.force_helps)
+            ? "Merge first (codex_merge), or pass force: true to remove it anyway — the work stays reachable."
+            : "Do what the reason says, then call codex_cleanup again.";
+          throw new UserError(`Not cleaned up: ${reasons}. ${advice}`);
         }
+        const forceable = report.refused.filter((r) => r.force_helps).length;
         const hint =
           report.refused.length > 0
-            ? `${report.refused.length} worktree(s) refused (see reasons); force: true removes them while keeping their work reachable.`
+            ? `${report.refused.length} worktree(s) refused (see reasons)${forceable > 0 ? `; force: true removes the ${forceable} with uncommitted or unmerged work while keeping it reachable` : ""}.`
             : `${report.cleaned.length} cleaned up.`;
         return ok({ ...report, hint });
       }),

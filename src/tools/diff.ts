@@ -6,6 +6,7 @@ import { UserError } from "../util/errors.js";
 import { pathExists } from "../util/files.js";
 import { guarded, ok } from "./result.js";
 import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 const DEFAULT_MAX_BYTES = 256 * 1024;
 const MAX_MAX_BYTES = 8 * 1024 * 1024;
@@ -16,8 +17,8 @@ export function registerDiffTool(server: McpServer, manager: TaskManager): void 
     {
       title: "Review a task's changes",
       description:
-        "The patch of a worktree task against the commit it branched from: its commits plus uncommitted and new files, with per-file stats. Large patches are cut at max_bytes and say where; pass path to see one file or directory. Works while the task runs too.",
-      inputSchema: {
+        "The patch of a worktree task against the commit it branched from (its commits, uncommitted and new files) with per-file stats. Cut at max_bytes, saying where; path narrows it. Works while the task runs.",
+      inputSchema: strictInput("codex_diff", {
         task_id: taskIdField,
         path: z
           .string()
@@ -36,27 +37,8 @@ export function registerDiffTool(server: McpServer, manager: TaskManager): void 
           .max(MAX_MAX_BYTES, `max_bytes must be at most ${MAX_MAX_BYTES}`)
           .optional()
           .describe(`Cap on the patch text (default ${DEFAULT_MAX_BYTES}).`),
-      },
-      outputSchema: {
-        task_id: z.string(),
-        status: z.string(),
-        worktree_dir: z.string(),
-        agent_branch: z.string(),
-        base_commit: z.string(),
-        head_commit: z.string(),
-        diff_stat: z.string(),
-        commits_ahead: z.number(),
-        files_changed: z.number(),
-        insertions: z.number(),
-        deletions: z.number(),
-        files: z.array(
-          z.object({ path: z.string(), insertions: z.number(), deletions: z.number(), binary: z.boolean() }),
-        ),
-        patch: z.string(),
-        truncated: z.boolean(),
-        patch_bytes: z.number(),
-        cut_at: z.string().optional().describe("where a truncated patch stops"),
-      },
+      }),
+      outputSchema: z.looseObject({ patch: z.string(), truncated: z.boolean() }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) =>

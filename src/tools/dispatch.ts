@@ -1,17 +1,18 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { guarded, ok } from "./result.js";
-import { dispatchViewShape, taskInputShape } from "./schemas.js";
+import { dispatchViewSchema, taskInputShape } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 export function registerDispatchTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
     "codex_dispatch",
     {
-      title: "Start Codex in the background",
+      title: "Start an agent task in the background",
       description:
-        "Starts a Codex task and returns at once with its task_id (plus worktree, branch and tmux attach command for full-access tasks). The task runs on its own, survives this server and its client, and is followed with codex_status / codex_wait and stopped with codex_cancel. Use for jobs of minutes to hours.",
-      inputSchema: taskInputShape,
-      outputSchema: dispatchViewShape,
+        'Starts a task (Codex by default) and returns at once: task_id, cursor and, for worktree tasks, worktree_dir, agent_branch, attach_command. Then call the codex_wait tool of this server with task_ids [task_id] and that cursor: it returns when the task ends (status "timeout": call again with its cursor). The task outlives this server and its client. For jobs of minutes to hours.',
+      inputSchema: strictInput("codex_dispatch", taskInputShape(manager.settings.topicTypes)),
+      outputSchema: dispatchViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args) => guarded("codex_dispatch", async () => ok(await manager.dispatch(args))),

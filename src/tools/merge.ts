@@ -4,6 +4,7 @@ import type { TaskManager } from "../tasks/manager.js";
 import { mergeTask } from "../tasks/merge.js";
 import { guarded, ok } from "./result.js";
 import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 export function registerMergeTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
@@ -11,8 +12,8 @@ export function registerMergeTool(server: McpServer, manager: TaskManager): void
     {
       title: "Merge a task's branch into its base",
       description:
-        'Merges a finished task\'s branch (agent/<type>-<desc>) into the branch it was dispatched from, in that checkout. First checks that the checkout is on the base branch and clean and predicts conflicts without side effects: on a predicted conflict it returns merged: false with the conflicting paths and changes nothing. Strategies: "merge" (a merge commit), "squash" (one commit), "rebase" (the agent\'s commits replayed on the base, fast-forward). Refused, changing nothing, while a task runs in the worktree, while the checkout or the worktree has an unfinished merge/rebase/cherry-pick/revert/bisect, when the worktree is not on the agent branch, and when the merge would overwrite untracked or ignored files (or files with hidden local edits) in the checkout.',
-      inputSchema: {
+        'Merges a finished task\'s branch agent/<type>-<desc> into the branch it was dispatched from, in that checkout (on it, clean): this changes your branch. On a predicted conflict: merged: false with the paths, nothing changed. strategy "merge", "squash" (one commit) or "rebase" (replayed, fast-forward). Refused, changing nothing, while a task runs there, during an unfinished merge/rebase/cherry-pick/revert/bisect in either checkout, when the worktree is off the agent branch, or when it would overwrite untracked or ignored files.',
+      inputSchema: strictInput("codex_merge", {
         task_id: taskIdField,
         strategy: z
           .enum(["merge", "squash", "rebase"], { message: 'strategy must be "merge", "squash" or "rebase"' })
@@ -27,30 +28,14 @@ export function registerMergeTool(server: McpServer, manager: TaskManager): void
           .boolean()
           .optional()
           .describe(
-            "Commit work the agent left uncommitted in the worktree before merging (default: refuse and say what is uncommitted).",
+            "Commit work the agent left uncommitted in the worktree first (default: refuse, saying what).",
           ),
-      },
-      outputSchema: {
-        merged: z.boolean(),
-        task_id: z.string(),
-        strategy: z.string(),
-        base_branch: z.string(),
-        agent_branch: z.string(),
-        repo_root: z.string(),
-        commits_merged: z.number(),
-        conflicts: z.array(z.string()).optional().describe("paths that would conflict; nothing was changed"),
-        base_before: z.string().optional(),
-        base_after: z.string().optional(),
-        diff_stat: z.string().optional(),
-        saved_ref: z
-          .string()
-          .optional()
-          .describe("rebase: the branch's commits as they were before the rebase, kept under this ref"),
-        hint: z.string(),
-      },
+      }),
+      outputSchema: z.looseObject({ merged: z.boolean(), hint: z.string() }),
+      // It changes the user's branch: clients must treat it as destructive.
       annotations: {
         readOnlyHint: false,
-        destructiveHint: false,
+        destructiveHint: true,
         idempotentHint: false,
         openWorldHint: false,
       },

@@ -4,6 +4,8 @@ import { openReadNoFollow } from "../util/tail.js";
 import { formatDuration } from "../util/time.js";
 
 const MAX_READ = 256 * 1024;
+/** Idle time is shown from this many seconds on (shorter pauses are ordinary). */
+export const IDLE_SHOWN_AFTER_SECONDS = 5;
 
 /**
  * Follows a task's events.jsonl and reports the latest activity: on every new event (at most
@@ -18,6 +20,8 @@ export class ProgressReporter {
   private count = 0;
   private timer: NodeJS.Timeout | undefined;
   private readonly startedAt = Date.now();
+  /** When the events file last grew (or the reporter started). */
+  private lastOutputAt = Date.now();
 
   constructor(
     private readonly eventsFile: string,
@@ -44,6 +48,7 @@ export class ProgressReporter {
     try {
       const { size } = await handle.stat();
       if (size <= this.offset) return false;
+      this.lastOutputAt = Date.now();
       // After a big jump only the newest events matter.
       const start = Math.max(this.offset, size - MAX_READ);
       if (start > this.offset) this.partial = "";
@@ -79,6 +84,8 @@ export class ProgressReporter {
     this.lastSent = Date.now();
     this.count++;
     const elapsed = formatDuration((Date.now() - this.startedAt) / 1000);
-    await this.send(this.count, `[${elapsed}] ${this.latest}`).catch(() => undefined);
+    const idle = Math.floor((Date.now() - this.lastOutputAt) / 1000);
+    const quiet = idle >= IDLE_SHOWN_AFTER_SECONDS ? ` (idle ${formatDuration(idle)})` : "";
+    await this.send(this.count, `[${elapsed}] ${this.latest}${quiet}`).catch(() => undefined);
   }
 }

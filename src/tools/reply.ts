@@ -1,8 +1,8 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
-import { z } from "zod";
 import type { TaskManager } from "../tasks/manager.js";
 import { guarded, ok } from "./result.js";
-import { agentField, dispatchViewShape, taskIdField, taskInputShape } from "./schemas.js";
+import { agentField, dispatchViewSchema, promptField, taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 export function registerReplyTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
@@ -10,17 +10,17 @@ export function registerReplyTool(server: McpServer, manager: TaskManager): void
     {
       title: "Continue a finished task's conversation",
       description:
-        "Sends a follow-up prompt to the conversation of a task that has ended, as the next version of its topic (…-v2, -v3, …), in the same place — the same worktree for full-access tasks — with the same agent, sandbox and settings. Returns at once like codex_dispatch; follow it with codex_wait. A task that is still running is refused (an agent cannot take a message mid-run): wait for it first.",
-      inputSchema: {
+        "Continues an ended task's conversation with a new prompt, as its topic's next version (-v2, …), in the same worktree with the same agent and settings. Returns at once like codex_dispatch (task_id, cursor): then the codex_wait tool of this server.",
+      inputSchema: strictInput("codex_reply", {
         task_id: taskIdField,
-        prompt: taskInputShape.prompt,
+        prompt: promptField(),
         agent: agentField
           .optional()
           .describe(
-            "Default: the task's own agent, which continues its conversation. Another agent starts a new conversation of its own in the same place (e.g. claude reviewing what codex did in the worktree).",
+            "Default: the task's own agent. Another one starts its own conversation in the same place.",
           ),
-      },
-      outputSchema: { ...dispatchViewShape, replied_to: z.string() },
+      }),
+      outputSchema: dispatchViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
     async (args) =>

@@ -4,24 +4,10 @@ import type { TaskManager } from "../tasks/manager.js";
 import type { Observation } from "../tasks/observe.js";
 import { secondsBetween } from "../util/time.js";
 import { guarded, ok } from "./result.js";
-import { taskIdField, taskViewShape } from "./schemas.js";
+import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
-const listItemShape = {
-  task_id: z.string(),
-  topic: z.string(),
-  status: z.string(),
-  success: z.boolean().nullable(),
-  sandbox: z.string(),
-  cwd: z.string(),
-  created_at: z.string(),
-  elapsed_seconds: z.number(),
-  worktree_dir: z.string().optional(),
-  agent_branch: z.string().optional(),
-  diff_stat: z.string().optional(),
-  error: z.string().nullable(),
-};
-
-export function listItem(obs: Observation) {
+export function listItem(obs: Observation, idle?: number) {
   const { meta, result } = obs;
   return {
     task_id: meta.task_id,
@@ -32,6 +18,7 @@ export function listItem(obs: Observation) {
     cwd: meta.cwd,
     created_at: meta.created_at,
     elapsed_seconds: result ? result.elapsed_seconds : meta.started_at ? secondsBetween(meta.started_at) : 0,
+    ...(idle !== undefined ? { idle_seconds: idle } : {}),
     ...(meta.git ? { worktree_dir: meta.git.worktree_dir, agent_branch: meta.git.agent_branch } : {}),
     ...(result?.diff_stat !== undefined ? { diff_stat: result.diff_stat } : {}),
     error:
@@ -46,29 +33,22 @@ export function registerStatusTool(server: McpServer, manager: TaskManager): voi
     {
       title: "Task status",
       description:
-        "With task_id: that task's details. While it runs: elapsed time, session_id, recent events and the transcript tail; when it has ended: everything codex returns (result, session_id, usage, diff stats, error). Without task_id: all tasks, newest first (optionally only those dispatched from cwd).",
-      inputSchema: {
+        "With task_id: that task; while it runs status, elapsed_seconds, idle_seconds (since the agent last printed anything), last_activity, recent_events; once ended, what codex returns. Without task_id: tasks, newest first.",
+      inputSchema: strictInput("codex_status", {
         task_id: taskIdField.optional(),
-        limit: z
-          .number()
-          .int()
-          .min(1)
-          .max(1000)
-          .optional()
-          .describe("List at most this many tasks (default 50)."),
+        limit: z.number().int().min(1).max(1000).optional().describe("List at most this many (default 50)."),
         cwd: z.string().optional().describe("List only tasks dispatched from this directory."),
-      },
-      outputSchema: z
-        .object(taskViewShape)
-        .partial()
-        .extend({ tasks: z.array(z.object(listItemShape)).optional(), count: z.number().optional() }),
+      }),
+      outputSchema: z.looseObject({ task_id: z.string().optional(), tasks: z.array(z.unknown()).optional() }),
       annotations: { readOnlyHint: true, destructiveHint: false, idempotentHint: true, openWorldHint: false },
     },
     async (args) =>
       guarded("codex_status", async () => {
         if (args.task_id) return ok(await manager.status(args.task_id));
         const all = await manager.list({ cwd: args.cwd });
-        const tasks = all.slice(0, args.limit ?? 50).map(listItem);
+        const tasks = await Promise.all(
+          all.slice(0, args.limit ?? 50).map(async (o) => listItem(o, await manager.idleSeconds(o))),
+        );
         return ok({ tasks, count: all.length });
       }),
   );

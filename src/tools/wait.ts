@@ -5,16 +5,18 @@ import type { Observation } from "../tasks/observe.js";
 import { waitForCompletion } from "../tasks/wait-any.js";
 import { secondsBetween } from "../util/time.js";
 import { guarded, ok } from "./result.js";
-import { runningItemShape, taskIdField, taskViewShape } from "./schemas.js";
+import { taskIdField } from "./schemas.js";
+import { strictInput } from "./strict.js";
 
 async function runningItems(manager: TaskManager, running: readonly Observation[]) {
   return Promise.all(
     running.slice(0, 50).map(async (o) => {
-      const last = await manager.lastActivity(o);
+      const [last, idle] = await Promise.all([manager.lastActivity(o), manager.idleSeconds(o)]);
       return {
         task_id: o.meta.task_id,
         status: o.status,
         elapsed_seconds: o.meta.started_at ? secondsBetween(o.meta.started_at) : 0,
+        ...(idle !== undefined ? { idle_seconds: idle } : {}),
         ...(last ? { last_activity: last } : {}),
       };
     }),
@@ -27,8 +29,8 @@ export function registerWaitTool(server: McpServer, manager: TaskManager): void 
     "codex_wait",
     {
       title: "Wait for a task to end",
-      description: `Blocks until one of the given tasks (or, without task_ids, any task) ends after \`cursor\`, then returns that task's full result and a new cursor; returns {status: "timeout", cursor, running} after timeout_seconds (default ${waitDefaultSeconds}, at most ${waitMaxSeconds}) so the call stays under client time limits — just call again with the new cursor. Completions are recorded durably: none is lost between calls, across server restarts or server processes. Loop: codex_dispatch → codex_wait(cursor) → codex_events / codex_reply.`,
-      inputSchema: {
+      description: `Blocks until one of task_ids (or any task) ends after cursor; returns its status, task (its full result) and a new cursor. After timeout_seconds (default ${waitDefaultSeconds}, at most ${waitMaxSeconds}) it returns status "timeout" and running: call it again with the cursor it returned. Pass the cursor of codex_dispatch or of the previous codex_wait: no ending is missed.`,
+      inputSchema: strictInput("codex_wait", {
         task_ids: z
           .array(taskIdField)
           .max(200)
@@ -46,21 +48,14 @@ export function registerWaitTool(server: McpServer, manager: TaskManager): void 
           .max(32)
           .optional()
           .describe(
-            "The cursor from codex_dispatch or the previous codex_wait: only completions after it count. Without it, the given tasks' whole history counts (a task that already ended returns at once); for any task, only completions from now on.",
+            "From codex_dispatch or the previous codex_wait: only endings after it count. Without it: a listed task that already ended returns at once; any task, only endings from now on.",
           ),
-      },
-      outputSchema: {
-        status: z
-          .enum(["completed", "failed", "cancelled", "timed_out", "timeout", "idle"])
-          .describe(
-            "the ended task's status; timeout = nothing ended in time; idle = nothing is running and nothing ended after cursor",
-          ),
-        cursor: z.string().describe("pass to the next codex_wait"),
-        task_id: z.string().optional(),
-        task: z.object(taskViewShape).optional().describe("the ended task's full result"),
-        running: z.array(z.object(runningItemShape)).describe("tasks (of those waited for) still going"),
+      }),
+      outputSchema: z.looseObject({
+        status: z.enum(["completed", "failed", "cancelled", "timed_out", "timeout", "idle"]),
+        cursor: z.string(),
         hint: z.string(),
-      },
+      }),
       annotations: {
         readOnlyHint: true,
         destructiveHint: false,
@@ -87,7 +82,7 @@ export function registerWaitTool(server: McpServer, manager: TaskManager): void 
             running,
             hint:
               running.length > 0
-                ? `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); ${running.length} still running — call codex_wait again with cursor "${outcome.cursor}".`
+                ? `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); ${running.length} still running — call the codex_wait tool of this server again with cursor "${outcome.cursor}".`
                 : `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); nothing else is running.`,
           });
         }
@@ -104,7 +99,7 @@ export function registerWaitTool(server: McpServer, manager: TaskManager): void 
           status: "timeout",
           cursor: outcome.cursor,
           running,
-          hint: `Nothing ended within ${seconds}s; ${running.length} task(s) still running. Call codex_wait again with cursor "${outcome.cursor}".`,
+          hint: `Nothing ended within ${seconds}s; ${running.length} task(s) still running. Call the codex_wait tool of this server again with cursor "${outcome.cursor}".`,
         });
       }),
   );

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { hasErrorCode } from "./errors.js";
 
@@ -109,15 +108,4 @@ export async function appendLine(file: string, line: string): Promise<void> {
   } finally {
     await handle.close();
   }
-}
-
-/**
- * A fresh private directory outside the OS temp dir, for a scratch CODEX_HOME: Codex's sandbox
- * cannot start its helper from under /tmp when it runs the system bubblewrap (which mounts a
- * /tmp of its own).
- */
-export async function scratchDir(prefix: string): Promise<string> {
-  const base = path.join(process.env.XDG_CACHE_HOME || path.join(os.homedir(), ".cache"), "codexmcp");
-  await fsp.mkdir(base, { recursive: true, mode: PRIVATE_DIR_MODE });
-  return fsp.realpath(await fsp.mkdtemp(path.join(base, prefix)));
 }

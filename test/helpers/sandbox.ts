@@ -1,14 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { ScriptedModel } from "../../src/e2e/scripted-model.js";
-import { scratchDir } from "../../src/util/files.js";
-import { agentBinPath } from "./agents.js";
+import { type CodexVersion, codexBin } from "./codex-versions.js";
+import { testDir, userPath } from "./paths.js";
 
 export const ROOT = path.resolve(import.meta.dirname, "../..");
-/** The pinned Codex CLI from the agents cache (never node_modules/.bin: a user's PATH has no such thing). */
-export const CODEX_BIN = agentBinPath("codex");
+/** The default tested Codex (absolute: tests run with a PATH that lacks node_modules/.bin). */
+export const CODEX_BIN = codexBin();
 export const SERVER_BIN = path.join(ROOT, "dist/bin/codexmcp.js");
 
 /** Identity for commits made by tests and by Codex inside tests, independent of the machine's git config. */
@@ -49,33 +48,42 @@ export async function makeRepo(
 }
 
 /**
- * Everything one test file needs, private to it: a state home, a CODEX_HOME pointing the real
- * Codex at a scripted model, a repository, and a tmux socket of its own (never the user's).
+ * Everything one test file needs, private to it: a state home, a HOME of its own, a CODEX_HOME
+ * pointing the real Codex at a scripted model, a repository, and a tmux socket of its own (never
+ * the user's). All of it lives outside the OS temp dir (see paths.ts) and the environment's PATH
+ * lacks node_modules/.bin, as on a user's machine.
  */
 export class Sandbox {
   readonly model = new ScriptedModel();
   root = "";
+  /** CODEXMCP_HOME: the task store. */
   home = "";
+  /** HOME of the server and every task it starts. */
+  userHome = "";
   codexHome = "";
-  codexRoot = "";
+  codexBin = CODEX_BIN;
   repo = "";
   readonly socket = `codexmcp-test-${process.pid}-${Math.random().toString(36).slice(2, 8)}`;
 
   /**
-   * `parent` defaults to the OS temp dir. Tests of Codex's workspace-write sandbox need another
-   * one: the sandbox leaves /tmp (and $TMPDIR) writable, so a repository there proves nothing.
+   * Files live under TEST_ROOT (never the OS temp dir). `parent` puts them elsewhere: tests of
+   * Codex's workspace-write sandbox need a directory the sandbox does not leave writable anyway.
    */
-  static async create(files?: Record<string, string>, opts: { parent?: string } = {}): Promise<Sandbox> {
+  static async create(
+    files?: Record<string, string>,
+    opts: { codexVersion?: CodexVersion; parent?: string } = {},
+  ): Promise<Sandbox> {
     const s = new Sandbox();
-    const parent = opts.parent ?? os.tmpdir();
-    await fsp.mkdir(parent, { recursive: true });
-    s.root = await fsp.realpath(await fsp.mkdtemp(path.join(parent, "codexmcp-test-")));
+    if (opts.parent) {
+      await fsp.mkdir(opts.parent, { recursive: true });
+      s.root = await fsp.realpath(await fsp.mkdtemp(path.join(opts.parent, "codexmcp-test-")));
+    } else s.root = await testDir("sb");
     s.home = path.join(s.root, "state");
+    s.userHome = path.join(s.root, "home");
+    await fsp.mkdir(s.userHome, { recursive: true });
+    if (opts.codexVersion) s.codexBin = codexBin(opts.codexVersion);
     await s.model.start();
-    // Never under the OS temp dir: Codex's sandbox cannot run its helper from there when it
-    // uses the system bubblewrap (it mounts its own /tmp).
-    s.codexRoot = await scratchDir("test-codex-");
-    s.codexHome = await s.model.writeCodexHome(path.join(s.codexRoot, "codex-home"));
+    s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
     s.repo = await makeRepo(path.join(s.root, "project"), files);
     return s;
   }
@@ -85,9 +93,11 @@ export class Sandbox {
     return {
       ...process.env,
       ...GIT_IDENTITY,
+      PATH: userPath(),
+      HOME: this.userHome,
       CODEXMCP_HOME: this.home,
       CODEX_HOME: this.codexHome,
-      CODEX_BIN,
+      CODEX_BIN: this.codexBin,
       CODEXMCP_TMUX_SOCKET: this.socket,
       CODEXMCP_PROGRESS_INTERVAL: "1",
       ...extra,
@@ -96,7 +106,7 @@ export class Sandbox {
 
   /** A directory for another CODEX_HOME, outside the OS temp dir like the default one. */
   codexDir(name: string): string {
-    return path.join(this.codexRoot, name);
+    return path.join(this.root, name);
   }
 
   taskDir(taskId: string): string {
@@ -122,7 +132,6 @@ export class Sandbox {
     this.tmux("kill-server");
     await this.model.stop();
     await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 });
-    if (this.codexRoot) await fsp.rm(this.codexRoot, { recursive: true, force: true, maxRetries: 3 });
   }
 }
 

@@ -54,7 +54,11 @@ describe("bad input gets a clear error and leaves nothing behind", () => {
       /model must start with a letter or digit/,
     ],
     ["an option-looking profile", { profile: "-c" }, /profile must start with a letter or digit/],
-    ["an option-looking session_id", { session_id: "--last" }, /session_id must be a Codex session id/],
+    [
+      "an option-looking session_id",
+      { session_id: "--last" },
+      /session_id must be a session id as returned in an earlier result/,
+    ],
     ["an unknown reasoning effort", { reasoning_effort: "max" }, /reasoning_effort must be one of/],
     ["a fractional timeout", { timeout_seconds: 1.5 }, /whole number of seconds/],
     ["a wrong type", { prompt: 42 }, /prompt/],
@@ -85,7 +89,7 @@ describe("bad input gets a clear error and leaves nothing behind", () => {
       const unknown = await mcp.call(tool, { task_id: "codex-review-nothing-v1" });
       expect(unknown.isError).toBe(true);
       expect(unknown.text).toMatch(
-        /No task codex-review-nothing-v1 exists; call codex_status without task_id to list tasks/,
+        /No task codex-review-nothing-v1 exists; the codex_status tool of this server without task_id lists the tasks/,
       );
       for (const bad of ["../../etc/passwd", "codex-../x-v1", "-rf", "codex-review-x-v1/../../y", ""]) {
         const r = await mcp.call(tool, { task_id: bad });
@@ -139,6 +143,11 @@ describe("bad input gets a clear error and leaves nothing behind", () => {
     expect(String(r.note)).toContain("not in a git repository");
     expect(r.worktree_dir).toBeUndefined();
     expect(await fsp.readFile(path.join(plainDir, "made.txt"), "utf8")).toBe("made\n");
-    await fsp.rm(path.join(sb.home, "tasks", "codex-implement-plain-v1"), { recursive: true, force: true });
+    // The runner may still be closing its transcript just after the result is written.
+    await fsp.rm(path.join(sb.home, "tasks", "codex-implement-plain-v1"), {
+      recursive: true,
+      force: true,
+      maxRetries: 5,
+    });
   });
 });

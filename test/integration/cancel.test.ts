@@ -74,7 +74,7 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
     expect(processesOf("codex-review-cancelme-v1")).toEqual([]);
   });
 
-  it("cancelling the blocking codex request cancels its task", async () => {
+  it("a person cancelling the blocking codex request cancels its task, and the outcome says so", async () => {
     const controller = new AbortController();
     const call = mcp.call(
       "codex",
@@ -86,6 +86,9 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
     await expect(call).rejects.toThrow();
     const s = await untilEnded(mcp, "codex-longrun-abortme-v1", 30_000);
     expect(s.status).toBe("cancelled");
+    expect(s.error).toBe(
+      "cancelled by the client: it cancelled the blocking codex call (reason: AbortError: This operation was aborted).",
+    );
     await until(
       "its processes to go",
       async () => processesOf("codex-longrun-abortme-v1").length === 0,
@@ -106,6 +109,36 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
     await call.catch(() => undefined);
     const s = await untilEnded(mcp, "codex-review-leftbehind-v1", 30_000);
     expect(s).toMatchObject({ status: "completed", result: "outlived its client" });
+    expect(String(s.call_ended)).toMatch(
+      /^the blocking codex call ended after [\d.]+s because the client disconnected; the task goes on/,
+    );
+  });
+
+  it("the client's own tool timeout ends the call, not the task: codex_wait picks up its result", async () => {
+    sb.model.script("outlast", [{ sh: "sleep 5" }, { say: "outlasted the timeout" }]);
+    // The SDK's timeout, as Claude Code and Cursor use it: progress does not extend it.
+    const call = mcp.client.callTool(
+      {
+        name: "codex",
+        arguments: {
+          prompt: "[[script:outlast]]",
+          cwd: sb.repo,
+          topic: "review-outlast-v1",
+          sandbox: "read-only",
+        },
+      },
+      undefined,
+      { timeout: 2000, onprogress: () => undefined },
+    );
+    await expect(call).rejects.toThrow(/Request timed out/);
+    const running = await mcp.ok("codex_status", { task_id: "codex-review-outlast-v1" });
+    expect(running.status).toBe("running");
+    expect(String(running.call_ended)).toMatch(
+      /^the blocking codex call ended after [\d.]+s at the client's tool-call timeout \(the client said: McpError: MCP error -32001: Request timed out\); the task goes on; the codex_wait tool of this server picks up its result/,
+    );
+    const w = await mcp.ok("codex_wait", { task_ids: ["codex-review-outlast-v1"], timeout_seconds: 60 });
+    expect(w.status).toBe("completed");
+    expect((w.task as Record<string, unknown>).result).toBe("outlasted the timeout");
   });
 
   it("a Codex run that never ends stops at its wall-clock limit as timed_out", async () => {

@@ -63,6 +63,13 @@ describe("the codexmcp command for people", () => {
     expect(followed.exitCode).toBe(0);
     expect(String(followed.stdout)).toContain("tick 6");
     expect(String(followed.stdout)).toContain("task completed");
+    // Byte-exact: the transcript's "│" and "·" (multi-byte) must not shift what -f prints.
+    const transcript = await fsp.readFile(path.join(sb.taskDir(String(d.task_id)), "codex-exec.log"), "utf8");
+    expect(transcript).toContain("│");
+    // (-f stops once the task has ended; the runner may add its last lines after that.)
+    expect(transcript.startsWith(String(followed.stdout))).toBe(true);
+    const last3 = await cli(["logs", String(d.task_id), "--lines", "3"], env);
+    expect(last3.stdout).toBe(transcript.replace(/\n$/, "").split("\n").slice(-3).join("\n"));
 
     const json = JSON.parse((await cli(["ls", "--json"], env)).stdout) as {
       task_id: string;
@@ -99,6 +106,21 @@ describe("the codexmcp command for people", () => {
     expect((await cli(["attach", "codex-implement-ticks-v1"], env)).stderr).toMatch(
       /tmux session is gone; read its transcript with: codexmcp logs/,
     );
+  });
+
+  it("errors tell a person the command's own way to list tasks, which works", async () => {
+    for (const args of [
+      ["show", "codex-review-nope-v1"],
+      ["logs", "review-nope-v1"],
+      ["cancel", "../etc"],
+      ["attach", "not a task"],
+    ]) {
+      const r = await cli(args, sb.env());
+      expect(r.exitCode, args.join(" ")).toBe(1);
+      expect(r.stderr).toContain("`codexmcp ls` lists the tasks");
+      expect(r.stderr).not.toContain("codex_status");
+    }
+    expect((await cli(["ls"], sb.env())).exitCode).toBe(0);
   });
 
   it("colours only on request and never with NO_COLOR", async () => {
@@ -199,6 +221,80 @@ describe("the codexmcp command for people", () => {
       for (const i of [1, 2, 3]) await cli(["cancel", `longrun-watched${i}-v1`], sb.env());
     }
     await until("the attached view to end with its session", async () => !hasViewSession("attacher"));
+  });
+
+  it("Ctrl-C in a task's pane does not stop it; attach from inside the task's own tmux server switches the client", async () => {
+    await mcp.ok("codex_dispatch", {
+      prompt: "[[script:hang]]",
+      cwd: sb.repo,
+      topic: "longrun-pane-v1",
+      sandbox: "full-access",
+    });
+    const pane = () => sb.tmux("capture-pane", "-p", "-t", "=codex-longrun-pane-v1:");
+    await until("the task's pane", async () => pane().includes("on agent/longrun-pane (base main"));
+    await until("its Codex to run", async () =>
+      sb.model.requests.some((r) => r.userText.includes("[[script:hang]]")),
+    );
+    sb.tmux("send-keys", "-t", "=codex-longrun-pane-v1:", "C-c");
+    await until("the pane to say how to cancel", async () =>
+      pane()
+        .replace(/\n/g, "")
+        .includes(
+          "Ctrl-C does not stop this task. Detach: Ctrl-b d. Cancel it: codexmcp cancel codex-longrun-pane-v1",
+        ),
+    );
+    expect((await mcp.ok("codex_status", { task_id: "codex-longrun-pane-v1" })).status).toBe("running");
+
+    // A person in a pane of the same tmux server: `outer`, seen through a client in another server.
+    const vars = Object.entries(sb.env()).filter(
+      ([k]) => k.startsWith("CODEX") || k === "PATH" || k === "HOME",
+    );
+    const env = vars.map(([k, v]) => `${k}=${v}`);
+    const waitForClient = `until tmux -L ${sb.socket} list-clients -t =outer | grep -q .; do sleep 0.2; done`;
+    sb.tmux(
+      "new-session",
+      "-d",
+      "-s",
+      "outer",
+      "--",
+      "sh",
+      "-c",
+      `${waitForClient}; exec env ${env.map((e) => `'${e}'`).join(" ")} '${process.execPath}' '${SERVER_BIN}' attach longrun-pane-v1; sleep 30`,
+    );
+    execFileSync("tmux", [
+      "-L",
+      viewSocket,
+      "new-session",
+      "-d",
+      "-s",
+      "sameserver",
+      "-x",
+      "160",
+      "-y",
+      "40",
+      "--",
+      "env",
+      "-u",
+      "TMUX",
+      "tmux",
+      "-L",
+      sb.socket,
+      "attach",
+      "-t",
+      "=outer",
+    ]);
+    try {
+      const screen = await until("the task's session in the client", async () => {
+        const seen = execFileSync("tmux", ["-L", viewSocket, "capture-pane", "-p", "-t", "=sameserver:"], {
+          encoding: "utf8",
+        });
+        return seen.includes("on agent/longrun-pane (base main") ? seen : undefined;
+      });
+      expect(screen).not.toContain("sessions should be nested with care");
+    } finally {
+      await cli(["cancel", "longrun-pane-v1"], sb.env());
+      sb.tmux("kill-session", "-t", "=outer");
+    }
   });
 
   it("install --dry-run shows the change and writes nothing; install and uninstall edit the real config", async () => {

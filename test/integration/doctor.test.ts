@@ -1,11 +1,13 @@
 import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { cli } from "../helpers/cli.js";
+import { cli, cliProcess } from "../helpers/cli.js";
+import { DEFAULT_CODEX_VERSION } from "../helpers/codex-versions.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, ROOT, Sandbox } from "../helpers/sandbox.js";
-import { untilEnded } from "../helpers/wait.js";
+import { until, untilEnded } from "../helpers/wait.js";
 
 interface Check {
   name: string;
@@ -41,16 +43,22 @@ describe("codexmcp doctor", () => {
       "tmux",
       "codex",
       "sandbox",
+      "codex login",
+      "model provider",
       "state",
       "tasks",
       "tmux sessions",
       "worktrees",
     ])
       expect(checks[name]?.status, name).toBe("ok");
+    expect(checks["codex login"]?.detail).toContain("needs no credentials");
+    expect(checks["model provider"]?.detail).toContain(`at ${sb.model.baseUrl} answers`);
     expect(checks.codex?.detail).toContain("exec --json round trip");
     expect(checks.tmux?.detail).toContain(`socket ${sb.socket}`);
     const human = await cli(["doctor"], sb.env());
-    expect(human.stdout).toMatch(/✓ codex\s+\S+codex: codex-cli 0\.169\.0/);
+    expect(human.stdout).toMatch(
+      new RegExp(`✓ codex\\s+\\S+codex: codex-cli ${DEFAULT_CODEX_VERSION.replaceAll(".", "\\.")}`),
+    );
   });
 
   it("names each missing prerequisite with what to do, and exits 1", async () => {
@@ -94,6 +102,98 @@ describe("codexmcp doctor", () => {
     const badConfig = await doctor(sb.env({ CODEXMCP_HOME: home }));
     expect(badConfig.exitCode).toBe(1);
     expect(badConfig.checks.config?.detail).toMatch(/key max_parallel/);
+  });
+
+  it("prints each check as soon as it is known", async () => {
+    const release = path.join(sb.root, "release-codex");
+    const child = cliProcess(
+      ["doctor"],
+      sb.env({
+        CODEX_BIN: path.join(ROOT, "test/fixtures/bin/codex-gated"),
+        CODEXMCP_TEST_RELEASE: release,
+        CODEXMCP_TEST_REAL_CODEX: sb.codexBin,
+      }),
+    );
+    let seen = "";
+    child.stdout?.on("data", (d: Buffer) => {
+      seen += d.toString("utf8");
+    });
+    // Codex is held back: the checks before it are on screen while doctor still waits for it.
+    await until("the first checks", async () => /✓ tmux /.test(seen));
+    expect(child.exitCode).toBeNull();
+    expect(seen).not.toContain("codex ");
+    await fsp.writeFile(release, "");
+    const done = await child;
+    expect(done.exitCode).toBe(0);
+    expect(String(done.stdout)).toMatch(/✓ codex\s+\S+codex-gated: codex-cli/);
+  });
+
+  it("checks Codex's credentials and says how to get them; an unreachable provider is a warning", async () => {
+    // A provider whose key variable is unset: a failure that names the variable.
+    const keyHome = path.join(sb.root, "codex-home-key");
+    await sb.model.writeCodexHome(keyHome, { envKey: "CODEXMCP_DOCTOR_KEY" });
+    const noKey = await doctor(sb.env({ CODEX_HOME: keyHome }));
+    expect(noKey.exitCode).toBe(1);
+    expect(noKey.checks["codex login"]).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("reads its key from CODEXMCP_DOCTOR_KEY"),
+    });
+    const withKey = await doctor(sb.env({ CODEX_HOME: keyHome, CODEXMCP_DOCTOR_KEY: "sk-test" }));
+    expect(withKey.checks["codex login"]?.status).toBe("ok");
+
+    // OpenAI's own provider without a login: the advice (codex login --with-api-key) works.
+    const openaiHome = path.join(sb.root, "codex-home-openai");
+    await fsp.mkdir(openaiHome, { recursive: true });
+    await fsp.writeFile(path.join(openaiHome, "config.toml"), `openai_base_url = "${sb.model.baseUrl}"\n`);
+    const env = sb.env({ CODEX_HOME: openaiHome, OPENAI_API_KEY: "sk-test-login" });
+    const notLoggedIn = await doctor(env);
+    expect(notLoggedIn.checks["codex login"]).toMatchObject({
+      status: "fail",
+      detail: expect.stringContaining("Codex is not logged in"),
+      fix: expect.stringContaining("printenv OPENAI_API_KEY | codex login --with-api-key"),
+    });
+    execFileSync("sh", ["-c", `printenv OPENAI_API_KEY | '${sb.codexBin}' login --with-api-key`], {
+      env: { ...env },
+      stdio: "ignore",
+    });
+    const loggedIn = await doctor(env);
+    expect(loggedIn.checks["codex login"]?.status).toBe("ok");
+
+    // A provider nobody answers at: a warning, not a failure.
+    const downHome = path.join(sb.root, "codex-home-down");
+    await fsp.mkdir(downHome, { recursive: true });
+    await fsp.writeFile(
+      path.join(downHome, "config.toml"),
+      'model_provider = "down"\n[model_providers.down]\nname = "down"\nbase_url = "http://127.0.0.1:9/v1"\nwire_api = "responses"\n',
+    );
+    const down = await doctor(sb.env({ CODEX_HOME: downHome }));
+    expect(down.checks["model provider"]).toMatchObject({
+      status: "warn",
+      detail: expect.stringContaining("cannot reach down at http://127.0.0.1:9/v1"),
+    });
+    expect(down.exitCode).toBe(0);
+  });
+
+  it("names the real cause when CODEX_HOME is under the temp dir, and ignores npx's node_modules/.bin", async () => {
+    const tmpHome = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-doctor-tmphome-"));
+    try {
+      await sb.model.writeCodexHome(tmpHome);
+      const r = await doctor(sb.env({ CODEX_HOME: tmpHome }));
+      expect(r.checks["codex home"]).toMatchObject({
+        status: "warn",
+        detail: expect.stringContaining("is under the temp dir"),
+      });
+    } finally {
+      await fsp.rm(tmpHome, { recursive: true, force: true });
+    }
+    // As `npx codexmcp doctor` runs it in a checkout: the dev dependency's codex does not count.
+    const npx = await doctor(
+      sb.env({
+        CODEX_BIN: "",
+        PATH: `${path.join(ROOT, "node_modules/.bin")}${path.delimiter}/usr/bin:/bin`,
+      }),
+    );
+    expect(npx.checks.codex).toMatchObject({ status: "fail", detail: '"codex" not found' });
   });
 
   it("reports stale state: lost runners, tmux sessions and worktrees without tasks", async () => {
@@ -143,6 +243,10 @@ describe("codexmcp doctor", () => {
       status: "warn",
       detail: expect.stringContaining("codex-orphan-x-v1"),
     });
+    // The fix it prints works as written.
+    execFileSync("sh", ["-c", String(checks["tmux sessions"]?.fix)]);
+    expect(sb.tmux("has-session", "-t", "=codex-orphan-x-v1")).toBe("");
+    expect((await doctor(sb.env())).checks["tmux sessions"]?.status).toBe("ok");
     expect(checks.worktrees).toMatchObject({
       status: "warn",
       detail: expect.stringContaining("stray-worktree"),

@@ -166,6 +166,9 @@ describe("full-access tasks: worktree + tmux with the real Codex CLI", () => {
     });
     expect(same.isError).toBe(true);
     expect(same.text).toMatch(/codex-longrun-busy-v1 is still (starting|running).*codex_cancel/);
+    // The next version would share the busy worktree: the advice is another description instead.
+    expect(same.text).not.toContain("next version");
+    expect(same.text).toContain("(e.g. longrun-busy_2-v1)");
     const next = await mcp.call("codex_dispatch", {
       prompt: "x",
       cwd: sb.repo,
@@ -175,6 +178,36 @@ describe("full-access tasks: worktree + tmux with the real Codex CLI", () => {
     expect(next.isError).toBe(true);
     expect(next.text).toContain("is in use by the running task codex-longrun-busy-v1");
     await expect(fsp.stat(sb.taskDir("codex-longrun-busy-v2"))).rejects.toThrow();
-    await mcp.ok("codex_cancel", { task_id: "codex-longrun-busy-v1" });
+    // Every piece of advice works: another description gets a worktree of its own.
+    const elsewhere = await mcp.ok("codex_dispatch", {
+      prompt: "[[script:long]]",
+      cwd: sb.repo,
+      topic: "longrun-busy_2-v1",
+      sandbox: "full-access",
+    });
+    expect(String(elsewhere.worktree_dir)).toMatch(/-agent-longrun-busy_2$/);
+    await mcp.ok("codex_cancel", { task_id: "codex-longrun-busy_2-v1" });
+    // A read-only task has no worktree to share: there the next version is the advice, and works.
+    await mcp.ok("codex_dispatch", {
+      prompt: "[[script:long]]",
+      cwd: sb.repo,
+      topic: "review-busy-v1",
+      sandbox: "read-only",
+    });
+    const again = await mcp.call("codex_dispatch", {
+      prompt: "x",
+      cwd: sb.repo,
+      topic: "review-busy-v1",
+      sandbox: "read-only",
+    });
+    expect(again.text).toContain("or use the next version (review-busy-v2)");
+    await mcp.ok("codex_dispatch", {
+      prompt: "[[script:long]]",
+      cwd: sb.repo,
+      topic: "review-busy-v2",
+      sandbox: "read-only",
+    });
+    for (const id of ["codex-longrun-busy-v1", "codex-review-busy-v1", "codex-review-busy-v2"])
+      await mcp.ok("codex_cancel", { task_id: id });
   });
 });

@@ -1,10 +1,10 @@
 import { spawnSync } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
-import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { type InstallOptions, installClient, uninstallClient } from "../../src/cli/install/index.js";
 import { agentBinPath } from "../helpers/agents.js";
+import { testDir } from "../helpers/paths.js";
 import { CODEX_BIN, SERVER_BIN } from "../helpers/sandbox.js";
 
 /**
@@ -44,7 +44,7 @@ let home: string;
 let cwd: string;
 
 beforeEach(async () => {
-  root = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-install-cli-"));
+  root = await testDir("install-cli");
   home = path.join(root, "home");
   cwd = path.join(root, "project");
   await fsp.mkdir(home);

@@ -135,6 +135,7 @@ describe("orchestrating long tasks: codex_wait, codex_events, codex_reply, max_w
       limit: 100,
       types: ["agent_message"],
       truncate: 0,
+      max_bytes: 4 * 1024 * 1024,
     });
     const evs = first.events as { cursor: number; event: { item: { type: string; text: string } } }[];
     expect(evs).toHaveLength(100);
@@ -147,6 +148,7 @@ describe("orchestrating long tasks: codex_wait, codex_events, codex_reply, max_w
       limit: 100,
       types: ["agent_message"],
       truncate: 0,
+      max_bytes: 4 * 1024 * 1024,
     });
     expect(
       (second.events as { event: { item: { text: string } } }[])[0]?.event.item.text.startsWith(

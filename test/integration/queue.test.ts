@@ -43,8 +43,11 @@ describe("the machine-wide queue (max_parallel)", () => {
     expect(queued.length).toBeGreaterThanOrEqual(5);
     expect(queued.map((d) => d.queue_position).every((p) => typeof p === "number" && p >= 1)).toBe(true);
 
-    // Cancel the last queued task: it leaves the queue and never starts.
-    const victim = queued.at(-1);
+    // Cancel the task last in the queue (dispatches race, so not the last dispatched): it leaves
+    // the queue and never starts, however fast the ones before it run.
+    const victim = queued.reduce((last, d) =>
+      Number(d.queue_position) > Number(last.queue_position) ? d : last,
+    );
     const cancelled = await a.ok("codex_cancel", { task_id: victim?.task_id });
     expect(cancelled).toMatchObject({ status: "cancelled", cancelled: true });
     expect(String(cancelled.error)).toContain("while queued");

@@ -144,7 +144,12 @@ describe("review → merge → clean up", () => {
     const inUse = await mcp.call("codex_cleanup", { task_id: r.task_id, force: true });
     expect(inUse.isError).toBe(true);
     expect(inUse.text).toMatch(/is (starting|running) there \(never removed, even with force/);
+    // force cannot help here, so it is not advised; what the reason says (cancel it first) works.
+    expect(inUse.text).not.toContain("pass force: true");
+    expect(inUse.text).toContain("Do what the reason says, then call codex_cleanup again.");
     await mcp.ok("codex_cancel", { task_id: running.task_id });
+    const after = await mcp.call("codex_cleanup", { task_id: r.task_id, force: true });
+    expect(after.isError, after.text).toBe(false);
   });
 
   it("codex_cleanup refuses unmerged and dirty worktrees; force removes them but keeps the work reachable", async () => {
@@ -153,6 +158,7 @@ describe("review → merge → clean up", () => {
     const refused = await mcp.call("codex_cleanup", { task_id: unmerged.task_id });
     expect(refused.isError).toBe(true);
     expect(refused.text).toMatch(/branch agent\/implement-keepme has 2 commit\(s\) not in main/);
+    expect(refused.text).toContain("or pass force: true to remove it anyway");
     await expect(fsp.stat(String(unmerged.worktree_dir))).resolves.toBeTruthy();
 
     const dirty = await run("dirty", "implement-dirtyme-v1", repo);

@@ -27,7 +27,42 @@ const lines = [
   '{"type":"turn.completed","usage":{"input_tokens":10,"cached_input_tokens":2,"output_tokens":3}}',
 ];
 
+/** Lines the real Codex CLI (0.169.0 and 0.171.0) printed against the scripted model and a closed port. */
+const REAL = {
+  authRetry:
+    '{"type":"error","message":"Reconnecting... 1/5 (unexpected status 401 Unauthorized: Missing bearer or basic authentication in header, url: http://127.0.0.1:35069/v1/responses)"}',
+  noNetwork:
+    '{"type":"error","message":"Reconnecting... waiting for network (Connection failed: error sending request)"}',
+  dns: '{"type":"error","message":"Reconnecting... 2/5 (stream disconnected before completion: failed to lookup address information: Name does not resolve)"}',
+  wsNotFound:
+    '{"type":"error","message":"Reconnecting... 2/5 (unexpected status 404 Not Found: 0, url: ws://127.0.0.1:35069/v1/responses)"}',
+  missingKey: '{"type":"turn.failed","error":{"message":"Missing environment variable: `EXP_KEY`."}}',
+  fallback:
+    '{"type":"item.completed","item":{"id":"item_0","type":"error","message":"Falling back from WebSockets to HTTPS transport. stream disconnected before completion"}}',
+};
+
 describe("codex events", () => {
+  it("tells why Codex could not reach its model, from its own words", () => {
+    expect(norm(REAL.authRetry)).toEqual([
+      { kind: "retry", message: expect.stringContaining("401"), attempt: 1, cause: "auth" },
+    ]);
+    expect(norm(REAL.noNetwork)).toEqual([
+      { kind: "retry", message: expect.stringContaining("waiting for network"), cause: "network" },
+    ]);
+    expect(norm(REAL.dns)[0]).toMatchObject({ kind: "retry", attempt: 2, cause: "network" });
+    expect(norm(REAL.wsNotFound)[0]).toMatchObject({ kind: "retry", attempt: 2, cause: "model" });
+    expect(norm(REAL.missingKey)[0]).toEqual({
+      kind: "error",
+      message: "Missing environment variable: `EXP_KEY`.",
+      fatal: true,
+      cause: "auth",
+    });
+    // A transport fallback is not fatal and not a retry.
+    expect(norm(REAL.fallback)).toEqual([
+      { kind: "error", message: expect.stringContaining("Falling back"), fatal: false },
+    ]);
+  });
+
   it("parses JSONL lines and ignores anything else", () => {
     expect(parseEventLine(lines[0] ?? "")).toEqual({ type: "thread.started", thread_id: "0199a-b" });
     expect(parseEventLine("WARNING: something")).toBeUndefined();
@@ -47,7 +82,7 @@ describe("codex events", () => {
       { kind: "command", phase: "started", id: "i1", command: "ls -la" },
       { kind: "command", phase: "completed", id: "i1", command: "ls -la", exit_code: 0, output: "a\nb\n" },
       { kind: "file_change", changes: [{ path: "/w/a.ts", kind: "update" }] },
-      { kind: "retry", message: "Reconnecting... 1/5", attempt: 1 },
+      { kind: "retry", message: "Reconnecting... 1/5", attempt: 1, cause: "other" },
       { kind: "message", text: "first" },
       { kind: "message", text: "All done." },
       { kind: "usage", usage: { input_tokens: 10, cached_input_tokens: 2, output_tokens: 3 } },
@@ -100,5 +135,14 @@ describe("codex events", () => {
     expect(s.result).toBe("All done.");
     expect(s.usage).toMatchObject({ input_tokens: 10 });
     await fsp.rm(dir, { recursive: true });
+  });
+});
+
+describe("the tested Codex versions", () => {
+  it("are the ones the suite pins and installs (so what doctor and the READMEs say is true)", async () => {
+    const { TESTED_CODEX_VERSIONS } = await import("../../src/agents/codex/versions.js");
+    const { PINNED_CODEX_VERSIONS, DEFAULT_CODEX_VERSION } = await import("../helpers/codex-versions.js");
+    expect([...TESTED_CODEX_VERSIONS].sort()).toEqual([...PINNED_CODEX_VERSIONS].sort());
+    expect(TESTED_CODEX_VERSIONS).toContain(DEFAULT_CODEX_VERSION);
   });
 });

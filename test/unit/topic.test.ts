@@ -13,8 +13,27 @@ describe("topics and task ids", () => {
     });
   });
 
+  it("reads hyphens in a description as underscores, everywhere a topic or task id is taken", () => {
+    expect(parseTopic("implement-login-page-v1")).toMatchObject({
+      topic: "implement-login_page-v1",
+      desc: "login_page",
+      stem: "implement-login_page",
+      taskId: "codex-implement-login_page-v1",
+    });
+    expect(parseTaskId("codex-implement-login-page-v1").taskId).toBe("codex-implement-login_page-v1");
+    expect(parseTaskId("implement-login--page-v2").taskId).toBe("codex-implement-login_page-v2");
+    expect(() => parseTopic("implement---v1")).toThrow(/a topic looks like/);
+  });
+
+  it("says exactly how to write a topic it can guess", () => {
+    expect(() => parseTopic("Implement-x-v1")).toThrow(/For example: "implement-x-v1"/);
+    expect(() => parseTopic("implement-login page")).toThrow(/For example: "implement-login_page-v1"/);
+    expect(() => parseTopic("feature-login-v1")).toThrow(
+      /type "feature" is not allowed here; use one of review, implement.* \(e\.g\. "review-login-v1"\)/,
+    );
+  });
+
   it.each([
-    "implement-user-register-v1",
     "implement-x",
     "x-v1",
     "Implement-x-v1",

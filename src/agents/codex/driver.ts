@@ -3,6 +3,7 @@ import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
 import { explainModelFailure } from "../error-cause.js";
 import { UUID } from "../session-ids.js";
 import { buildCodexArgs, type CodexSandboxMode } from "./argv.js";
+import { CODEX_EVENT_TYPES, CODEX_ITEM_TYPES } from "./events.js";
 import { CodexStreamReader } from "./stream.js";
 
 function codexMode(spec: RunSpec): CodexSandboxMode {
@@ -35,6 +36,9 @@ export const codexDriver: AgentDriver = {
       }),
     };
   },
+  // Loaded when a run starts only: the TOML parser is not worth every server's start-up.
+  prepareArgs: async (args, ctx) => (await import("./mcp-servers.js")).isolateMcpServers(args, ctx),
+  rawEventTypes: { types: CODEX_EVENT_TYPES, subtypes: CODEX_ITEM_TYPES },
   streamReader: () => new CodexStreamReader(),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure("Codex", "run `codex login` (or set the provider's API key)", cause, message),

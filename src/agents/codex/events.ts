@@ -1,4 +1,4 @@
-/** The JSONL events `codex exec --json` prints (0.169.0), loosely typed: unknown kinds pass through. */
+/** The JSONL events `codex exec --json` prints (0.169.0, 0.171.0), loosely typed: unknown kinds pass through. */
 
 export interface CodexUsage {
   input_tokens?: number;
@@ -39,6 +39,30 @@ export type CodexEvent =
   | { type: "item.started" | "item.updated" | "item.completed"; item: CodexItem }
   | { type: "error"; message?: string }
   | { type: string; [key: string]: unknown };
+
+/** The event types `codex exec --json` prints (0.169, 0.171). */
+export const CODEX_EVENT_TYPES = [
+  "thread.started",
+  "turn.started",
+  "turn.completed",
+  "turn.failed",
+  "item.started",
+  "item.updated",
+  "item.completed",
+  "error",
+] as const;
+
+/** The item types its item.* events carry. */
+export const CODEX_ITEM_TYPES = [
+  "agent_message",
+  "reasoning",
+  "command_execution",
+  "file_change",
+  "mcp_tool_call",
+  "web_search",
+  "todo_list",
+  "error",
+] as const;
 
 /** Parses one JSONL line; non-JSON lines (codex sometimes prints plain warnings) give undefined. */
 export function parseEventLine(line: string): CodexEvent | undefined {

@@ -1,4 +1,4 @@
-import type { AgentEvent, AgentStreamReader, AgentUsage } from "../../core/agent-events.js";
+import type { AgentErrorCause, AgentEvent, AgentStreamReader, AgentUsage } from "../../core/agent-events.js";
 import { errorCause } from "../error-cause.js";
 import { type CodexEvent, type CodexItem, eventItem, parseEventLine } from "./events.js";
 
@@ -12,6 +12,34 @@ export function unwrapShell(command: string): string {
 }
 
 const RECONNECTING = /^reconnecting\b/i;
+
+/**
+ * Why a model request of Codex failed. Codex relays its HTTP client's words (status codes,
+ * "stream disconnected", "error sending request"), which the shared rules read; these are
+ * Codex's own phrases (0.169/0.171): a provider whose `env_key` variable is unset, the retry
+ * loop it enters when no connection can be made at all, and the ChatGPT plan's limit.
+ */
+export function codexErrorCause(message: string): AgentErrorCause {
+  if (/missing environment variable/i.test(message)) return "auth";
+  if (/waiting for network/i.test(message)) return "network";
+  if (/usage limit/i.test(message)) return "rate_limit";
+  return errorCause(message);
+}
+
+/**
+ * A retry line: "Reconnecting... 2/5 (<why>)" after a failed request or a dropped stream, and
+ * "Reconnecting... waiting for network (<why>)" when no connection can be made, which Codex
+ * repeats forever with a growing pause (its retry limits do not apply to it).
+ */
+function retryEvent(message: string): AgentEvent {
+  const attempt = /^reconnecting\S*\s+(\d+)\s*\/\s*\d+/i.exec(message)?.[1];
+  return {
+    kind: "retry",
+    message,
+    ...(attempt ? { attempt: Number(attempt) } : {}),
+    cause: codexErrorCause(message),
+  };
+}
 
 function usageOf(raw: Record<string, unknown> | undefined): AgentUsage {
   const n = (k: string) => (typeof raw?.[k] === "number" ? (raw[k] as number) : undefined);
@@ -114,25 +142,14 @@ export function codexEvents(event: CodexEvent): AgentEvent[] {
     case "turn.failed": {
       const message = String((event as { error?: { message?: unknown } }).error?.message ?? "turn failed");
       return [
-        { kind: "error", message, fatal: true, cause: errorCause(message) },
+        { kind: "error", message, fatal: true, cause: codexErrorCause(message) },
         { kind: "turn_completed", ok: false, error: message },
       ];
     }
     case "error": {
       const message = String((event as { message?: unknown }).message ?? "");
-      if (RECONNECTING.test(message)) {
-        const attempt = /(\d+)\s*\/\s*\d+/.exec(message)?.[1];
-        const cause = errorCause(message);
-        return [
-          {
-            kind: "retry",
-            message,
-            ...(attempt ? { attempt: Number(attempt) } : {}),
-            ...(cause !== "other" ? { cause } : {}),
-          },
-        ];
-      }
-      return [{ kind: "error", message, fatal: false, cause: errorCause(message) }];
+      if (RECONNECTING.test(message)) return [retryEvent(message)];
+      return [{ kind: "error", message, fatal: false, cause: codexErrorCause(message) }];
     }
     default:
       return [];

@@ -1,34 +1,86 @@
-import type { SettingsOverrides } from "../../config/settings.js";
+import os from "node:os";
+import path from "node:path";
+import { loadSettings, type SettingsOverrides } from "../../config/settings.js";
 import { type Check, runChecks } from "../../doctor/checks.js";
+import { clientEnv, type ServerLaunch, serverStartCheck } from "../../doctor/client-server.js";
 import { runE2e } from "../../doctor/e2e.js";
+import { UserError } from "../../util/errors.js";
 import { which } from "../../util/which.js";
 import { EXIT } from "../context.js";
+import { CLIENT_NAMES, type ClientName, isClientName } from "../install/index.js";
+import { readRegistration } from "../install/read-entry.js";
+import { clientPath } from "../install/server-env.js";
 import { colorEnabled, paint } from "../style.js";
 
-/** `codexmcp doctor [--e2e] [--json]`: exit 0 when nothing failed (warnings allowed), 1 otherwise. */
-export async function doctor(
-  overrides: SettingsOverrides,
-  opts: { e2e: boolean; json: boolean },
-): Promise<number> {
+export interface DoctorOptions {
+  readonly e2e: boolean;
+  readonly json: boolean;
+  /** Check as this client will run the server: its registration, command and environment. */
+  readonly client?: string | undefined;
+  readonly scope: string;
+  readonly name: string;
+}
+
+/**
+ * `codexmcp doctor [--e2e] [--json] [--client <name>]`: each check is printed as soon as it is
+ * known; exit 0 when nothing failed (warnings allowed), 1 otherwise. With --client the server is
+ * started exactly as the client's registration says and every check runs in the environment the
+ * client gives it, not in this shell's.
+ */
+export async function doctor(overrides: SettingsOverrides, opts: DoctorOptions): Promise<number> {
   const p = paint(colorEnabled(process.stdout));
   const out = process.stdout;
-  const checks: Check[] = await runChecks(process.env, overrides);
+  const mark = { ok: p.green("✓"), warn: p.yellow("!"), fail: p.red("✗") };
+  const print = (c: Check) => {
+    if (opts.json && !opts.e2e) return;
+    out.write(`${mark[c.status]} ${p.bold(c.name.padEnd(14))} ${c.detail}\n`);
+    if (c.fix && c.status !== "ok") out.write(`  ${" ".repeat(14)} ${p.dim(`→ ${c.fix}`)}\n`);
+  };
+
+  // The PATH a client starts the server with never has the node_modules/.bin that npx and npm
+  // scripts put in front (a dev checkout's own Codex would pass a check no client would).
+  let env: NodeJS.ProcessEnv = { ...process.env, PATH: clientPath(process.env.PATH).join(path.delimiter) };
+  let launch: ServerLaunch | undefined;
+  const first: Check[] = [];
+  if (opts.client !== undefined) {
+    if (!isClientName(opts.client))
+      throw new UserError(`--client takes one of ${CLIENT_NAMES.join(", ")} (got "${opts.client}").`);
+    if (opts.scope !== "user" && opts.scope !== "project")
+      throw new UserError('--scope is "user" or "project".');
+    const client: ClientName = opts.client;
+    const reg = await readRegistration({
+      client,
+      scope: opts.scope,
+      name: opts.name,
+      home: os.homedir(),
+      cwd: process.cwd(),
+    });
+    launch = { command: reg.command, args: reg.args, env: clientEnv(reg.env) };
+    // Flags of this command describe this shell, not the client: the client's env decides.
+    env = { ...launch.env };
+    overrides = {};
+    const started = await serverStartCheck(
+      launch,
+      `${client} (${reg.file})`,
+      `codexmcp install ${client}${opts.scope === "project" ? " --scope project" : ""}${opts.name === "codex" ? "" : ` --name ${opts.name}`}`,
+    );
+    first.push(started);
+    print(started);
+  }
+
+  const checks = [...first, ...(await runChecks(env, overrides, print))];
   if (opts.json && !opts.e2e) {
     out.write(`${JSON.stringify({ ok: checks.every((c) => c.status !== "fail"), checks }, null, 2)}\n`);
     return checks.some((c) => c.status === "fail") ? EXIT.failure : EXIT.ok;
   }
-  const mark = { ok: p.green("✓"), warn: p.yellow("!"), fail: p.red("✗") };
-  for (const c of checks) {
-    out.write(`${mark[c.status]} ${p.bold(c.name.padEnd(13))} ${c.detail}\n`);
-    if (c.fix && c.status !== "ok") out.write(`  ${" ".repeat(13)} ${p.dim(`→ ${c.fix}`)}\n`);
-  }
   let ok = checks.every((c) => c.status !== "fail");
   if (opts.e2e) {
     out.write(
-      `\n${p.bold("end-to-end")} (scripted model on 127.0.0.1; no account, no tokens; temporary files and a private tmux socket)\n`,
+      `\n${p.bold("end-to-end")} (scripted model on 127.0.0.1; no account, no tokens; scratch files and a private tmux socket)\n`,
     );
-    const codex = which(process.env.CODEX_BIN || overrides.CODEX_BIN || "codex");
-    const tmux = which(overrides.CODEXMCP_TMUX_BIN || process.env.CODEXMCP_TMUX_BIN || "tmux");
+    const settings = await loadSettings(env, overrides).catch(() => undefined);
+    const codex = which(settings?.codexBin ?? env.CODEX_BIN ?? "codex", env);
+    const tmux = which(settings?.tmuxBin ?? "tmux", env);
     if (!codex || !tmux) {
       out.write(`${mark.fail} cannot run: ${!codex ? "codex" : "tmux"} not found (see above)\n`);
       return EXIT.failure;
@@ -36,6 +88,8 @@ export async function doctor(
     const passed = await runE2e({
       codexBin: codex,
       tmuxBin: tmux,
+      server: launch,
+      scratchParent: path.join(settings?.home ?? path.join(os.homedir(), ".codexmcp"), "doctor"),
       onStep: (s) => {
         out.write(
           `${s.ok ? mark.ok : mark.fail} ${s.name} ${p.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}\n    ${s.detail}\n`,
@@ -44,7 +98,7 @@ export async function doctor(
     });
     out.write(
       passed
-        ? `\n${p.green("end-to-end run passed")}: codexmcp works on this machine.\n`
+        ? `\n${p.green("end-to-end run passed")}: codexmcp works on this machine${launch ? `, started as ${opts.client} starts it` : ""}.\n`
         : `\n${p.red("end-to-end run failed")} at the step above.\n`,
     );
     ok = ok && passed;

@@ -6,10 +6,13 @@ import { type CliContext, EXIT } from "../context.js";
 import {
   CLIENT_NAMES,
   type ClientName,
+  DEFAULT_TOOL_TIMEOUT_SECONDS,
   installClient,
   isClientName,
   uninstallClient,
 } from "../install/index.js";
+import { resolveServerEnv } from "../install/server-env.js";
+import { CLIENT_TOOL_TIMEOUT_ENV } from "../install/types.js";
 
 export interface InstallCommandOptions {
   readonly client: string | undefined;
@@ -24,6 +27,7 @@ export interface InstallCommandOptions {
   readonly url?: string | undefined;
   /** For --transport http: take the token from this variable instead of $CODEXMCP_HOME/http-token. */
   readonly tokenEnv?: string | undefined;
+  readonly approveTools: boolean;
 }
 
 /** The server's URL and token for `--transport http`. */
@@ -62,9 +66,27 @@ export async function install(
   if (opts.scope !== "user" && opts.scope !== "project")
     throw new UserError('--scope is "user" or "project".');
   const client: ClientName = opts.client;
+  if (opts.approveTools && client !== "codex")
+    throw new UserError(
+      "--approve-tools is a Codex setting (default_tools_approval_mode); use it with install codex.",
+    );
   const bin = fileURLToPath(new URL("../../bin/codexmcp.js", import.meta.url));
   const run = action === "install" ? installClient : uninstallClient;
   const http = action === "install" ? await httpTarget(ctx, opts) : undefined;
+  const userEnv = parseEnv(opts.env);
+  // What the server needs to find its binaries when a client starts it with a bare environment.
+  const resolved =
+    action === "install"
+      ? resolveServerEnv(client, ctx.settings, ctx.env, userEnv)
+      : { env: userEnv, notes: [] };
+  // Clients with a per-server tool timeout get it written; the server learns it too, to tell a
+  // cancel at that time (the client's timeout: the task goes on) from a person's.
+  if (
+    action === "install" &&
+    (client === "codex" || client === "gemini") &&
+    !userEnv[CLIENT_TOOL_TIMEOUT_ENV]
+  )
+    resolved.env[CLIENT_TOOL_TIMEOUT_ENV] = String(opts.toolTimeoutSeconds ?? DEFAULT_TOOL_TIMEOUT_SECONDS);
   const report = await run({
     ...(http ? { http } : {}),
     client,
@@ -72,7 +94,8 @@ export async function install(
     name: opts.name,
     command: process.execPath,
     args: [bin],
-    env: parseEnv(opts.env),
+    env: resolved.env,
+    approveTools: opts.approveTools,
     home: os.homedir(),
     cwd: process.cwd(),
     dryRun: opts.dryRun,
@@ -97,6 +120,6 @@ export async function install(
   const diff = http ? report.diff.split(http.token).join("<token>") : report.diff;
   if (diff && (opts.dryRun || report.changed)) ctx.out.write(`${diff.endsWith("\n") ? diff : `${diff}\n`}`);
   if (report.backup) ctx.out.write(`  backup of the previous file: ${report.backup}\n`);
-  for (const note of report.notes) ctx.out.write(`  ${p.dim("note:")} ${note}\n`);
+  for (const note of [...resolved.notes, ...report.notes]) ctx.out.write(`  ${p.dim("note:")} ${note}\n`);
   return EXIT.ok;
 }

@@ -119,6 +119,8 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
   await new Promise<void>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
   });
+  const { settlePending } = await import("../../tools/pending.js");
+  await settlePending(5000);
   housekeeping.stop();
   await server.close();
   await unrecord();

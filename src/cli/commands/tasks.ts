@@ -1,5 +1,7 @@
+import { realpathSync } from "node:fs";
 import { execa } from "execa";
 import { isTerminal } from "../../core/types.js";
+import type { Tmux } from "../../hosts/tmux/tmux.js";
 import type { Observation } from "../../tasks/observe.js";
 import { tmuxFor } from "../../tasks/scheduler.js";
 import type { TaskView } from "../../tasks/view.js";
@@ -113,7 +115,7 @@ export async function show(ctx: CliContext, taskId: string, opts: { json: boolea
 
 /** `codexmcp cancel <task>`. */
 export async function cancel(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
-  const { obs, wasRunning } = await ctx.manager.cancel(taskId);
+  const { obs, wasRunning } = await ctx.manager.cancel(taskId, { by: "cli" });
   const v = await ctx.manager.view(obs);
   const cancelled = wasRunning && obs.status === "cancelled";
   if (opts.json) ctx.out.write(`${JSON.stringify({ ...v, cancelled }, null, 2)}\n`);
@@ -137,6 +139,8 @@ export async function logs(
   const obs = await ctx.manager.observe(taskId);
   const file = await ctx.manager.store.readablePath(obs.meta.task_id, "log");
   let offset = 0;
+  // Bytes in, the same bytes out: offsets count bytes, never characters (a "·" or "│" is two or
+  // three bytes), and a line still being written is printed once it is complete.
   const emit = async (from: number, limitLines?: number): Promise<number> => {
     const handle = await openReadNoFollow(file);
     if (!handle) return from;
@@ -144,18 +148,18 @@ export async function logs(
       const { size } = await handle.stat();
       if (size <= from) return from;
       const buf = Buffer.alloc(size - from);
-      await handle.read(buf, 0, buf.length, from);
-      let text = buf.toString("utf8");
-      // Only whole lines: a line still being written is printed when it is complete.
-      const last = text.lastIndexOf("\n");
-      text = text.slice(0, last + 1);
-      if (limitLines !== undefined)
-        text = text
-          .split("\n")
-          .slice(-limitLines - 1)
-          .join("\n");
-      ctx.out.write(text);
-      return from + Buffer.byteLength(buf.subarray(0, last + 1));
+      const { bytesRead } = await handle.read(buf, 0, buf.length, from);
+      const whole = buf.subarray(0, buf.lastIndexOf(10, bytesRead - 1) + 1);
+      if (whole.length === 0) return from;
+      let shown = whole;
+      if (limitLines !== undefined) {
+        // The start of the last `limitLines` lines: walk back over that many newlines.
+        let at = whole.length - 1;
+        for (let n = 0; n < limitLines && at > 0; n++) at = whole.lastIndexOf(10, at - 1);
+        shown = at > 0 ? whole.subarray(at + 1) : whole;
+      }
+      ctx.out.write(shown);
+      return from + whole.length;
     } finally {
       await handle.close();
     }
@@ -173,6 +177,20 @@ export async function logs(
   }
 }
 
+/** Whether this process runs in a pane of `tmux`'s server ($TMUX names the socket first). */
+function insideServer(tmux: Tmux): boolean {
+  const socket = process.env.TMUX?.split(",")[0];
+  if (!socket) return false;
+  const real = (p: string) => {
+    try {
+      return realpathSync(p);
+    } catch {
+      return p;
+    }
+  };
+  return real(socket) === real(tmux.socketPath());
+}
+
 /** `codexmcp attach <task|topic>`: tmux attach to the task's session, on its server. */
 export async function attach(ctx: CliContext, taskId: string): Promise<number> {
   const obs = await ctx.manager.observe(taskId);
@@ -187,11 +205,24 @@ export async function attach(ctx: CliContext, taskId: string): Promise<number> {
       `${obs.meta.task_id} has ${obs.status} and its tmux session is gone; read its transcript with: codexmcp logs ${obs.meta.task_id}`,
     );
   }
+  const target = `=${obs.meta.tmux_session}`;
+  // Inside a pane of the task's own tmux server, tmux refuses a nested attach ("sessions should be
+  // nested with care"): switch this client to the task's session instead.
+  if (insideServer(tmux)) {
+    const [bin = "tmux", ...args] = tmux.switchArgv(target);
+    const r = await execa(bin, args, { stdin: "ignore", reject: false });
+    if (r.exitCode !== 0)
+      throw new UserError(
+        `tmux switch-client to ${obs.meta.tmux_session} failed: ${String(r.stderr).trim()}`,
+      );
+    ctx.out.write(`switched this tmux client to ${obs.meta.tmux_session} (back: tmux switch-client -l)\n`);
+    return EXIT.ok;
+  }
   if (!process.stdin.isTTY)
     throw new UserError(
       `attach needs a terminal; run it in one, or: ${tmux.attachCommand(obs.meta.tmux_session)}`,
     );
-  const [bin = "tmux", ...args] = tmux.attachArgv(`=${obs.meta.tmux_session}`);
+  const [bin = "tmux", ...args] = tmux.attachArgv(target);
   const r = await execa(bin, args, { stdio: "inherit", reject: false });
   return r.exitCode ?? EXIT.failure;
 }

@@ -7,6 +7,8 @@ export interface WatchRow {
   readonly obs: Observation;
   readonly activity: string;
   readonly queuePosition?: number | undefined;
+  /** Active tasks: seconds since the agent last printed anything. */
+  readonly idleSeconds?: number | undefined;
 }
 
 const ORDER: Record<string, number> = { running: 0, starting: 0, queued: 1 };
@@ -29,17 +31,24 @@ export function renderWatch(
       (a.queuePosition ?? 0) - (b.queuePosition ?? 0) ||
       b.obs.meta.created_at.localeCompare(a.obs.meta.created_at),
   );
-  const shown = sorted.slice(0, Math.max(1, opts.height - 4));
+  // The frame must leave the terminal's last row free (the cursor ends there): the heading, a
+  // blank line and the table's header take three rows, and "… N more" one when it is shown.
+  const room = Math.max(1, opts.height - 4);
+  const shown = sorted.length > room ? sorted.slice(0, Math.max(1, room - 1)) : sorted;
   const body = shown.map((r) => {
     const o = r.obs;
     const secs = o.result?.elapsed_seconds ?? (o.meta.started_at ? secondsBetween(o.meta.started_at) : 0);
     const where = o.status === "queued" ? `queued #${r.queuePosition ?? "?"}` : r.activity;
-    return [o.meta.task_id, paintStatus(p, o.status), formatDuration(secs), where];
+    const idle = r.idleSeconds === undefined ? "" : formatDuration(r.idleSeconds);
+    return [o.meta.task_id, paintStatus(p, o.status), formatDuration(secs), idle, where];
   });
   const tbl =
     rows.length === 0
       ? p.dim(`no tasks yet (state in ${opts.home})`)
-      : table(["TASK", "STATUS", "ELAPSED", "ACTIVITY"], body, { maxWidth: opts.width, shrink: [3, 0] });
+      : table(["TASK", "STATUS", "ELAPSED", "IDLE", "ACTIVITY"], body, {
+          maxWidth: opts.width,
+          shrink: [4, 0],
+        });
   const more = sorted.length > shown.length ? `\n${p.dim(`… ${sorted.length - shown.length} more`)}` : "";
   return `${head}\n\n${tbl}${more}\n`;
 }
@@ -53,7 +62,7 @@ async function collect(ctx: CliContext): Promise<WatchRow[]> {
       else activity = (await ctx.manager.lastActivity(obs)) ?? "starting";
       const queuePosition =
         obs.status === "queued" ? await ctx.manager.queuePosition(obs.meta.task_id) : undefined;
-      return { obs, activity, queuePosition };
+      return { obs, activity, queuePosition, idleSeconds: await ctx.manager.idleSeconds(obs) };
     }),
   );
 }

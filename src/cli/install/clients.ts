@@ -18,8 +18,10 @@ import { deepEqual, isRecord } from "./values.js";
  *   variable (milliseconds). CLAUDE_CONFIG_DIR, when set, moves `.claude.json`; not followed here.
  * - Codex CLI: `~/.codex/config.toml` (CODEX_HOME), or `<project>/.codex/config.toml`, which
  *   Codex reads only for projects the user has trusted. `[mcp_servers.<name>]` with `command`,
- *   `args`, `env`, `startup_timeout_sec` (default 10) and `tool_timeout_sec` (default 60).
- *   `codex mcp add` exists but cannot set the timeouts, so the file is always edited directly.
+ *   `args`, `env`, `startup_timeout_sec` (default 30), `tool_timeout_sec` (default 300: codex-rs
+ *   codex-mcp DEFAULT_TOOL_TIMEOUT) and `default_tools_approval_mode` ("approve" lets headless
+ *   `codex exec` call tools marked destructive). `codex mcp add` exists but cannot set these, so
+ *   the file is always edited directly.
  * - Cursor: `~/.cursor/mcp.json` or `<project>/.cursor/mcp.json`, `mcpServers` of
  *   `{ command, args, env }`; no per-server timeout.
  * - Claude Desktop: `claude_desktop_config.json` in ~/Library/Application Support/Claude
@@ -186,6 +188,7 @@ function stdioClientSpec(opts: InstallOptions): ClientSpec {
         ...base,
         startup_timeout_sec: CODEX_STARTUP_TIMEOUT_SECONDS,
         tool_timeout_sec: timeout,
+        ...(opts.approveTools ? { default_tools_approval_mode: "approve" } : {}),
       };
       return {
         label,
@@ -197,7 +200,12 @@ function stdioClientSpec(opts: InstallOptions): ClientSpec {
           const notes = [restart(action)];
           if (action === "install") {
             notes.push(
-              `tool_timeout_sec = ${timeout} lets one codex call run up to ${timeout} s (Codex's default is 60 s).`,
+              `tool_timeout_sec = ${timeout} lets one codex call run up to ${timeout} s (Codex's default is 300 s).`,
+            );
+            notes.push(
+              opts.approveTools
+                ? 'default_tools_approval_mode = "approve": Codex calls this server\'s tools without asking, also the ones that start, continue, merge or clean up tasks (codex, codex_dispatch, codex_reply, codex_merge, codex_cleanup). Headless `codex exec` refuses those otherwise.'
+                : 'Headless `codex exec` (in its read-only or workspace-write sandbox) refuses this server\'s tools that start, continue, merge or clean up tasks ("requires approval, but approval policy is never"); interactive Codex asks you each time. Run install again with --approve-tools to let Codex call them without asking (default_tools_approval_mode = "approve").',
             );
             if (opts.scope === "project") {
               notes.push(

@@ -24,6 +24,11 @@ export interface InstallOptions {
   readonly toolTimeoutSeconds?: number;
   /** Default true: prefer the client's own CLI when it is on PATH (only claude-code has one we use). */
   readonly useClientCli?: boolean;
+  /**
+   * Codex only: `default_tools_approval_mode = "approve"`, without which headless `codex exec`
+   * refuses every tool marked destructive ("requires approval, but approval policy is never").
+   */
+  readonly approveTools?: boolean;
   /** PATH used to look for client CLIs (tests); default process.env.PATH. */
   readonly pathEnv?: string;
   /**
@@ -54,5 +59,10 @@ export interface InstallReport {
 export type Action = InstallReport["action"];
 
 export const DEFAULT_TOOL_TIMEOUT_SECONDS = 3600;
-/** Codex's default MCP startup timeout is 10 s; a cold `node` start on a busy machine can take longer. */
+/**
+ * Codex's MCP startup timeout (its default was 10 s before mid-2026 and is 30 s since): written
+ * out so an older Codex waits as long for a cold `node` start on a busy machine.
+ */
 export const CODEX_STARTUP_TIMEOUT_SECONDS = 30;
+/** The variable that tells the server the client's tool timeout (see tools/client-cancel.ts). */
+export const CLIENT_TOOL_TIMEOUT_ENV = "CODEXMCP_CLIENT_TOOL_TIMEOUT";

@@ -60,6 +60,7 @@ export const responses: Protocol & { patchCall(patch: string): Answer } = {
         : {
             type: "function_call",
             name: answer.name,
+            ...(answer.namespace ? { namespace: answer.namespace } : {}),
             call_id: `call_${n}`,
             arguments: JSON.stringify(answer.args),
           };

@@ -9,6 +9,16 @@ export type ScriptStep =
   | { readonly sh: string; readonly delayMs?: number }
   /** Codex's apply_patch format; only the Responses protocol (Codex) can carry it. */
   | { readonly patch: string; readonly delayMs?: number }
+  /**
+   * Call a tool the CLI offers, by its name there; Codex offers an MCP server's tools in a
+   * namespace (`mcp__<server>`), which `namespace` names.
+   */
+  | {
+      readonly call: string;
+      readonly namespace?: string;
+      readonly args?: Record<string, unknown>;
+      readonly delayMs?: number;
+    }
   /** Never answer (the connection stays open): a run that only a timeout or cancel ends. */
   | { readonly hang: true }
   /** Answer with an HTTP error status. */
@@ -53,7 +63,13 @@ export interface RequestView {
 /** The scripted model's answer, before it is put into a protocol's wire shape. */
 export type Answer =
   | { readonly kind: "text"; readonly text: string }
-  | { readonly kind: "tool_call"; readonly name: string; readonly args: Record<string, unknown> };
+  | {
+      readonly kind: "tool_call";
+      readonly name: string;
+      readonly args: Record<string, unknown>;
+      /** The namespace the tool is offered in (Responses: `mcp__<server>` for MCP tools). */
+      readonly namespace?: string;
+    };
 
 export interface Protocol {
   readonly name: ProtocolName;

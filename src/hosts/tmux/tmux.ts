@@ -86,6 +86,18 @@ export class Tmux {
     return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
   }
 
+  /** The path of this server's socket, as tmux computes it (TMUX_TMPDIR, then /tmp). */
+  socketPath(env: NodeJS.ProcessEnv = process.env): string {
+    if (this.socket?.includes("/")) return this.socket;
+    const dir = `${env.TMUX_TMPDIR || "/tmp"}/tmux-${process.getuid?.() ?? 0}`;
+    return `${dir}/${this.socket ?? "default"}`;
+  }
+
+  /** argv that shows the session in the tmux client this process runs inside (same server only). */
+  switchArgv(name: string): string[] {
+    return [this.bin === "tmux" ? "tmux" : this.bin, ...this.socketArgs(), "switch-client", "-t", name];
+  }
+
   /** argv a person runs to watch the session. */
   attachArgv(name: string): string[] {
     return [this.bin === "tmux" ? "tmux" : this.bin, ...this.socketArgs(), "attach", "-t", name];

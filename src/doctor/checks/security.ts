@@ -1,13 +1,13 @@
 import http from "node:http";
-import { refusedRepoVariables } from "../config/launcher-env.js";
-import { readRepoConfig, trustCommand, trustedOnlyKeys } from "../config/repo-config.js";
-import type { Settings } from "../config/settings.js";
-import { TrustStore } from "../config/trust.js";
-import { httpTokenPath, readHttpToken } from "../core/http-token.js";
-import { gitMaybe } from "../git/git.js";
-import { runningHttpServers } from "../server/records.js";
-import { errorMessage } from "../util/errors.js";
-import type { Check } from "./checks.js";
+import { refusedRepoVariables } from "../../config/launcher-env.js";
+import { readRepoConfig, trustCommand, trustedOnlyKeys } from "../../config/repo-config.js";
+import type { Settings } from "../../config/settings.js";
+import { TrustStore } from "../../config/trust.js";
+import { httpTokenPath, readHttpToken } from "../../core/http-token.js";
+import { gitMaybe } from "../../git/git.js";
+import { runningHttpServers } from "../../server/records.js";
+import { errorMessage } from "../../util/errors.js";
+import type { Check } from "./types.js";
 
 /** The repository config around `cwd`: trusted as it is, or what its tasks will be refused. */
 async function repoTrustCheck(settings: Settings, cwd: string): Promise<Check> {
