@@ -5,6 +5,9 @@ import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
+import { loadDriver } from "../agents/registry.js";
+import { AGENT_NAMES, type AgentName, agentBinEnvVar } from "../core/agent-names.js";
+import { SCRIPTED_AGENTS, type ScriptedAgent } from "../e2e/agent-homes.js";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { errorMessage } from "../util/errors.js";
 import { which } from "../util/which.js";
@@ -15,6 +18,40 @@ export interface E2eStep {
   readonly ok: boolean;
   readonly ms: number;
   readonly detail: string;
+  /** Not run, and not a failure (an agent that cannot run offline). */
+  readonly skipped?: boolean;
+}
+
+/** An installed agent CLI: its name and executable. */
+export interface E2eAgent {
+  readonly name: AgentName;
+  readonly bin: string;
+}
+
+function scriptable(name: AgentName): name is ScriptedAgent {
+  return (SCRIPTED_AGENTS as readonly string[]).includes(name);
+}
+
+/**
+ * The server's environment without any agent's credentials or endpoints: the scratch run must
+ * never reach a real account (CLAUDE_CODE_USE_BEDROCK or a real key would win over the scripted
+ * model's settings otherwise).
+ */
+async function withoutCredentials(env: Record<string, string>): Promise<Record<string, string>> {
+  const out = { ...env };
+  for (const name of AGENT_NAMES) {
+    const sources = (await loadDriver(name)).credentialSources?.(env);
+    for (const v of sources?.vars ?? []) delete out[v];
+  }
+  for (const v of [
+    "OPENAI_API_KEY",
+    "CODEX_API_KEY",
+    "OPENAI_BASE_URL",
+    "ANTHROPIC_BASE_URL",
+    "GOOGLE_GEMINI_BASE_URL",
+  ])
+    delete out[v];
+  return out;
 }
 
 const IDENTITY = {
@@ -52,7 +89,9 @@ async function call(
  * a client registered it (its command, args and environment).
  */
 export async function runE2e(opts: {
-  codexBin: string;
+  /** Every installed agent; the product's cycle runs on `cycleAgent`, each other one does a round trip. */
+  agents: readonly E2eAgent[];
+  cycleAgent: ScriptedAgent;
   tmuxBin: string;
   scratchParent: string;
   server?: ServerLaunch | undefined;
@@ -64,17 +103,21 @@ export async function runE2e(opts: {
   const model = new ScriptedModel();
   let client: Client | undefined;
   let allOk = true;
-  const step = async (name: string, fn: () => Promise<string>): Promise<void> => {
-    if (!allOk) return;
+  let cycleOk = true;
+  /** A step of the product's cycle runs only while the cycle holds; an agent's round trip after it, alone. */
+  const step = async (name: string, fn: () => Promise<string>, own = false): Promise<void> => {
+    if (!cycleOk) return;
     const started = Date.now();
     try {
       const detail = await fn();
       opts.onStep({ name, ok: true, ms: Date.now() - started, detail });
     } catch (err) {
       allOk = false;
+      if (!own) cycleOk = false;
       opts.onStep({ name, ok: false, ms: Date.now() - started, detail: errorMessage(err) });
     }
   };
+  const cycle = opts.cycleAgent;
   const repo = path.join(root, "demo-repo");
   let taskId = "";
   let cursor = "";
@@ -91,7 +134,6 @@ export async function runE2e(opts: {
         },
         { say: "Added greet.ts and committed it." },
       ]);
-      await model.writeCodexHome(path.join(root, "codex-home"));
       return model.baseUrl;
     });
     await step("temporary git repository", async () => {
@@ -104,16 +146,29 @@ export async function runE2e(opts: {
     });
     await step("codexmcp MCP server over stdio", async () => {
       const bin = fileURLToPath(new URL("../bin/codexmcp.js", import.meta.url));
-      const env: Record<string, string> = {};
+      let env: Record<string, string> = {};
       if (opts.server) Object.assign(env, opts.server.env);
       else {
         for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-        Object.assign(env, { CODEX_BIN: opts.codexBin, CODEXMCP_TMUX_BIN: opts.tmuxBin });
+        env.CODEXMCP_TMUX_BIN = opts.tmuxBin;
       }
-      // Only where state and the model live are the run's own; binaries and PATH are as given.
+      env = await withoutCredentials(env);
+      // One scratch HOME where every installed agent's settings point it at the scripted model
+      // (their files and variables do not overlap); binaries as found, PATH as given.
+      const home = path.join(root, "home");
+      const copilotPkgCacheHome = env.COPILOT_PKG_CACHE_HOME;
+      for (const agent of opts.agents) {
+        if (!scriptable(agent.name)) continue;
+        Object.assign(
+          env,
+          await model.agentEnv(agent.name, home, copilotPkgCacheHome ? { copilotPkgCacheHome } : {}),
+        );
+        env[agentBinEnvVar(agent.name)] = agent.bin;
+        if (agent.name === "codex") env.CODEX_BIN = agent.bin;
+      }
       Object.assign(env, IDENTITY, {
         CODEXMCP_HOME: path.join(root, "state"),
-        CODEX_HOME: path.join(root, "codex-home"),
+        CODEXMCP_AGENT: cycle,
         CODEXMCP_TMUX_SOCKET: socket,
         CODEXMCP_READONLY_FALLBACK: "0",
       });
@@ -129,7 +184,7 @@ export async function runE2e(opts: {
       const { tools } = await client.listTools();
       return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}`;
     });
-    await step("read-only review (codex, blocking)", async () => {
+    await step(`read-only review (${cycle}, blocking codex tool)`, async () => {
       const r = await call(client as Client, "codex", {
         prompt: "Review the repository [[script:review]]",
         cwd: repo,
@@ -137,7 +192,8 @@ export async function runE2e(opts: {
         sandbox: "read-only",
       });
       if (r.status !== "completed") throw new Error(`status ${String(r.status)}: ${String(r.error)}`);
-      return `"${String(r.result)}" (session ${String(r.session_id).slice(0, 13)}…)`;
+      if (typeof r.session_id !== "string") throw new Error("no session id in the result");
+      return `"${String(r.result)}" (session ${r.session_id.slice(0, 13)}…)`;
     });
     await step("full-access task in a worktree + tmux (codex_dispatch)", async () => {
       const d = await call(client as Client, "codex_dispatch", {
@@ -178,6 +234,24 @@ export async function runE2e(opts: {
       if (!item?.worktree_removed || !item.branch_deleted) throw new Error(JSON.stringify(c));
       return "worktree and merged branch removed";
     });
+    for (const agent of opts.agents) {
+      if (agent.name === cycle) continue;
+      if (!scriptable(agent.name)) {
+        opts.onStep({
+          name: `${agent.name}: round trip`,
+          ok: true,
+          skipped: true,
+          ms: 0,
+          detail: `not run: ${(await loadDriver(agent.name)).label} runs its models only in its vendor's backend, so it cannot run against the scripted model`,
+        });
+        continue;
+      }
+      await step(
+        `${agent.name}: full-access round trip (codex_dispatch → codex_wait)`,
+        () => roundTrip(client as Client, model, repo, agent.name),
+        true,
+      );
+    }
   } finally {
     await client?.close().catch(() => undefined);
     await model.stop().catch(() => undefined);
@@ -186,4 +260,47 @@ export async function runE2e(opts: {
     await fsp.rm(root, { recursive: true, force: true }).catch(() => undefined);
   }
   return allOk;
+}
+
+/** Agent CLIs are slow to start on a loaded machine (a minute a turn is seen); none needs five. */
+const ROUND_TRIP_MS = 5 * 60_000;
+
+/** One agent through the server: a full-access task that runs a command, commits and answers. */
+async function roundTrip(
+  client: Client,
+  model: ScriptedModel,
+  repo: string,
+  agent: AgentName,
+): Promise<string> {
+  const answer = `Round trip of ${agent} done.`;
+  model.script(`roundtrip-${agent}`, [
+    { sh: `echo ${agent} > ${agent}.txt && git add ${agent}.txt && git commit -qm 'round trip ${agent}'` },
+    { say: answer },
+  ]);
+  const d = await call(client, "codex_dispatch", {
+    agent,
+    prompt: `Write a file and commit it [[script:roundtrip-${agent}]]`,
+    cwd: repo,
+    topic: `implement-doctor_${agent}-v1`,
+    sandbox: "full-access",
+  });
+  let cursor = String(d.cursor);
+  const deadline = Date.now() + ROUND_TRIP_MS;
+  while (Date.now() < deadline) {
+    const w = await call(client, "codex_wait", { task_ids: [d.task_id], cursor, timeout_seconds: 120 });
+    if (w.status === "timeout") {
+      cursor = String(w.cursor);
+      continue;
+    }
+    const task = (w.task ?? {}) as Record<string, unknown>;
+    if (w.status !== "completed")
+      throw new Error(`ended ${String(w.status)}: ${String(task.error ?? w.hint)}`);
+    if (task.result !== answer || task.commits_ahead !== 1 || typeof task.session_id !== "string")
+      throw new Error(
+        `completed, but the result reads wrong (answer ${JSON.stringify(task.result)}, ${String(task.commits_ahead)} commit(s) ahead, session ${String(task.session_id)})`,
+      );
+    return `session ${task.session_id.slice(0, 13)}…, a command run and committed, the answer read`;
+  }
+  await call(client, "codex_cancel", { task_id: d.task_id }).catch(() => undefined);
+  throw new Error(`still running after ${ROUND_TRIP_MS / 60_000} minutes (cancelled)`);
 }

@@ -184,7 +184,7 @@ export function agentSuite(agent: SuiteAgent): void {
         expect(replyTask).not.toBe("");
         const diff = await mcp.ok("codex_diff", { task_id: replyTask });
         expect(diff.files).toEqual([expect.objectContaining({ path: "a.txt" })]);
-        expect(String(diff.patch)).toMatch(/\+hi\n\+again\n/);
+        expect(String(diff.patch)).toMatch(/\+hi\n\+again(\n|$)/);
         const m = await mcp.ok("codex_merge", { task_id: replyTask, strategy: "merge" });
         expect(m.merged).toBe(true);
         expect(gitIn(sb.repo, "show", "HEAD:a.txt")).toBe("hi\nagain");
