@@ -1,10 +1,10 @@
 import { existsSync } from "node:fs";
+import { execa } from "execa";
 import type { AgentDriver } from "../../agents/agent.js";
 import { loadDriver } from "../../agents/registry.js";
 import type { Settings } from "../../config/settings.js";
 import { AGENT_COMMANDS, AGENT_NAMES, type AgentName, agentBinEnvVar } from "../../core/agent-names.js";
 import { which } from "../../util/which.js";
-import { version } from "./system.js";
 import type { Check, CheckSink } from "./types.js";
 
 /** An agent CLI as the server would find it: its configured name or path, resolved on PATH. */
@@ -21,6 +21,24 @@ export function lookUpAgents(settings: Settings, env: NodeJS.ProcessEnv): AgentL
     const configured = settings.agentBins[name];
     return { name, configured, bin: which(configured, env) };
   });
+}
+
+/** Agent CLIs are slow to start (Node bundles of 100 MB; several start at once here). */
+const VERSION_TIMEOUT_MS = 60_000;
+
+/** The first line `<bin> --version` prints, or why there is none. */
+async function versionOf(bin: string, env: NodeJS.ProcessEnv): Promise<{ line: string } | { error: string }> {
+  const r = await execa(bin, ["--version"], {
+    env,
+    reject: false,
+    stdin: "ignore",
+    timeout: VERSION_TIMEOUT_MS,
+  });
+  if (r.timedOut) return { error: `\`--version\` did not answer in ${VERSION_TIMEOUT_MS / 1000} s` };
+  const line = String(r.stdout).trim().split("\n")[0];
+  if (r.exitCode === 0 && line) return { line };
+  const said = String(r.stderr).trim().split("\n").slice(-1)[0];
+  return { error: `\`--version\` exited with ${r.exitCode ?? r.signal}${said ? `: ${said}` : ""}` };
 }
 
 function howToInstall(driver: AgentDriver): string {
@@ -62,15 +80,15 @@ async function agentCheck(agent: AgentLookup, isDefault: boolean, env: NodeJS.Pr
         }
       : { name, status: "info", detail: `${driver.label}: not installed (${where}; ${role})` };
   }
-  const line = await version(agent.bin, ["--version"], env);
-  if (line === undefined)
+  const v = await versionOf(agent.bin, env);
+  if ("error" in v)
     return {
       name,
       status: isDefault ? "fail" : "warn",
-      detail: `${agent.bin}: \`--version\` did not answer; tasks with agent "${agent.name}" would likely fail`,
+      detail: `${agent.bin}: ${v.error}; tasks with agent "${agent.name}" would likely fail`,
       fix: howToInstall(driver),
     };
-  const head = `${agent.bin}: ${line}`;
+  const head = `${agent.bin}: ${v.line}`;
   const creds = credentials(driver, env);
   // Codex's credentials are checked by `codex login` (its login status and its provider's key).
   if (!creds) return { name, status: "ok", detail: `${head}; credentials: see codex login` };
