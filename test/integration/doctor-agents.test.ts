@@ -67,9 +67,10 @@ describe("codexmcp doctor: the seven agents", () => {
 
   it("lists each agent: found or not, its version and its credentials; only the default one can fail", async () => {
     // Gemini's login is a file in HOME; Claude Code's a variable; opencode and Copilot have none.
+    // An ANTHROPIC_API_KEY would count for opencode too (it reads it for its Anthropic provider).
     await fsp.mkdir(path.join(sb.userHome, ".gemini"), { recursive: true });
     await fsp.writeFile(path.join(sb.userHome, ".gemini", "oauth_creds.json"), "{}\n");
-    const r = await doctor(sb.env({ ...installed, ANTHROPIC_API_KEY: SECRET }));
+    const r = await doctor(sb.env({ ...installed, CLAUDE_CODE_OAUTH_TOKEN: SECRET }));
     expect(r.exitCode, r.stdout).toBe(0);
     const { checks } = r;
     expect(checks["agent codex"]).toMatchObject({
@@ -78,7 +79,7 @@ describe("codexmcp doctor: the seven agents", () => {
     });
     expect(checks["agent claude"]).toMatchObject({
       status: "ok",
-      detail: expect.stringMatching(/2\.1\.330 \(Claude Code\); credentials: ANTHROPIC_API_KEY set/),
+      detail: expect.stringMatching(/2\.1\.330 \(Claude Code\); credentials: CLAUDE_CODE_OAUTH_TOKEN set/),
     });
     expect(r.stdout).not.toContain(SECRET);
     expect(checks["agent gemini"]).toMatchObject({
