@@ -114,7 +114,8 @@ export async function doctor(overrides: SettingsOverrides, opts: DoctorOptions):
         onStep: (s) => {
           steps.push(s);
           const m = s.skipped ? mark.info : s.ok ? mark.ok : mark.fail;
-          say(`${m} ${s.name} ${p.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}\n    ${s.detail}\n`);
+          const took = s.skipped ? "" : ` ${p.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}`;
+          say(`${m} ${s.name}${took}\n    ${s.detail}\n`);
         },
       });
       say(
