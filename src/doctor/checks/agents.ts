@@ -1,4 +1,5 @@
 import { existsSync } from "node:fs";
+import os from "node:os";
 import { execa } from "execa";
 import type { AgentDriver } from "../../agents/agent.js";
 import { loadDriver } from "../../agents/registry.js";
@@ -115,7 +116,13 @@ export async function agentChecks(
   emit: CheckSink,
 ): Promise<void> {
   const agents = lookUpAgents(settings, env);
-  // All at once (each `--version` starts a CLI), reported in a fixed order.
-  const pending = agents.map((a) => agentCheck(a, a.name === settings.defaultAgent, env));
+  // As many at once as there are cores (each `--version` starts a large CLI; more would only
+  // make each slower), reported in a fixed order as soon as each and those before it are known.
+  const pending: Promise<Check>[] = [];
+  const width = Math.max(1, os.availableParallelism());
+  for (const [i, agent] of agents.entries()) {
+    const before = (pending[i - width] ?? Promise.resolve(undefined)).catch(() => undefined);
+    pending.push(before.then(() => agentCheck(agent, agent.name === settings.defaultAgent, env)));
+  }
   for (const check of pending) emit(await check);
 }
