@@ -1,12 +1,12 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { errorMessage } from "../util/errors.js";
+import { packageFile } from "../util/package-file.js";
 import { which } from "../util/which.js";
 import type { ServerLaunch } from "./client-server.js";
 
@@ -103,7 +103,8 @@ export async function runE2e(opts: {
       return repo;
     });
     await step("codexmcp MCP server over stdio", async () => {
-      const bin = fileURLToPath(new URL("../bin/codexmcp.js", import.meta.url));
+      const bin = packageFile("dist/bin/codexmcp.js");
+      if (!bin) throw new Error("dist/bin/codexmcp.js is missing: run npm run build");
       const env: Record<string, string> = {};
       if (opts.server) Object.assign(env, opts.server.env);
       else {
