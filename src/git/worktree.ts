@@ -76,6 +76,8 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
       `The repository at ${repo.toplevel} has no commits yet, so no worktree can branch from it; commit something first or use sandbox "read-only".`,
     );
   }
+  // Asked alongside the worktree list (both only read refs): one git process's wait less.
+  const branchFound = branchExists(repo.toplevel, branch);
   const dir = await canonicalPath(req.dir);
   let entries = await listWorktrees(repo.toplevel);
   const find = async () => {
@@ -113,7 +115,7 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     );
   }
   await fsp.mkdir(path.dirname(dir), { recursive: true });
-  if (await branchExists(repo.toplevel, branch)) {
+  if (await branchFound) {
     await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
     const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
     const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
