@@ -8,6 +8,7 @@ import { firstEventBench } from "./benchmarks/first-event.js";
 import { toolsSeen } from "./benchmarks/tools-seen.js";
 import { wakeup } from "./benchmarks/wakeup.js";
 import type { Benchmark } from "./lib/bench.js";
+import { checkGoals, renderGoals } from "./lib/goals.js";
 import { machineInfo } from "./lib/machine.js";
 import { SERVER_BIN } from "./lib/paths.js";
 import { writeResult } from "./lib/results.js";
@@ -93,6 +94,8 @@ async function main(): Promise<number> {
       await sandbox.dispose();
     }
   }
+  console.log(`\n## issue 15's goals (from bench/results/*.json: this run's benchmarks and earlier ones)\n`);
+  console.log(renderGoals(await checkGoals()));
   const total = (performance.now() - suiteStart) / 1000;
   console.log(
     `\nsuite took ${total.toFixed(1)} s${failed.length > 0 ? `; FAILED: ${failed.join(", ")}` : "; all benchmarks ran"}`,

@@ -1,6 +1,5 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
 import { execa } from "execa";
@@ -9,6 +8,7 @@ import { type AgentName, agentBinEnvVar } from "../core/agent-names.js";
 import type { ScriptedAgent } from "../e2e/agent-homes.js";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { errorMessage } from "../util/errors.js";
+import { packageFile } from "../util/package-file.js";
 import { which } from "../util/which.js";
 import type { ServerLaunch } from "./client-server.js";
 import { call, roundTrip, scriptable, withoutCredentials } from "./e2e-agents.js";
@@ -105,7 +105,8 @@ export async function runE2e(opts: {
       return repo;
     });
     await step("codexmcp MCP server over stdio", async () => {
-      const bin = fileURLToPath(new URL("../bin/codexmcp.js", import.meta.url));
+      const bin = packageFile("dist/bin/codexmcp.js");
+      if (!bin) throw new Error("dist/bin/codexmcp.js is missing: run npm run build");
       let env: Record<string, string> = {};
       if (opts.server) Object.assign(env, opts.server.env);
       else {

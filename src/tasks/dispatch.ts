@@ -8,6 +8,7 @@ import { isTerminal, type TaskMeta } from "../core/types.js";
 import { commitWritableDirs } from "../git/commit-paths.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
+import type { RepoInfo } from "../git/repo.js";
 import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import { secureWorktreeAdmin } from "../git/worktree-admin.js";
 import { observeTask } from "../lifecycle/observe.js";
@@ -36,11 +37,16 @@ function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
  * `<cwd>/.codex-tasks/<topic>` → the task directory. The repository controls what is at
  * `.codex-tasks`: a link there (or at `<topic>` pointing somewhere else) is never followed.
  */
-async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
+async function makeTaskLink(
+  cwd: string,
+  topic: string,
+  taskDir: string,
+  repo: RepoInfo | null,
+): Promise<void> {
   const linkDir = path.join(cwd, ".codex-tasks");
   const link = path.join(linkDir, topic);
-  if (inRepo)
-    await ensureExcluded(cwd, ".codex-tasks/").catch((err: unknown) =>
+  if (repo)
+    await ensureExcluded(cwd, ".codex-tasks/", repo.excludeFile).catch((err: unknown) =>
       log.warn(`could not add .codex-tasks/ to the repository's info/exclude: ${errorMessage(err)}`),
     );
   try {
@@ -220,7 +226,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     await store.writeMeta(meta);
     await scheduleTask(store, meta, settings.maxParallel);
     launched = true;
-    if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo !== null);
+    if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo);
     return (await store.readMeta(taskId)) ?? meta;
   } catch (err) {
     if (launched) throw err;
