@@ -85,14 +85,13 @@ describe("read-only tasks with the real Codex CLI", () => {
   });
 
   it("dispatches a read-only task without blocking and reports it through codex_status", async () => {
-    const started = Date.now();
     const d = await mcp.ok("codex_dispatch", {
       prompt: "[[script:slow-review]]",
       cwd: sb.repo,
       topic: "review-bg-v1",
       sandbox: "read-only",
     });
-    expect(Date.now() - started).toBeLessThan(1500);
+    // Not blocking: the answer comes while the task (a 2 s command) has not ended.
     expect(d).toMatchObject({ task_id: "codex-review-bg-v1", topic: "review-bg-v1" });
     expect(["starting", "running"]).toContain(d.status);
     expect(d.tmux_session).toBeUndefined();
