@@ -20,6 +20,14 @@ usage:
   codexmcp attach <task|topic>                                 watch a full-access task in tmux
   codexmcp cancel <task> [--json]                              stop a task and all it started
   codexmcp watch [--interval S] [--once]                       live view of all tasks
+  codexmcp dispatch --topic T --sandbox S [--cwd DIR] [--prompt-file F | < prompt]  start a task
+  codexmcp reply <task> [--prompt-file F | < prompt]            continue a task's conversation
+  codexmcp diff <task> [--path P] [--max_bytes N]              a task's changes, with per-file stats
+  codexmcp merge <task> --strategy merge|squash|rebase         bring its branch in
+  codexmcp cleanup [<task> | --all_finished] [--force]         remove worktrees, keeping any work
+  codexmcp events <task> [--cursor N|tail] [--view normalized] a page of a task's events
+  codexmcp wait [<task>...] [--cursor C] [--timeout_seconds S] block until a task ends
+                   (these seven take the MCP tool's fields as flags, and --json; <command> --help)
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]...
                    [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
@@ -260,6 +268,16 @@ export async function main(argv: readonly string[]): Promise<number> {
           scope: values.scope ?? "user",
           name: values.name ?? "codex",
         });
+      }
+      case "dispatch":
+      case "reply":
+      case "diff":
+      case "merge":
+      case "cleanup":
+      case "events":
+      case "wait": {
+        const { runAction } = await import("./actions/run.js");
+        return await runAction(command, args);
       }
       default:
         throw new UsageError(`unknown command "${command}"`);
