@@ -19,7 +19,7 @@ usage:
   codexmcp logs <task> [-f] [--lines N]                        the transcript (-f follows it)
   codexmcp attach <task|topic>                                 watch a full-access task in tmux
   codexmcp cancel <task> [--json]                              stop a task and all it started
-  codexmcp watch [--interval S] [--once]                       live view of all tasks
+  codexmcp watch [--interval S] [--once] [--no-bell]           live view of all tasks; keys to act on them
   codexmcp dispatch --topic T --sandbox S [--cwd DIR] [--prompt-file F | < prompt]  start a task
   codexmcp reply <task> [--prompt-file F | < prompt]            continue a task's conversation
   codexmcp diff <task> [--path P] [--max_bytes N]              a task's changes, with per-file stats
@@ -185,6 +185,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { values, positionals } = parse(args, {
           interval: { type: "string" },
           once: { type: "boolean" },
+          "no-bell": { type: "boolean" },
         });
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -192,7 +193,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         const seconds = values.interval === undefined ? 1 : Number(values.interval);
         if (!(seconds > 0)) throw new UsageError("--interval takes a number of seconds > 0");
         const { watch } = await import("./commands/watch.js");
-        return await watch(ctx, { intervalMs: seconds * 1000, once: values.once === true });
+        return await watch(ctx, {
+          intervalMs: seconds * 1000,
+          once: values.once === true,
+          ...(values["no-bell"] ? { bell: false } : {}),
+        });
       }
       case "install":
       case "uninstall": {
