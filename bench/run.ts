@@ -4,6 +4,7 @@ import { blocking } from "./benchmarks/blocking.js";
 import { coldStart } from "./benchmarks/cold-start.js";
 import { dispatch } from "./benchmarks/dispatch.js";
 import { fanout } from "./benchmarks/fanout.js";
+import { firstEventBench } from "./benchmarks/first-event.js";
 import { toolsSeen } from "./benchmarks/tools-seen.js";
 import { wakeup } from "./benchmarks/wakeup.js";
 import type { Benchmark } from "./lib/bench.js";
@@ -13,7 +14,16 @@ import { writeResult } from "./lib/results.js";
 import { BenchSandbox, disposeAll, TMUX_SOCKET } from "./lib/sandbox.js";
 import { renderTable, summarizeRow } from "./lib/table.js";
 
-const ALL: readonly Benchmark[] = [coldStart, toolsSeen, dispatch, blocking, wakeup, biglogs, fanout];
+const ALL: readonly Benchmark[] = [
+  coldStart,
+  toolsSeen,
+  dispatch,
+  firstEventBench,
+  blocking,
+  wakeup,
+  biglogs,
+  fanout,
+];
 
 const USAGE = `usage: node .bench-dist/run.js [--quick] [name...]
 benchmarks: ${ALL.map((b) => b.name).join(", ")}`;

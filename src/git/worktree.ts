@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { canonicalPath } from "../util/canonical-path.js";
 import { UserError } from "../util/errors.js";
 import { pathExists } from "../util/files.js";
 import { git, gitMaybe } from "./git.js";
@@ -36,16 +37,6 @@ export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
     git(repoDir, ["worktree", "list", "--porcelain"]),
   );
   return parseWorktreeList(out);
-}
-
-/** realpath when the path exists, else the resolved path: /tmp vs /private/tmp must compare equal. */
-export async function canonicalPath(p: string): Promise<string> {
-  try {
-    return await fsp.realpath(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(await canonicalPath(parent), path.basename(p));
-  }
 }
 
 export interface WorktreeRequest {

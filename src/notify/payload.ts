@@ -1,5 +1,5 @@
 import type { JournalEntry } from "../core/journal.js";
-import type { Observation } from "../tasks/observe.js";
+import type { Observation } from "../lifecycle/observe.js";
 
 /** What every channel says about a task that ended (the webhook's JSON body). */
 export interface TaskEndedPayload {

@@ -16,7 +16,7 @@ const stopper = stopOnSignals(path.join(taskDir, TASK_FILES.cancel));
 const pump = {
   afterFinalize: async () => {
     const [{ pumpQueue }, { TaskStore }, { postMortemAudit }] = await Promise.all([
-      import("../tasks/scheduler.js"),
+      import("../lifecycle/scheduler.js"),
       import("../core/store.js"),
       import("../audit/post-mortem.js"),
     ]);

@@ -5,16 +5,16 @@ import { describeOperations } from "../git/operations.js";
 import { salvageMissingWorktree } from "../git/orphaned.js";
 import { branchExists, countCommits } from "../git/repo.js";
 import { assessWorktree, nestedWithWork, type WorktreeWork } from "../git/work.js";
-import { canonicalPath } from "../git/worktree.js";
+import type { Observation } from "../lifecycle/observe.js";
+import { tmuxFor } from "../lifecycle/scheduler.js";
+import { canonicalPath } from "../util/canonical-path.js";
 import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge-record.js";
-import type { Observation } from "./observe.js";
 import { saveBranchCommits, saveWorktreeWork } from "./save-work.js";
-import { tmuxFor } from "./scheduler.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 export interface CleanedItem {

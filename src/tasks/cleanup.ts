@@ -1,10 +1,10 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { isTerminal } from "../core/types.js";
+import type { Observation } from "../lifecycle/observe.js";
 import { UserError } from "../util/errors.js";
 import { type CleanedItem, cleanWorktree, type RefusedItem } from "./cleanup-worktree.js";
 import type { TaskManager } from "./manager.js";
-import type { Observation } from "./observe.js";
 
 export type { CleanedItem, RefusedItem } from "./cleanup-worktree.js";
 

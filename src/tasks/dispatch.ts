@@ -1,10 +1,7 @@
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import type { Settings } from "../config/settings.js";
 import { READONLY_CONSTRAINT } from "../core/readonly-constraint.js";
-import type { Sandbox } from "../core/sandbox.js";
-import type { TaskStore } from "../core/store.js";
 import { codexmcpSecrets, envSnapshot } from "../core/task-env.js";
 import { newProcessTag } from "../core/task-tag.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
@@ -13,7 +10,8 @@ import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
 import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import { secureWorktreeAdmin } from "../git/worktree-admin.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import { observeTask } from "../lifecycle/observe.js";
+import { scheduleTask } from "../lifecycle/scheduler.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
@@ -21,31 +19,11 @@ import { log } from "../util/log.js";
 import { mkdirNoFollow, withDirNoFollow } from "../util/no-follow.js";
 import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT } from "./locks.js";
-import { observeTask } from "./observe.js";
 import { type Plan, plan } from "./plan.js";
-import { scheduleTask } from "./scheduler.js";
+import type { DispatchContext, TaskRequest } from "./request.js";
 import { activeTasksIn } from "./worktree-users.js";
 
-export interface TaskRequest {
-  readonly prompt: string;
-  /** The agent CLI to run (default: the repository's, then the server's default). */
-  readonly agent?: string | undefined;
-  readonly cwd: string;
-  readonly topic: string;
-  readonly sandbox: Sandbox;
-  readonly session_id?: string | undefined;
-  readonly model?: string | undefined;
-  readonly profile?: string | undefined;
-  readonly reasoning_effort?: string | undefined;
-  readonly timeout_seconds?: number | undefined;
-}
-
-export interface DispatchContext {
-  readonly settings: Settings;
-  readonly store: TaskStore;
-  readonly tmux: Tmux;
-  readonly env: NodeJS.ProcessEnv;
-}
+export type { DispatchContext, TaskRequest } from "./request.js";
 
 const AGENT_INPUT_FILE = "agent-input.md";
 

@@ -8,12 +8,12 @@ import { type StoreServices, TaskStore } from "../core/store.js";
 import { parseTaskId, TASK_LIST_HINT } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { Tmux } from "../hosts/tmux/tmux.js";
+import { type Observation, observeTask } from "../lifecycle/observe.js";
+import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "../lifecycle/scheduler.js";
 import { UserError } from "../util/errors.js";
 import { nowIso } from "../util/time.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
-import { type Observation, observeTask } from "./observe.js";
-import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "./scheduler.js";
 import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 

@@ -1,5 +1,5 @@
-import type { WatchRow } from "../commands/watch.js";
 import type { CliContext } from "../context.js";
+import type { WatchRow } from "./frame.js";
 
 /** What the view shows of each task (the newest 200). */
 export async function collectRows(ctx: Pick<CliContext, "manager">): Promise<WatchRow[]> {

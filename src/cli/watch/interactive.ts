@@ -8,10 +8,10 @@ import { errorMessage, UserError } from "../../util/errors.js";
 import { tailLines } from "../../util/tail.js";
 import { render } from "../actions/render.js";
 import { attach } from "../commands/tasks.js";
-import { fitLine, renderWatch, sortRows, WATCH_KEYS, type WatchRow } from "../commands/watch.js";
 import type { CliContext } from "../context.js";
 import { EndingBell, isControl } from "./bell.js";
 import { collectRows } from "./collect.js";
+import { fitLine, renderWatch, sortRows, WATCH_KEYS, type WatchRow } from "./frame.js";
 
 /*
  * The interactive `watch`. Keys come from Node's own readline keypress events (arrows, Enter,
