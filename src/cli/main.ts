@@ -19,7 +19,15 @@ usage:
   codexmcp logs <task> [-f] [--lines N]                        the transcript (-f follows it)
   codexmcp attach <task|topic>                                 watch a full-access task in tmux
   codexmcp cancel <task> [--json]                              stop a task and all it started
-  codexmcp watch [--interval S] [--once]                       live view of all tasks
+  codexmcp watch [--interval S] [--once] [--no-bell]           live view of all tasks; keys to act on them
+  codexmcp dispatch --topic T --sandbox S [--cwd DIR] [--prompt-file F | < prompt]  start a task
+  codexmcp reply <task> [--prompt-file F | < prompt]            continue a task's conversation
+  codexmcp diff <task> [--path P] [--max_bytes N]              a task's changes, with per-file stats
+  codexmcp merge <task> --strategy merge|squash|rebase         bring its branch in
+  codexmcp cleanup [<task> | --all_finished] [--force]         remove worktrees, keeping any work
+  codexmcp events <task> [--cursor N|tail] [--view normalized] a page of a task's events
+  codexmcp wait [<task>...] [--cursor C] [--timeout_seconds S] block until a task ends
+                   (these seven take the MCP tool's fields as flags, and --json; <command> --help)
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
                    [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
@@ -176,6 +184,7 @@ export async function main(argv: readonly string[]): Promise<number> {
         const { values, positionals } = parse(args, {
           interval: { type: "string" },
           once: { type: "boolean" },
+          "no-bell": { type: "boolean" },
         });
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
@@ -183,7 +192,11 @@ export async function main(argv: readonly string[]): Promise<number> {
         const seconds = values.interval === undefined ? 1 : Number(values.interval);
         if (!(seconds > 0)) throw new UsageError("--interval takes a number of seconds > 0");
         const { watch } = await import("./commands/watch.js");
-        return await watch(ctx, { intervalMs: seconds * 1000, once: values.once === true });
+        return await watch(ctx, {
+          intervalMs: seconds * 1000,
+          once: values.once === true,
+          ...(values["no-bell"] ? { bell: false } : {}),
+        });
       }
       case "install":
       case "uninstall": {
@@ -259,6 +272,16 @@ export async function main(argv: readonly string[]): Promise<number> {
           scope: values.scope ?? "user",
           name: values.name ?? "codex",
         });
+      }
+      case "dispatch":
+      case "reply":
+      case "diff":
+      case "merge":
+      case "cleanup":
+      case "events":
+      case "wait": {
+        const { runAction } = await import("./actions/run.js");
+        return await runAction(command, args);
       }
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -67,6 +67,36 @@ export function toBool(v: boolean | string): boolean {
   return typeof v === "boolean" ? v : ["1", "true", "yes", "on"].includes(v.toLowerCase());
 }
 
+const TERMINAL_STATUSES = ["completed", "failed", "cancelled", "timed_out"] as const;
+
+/**
+ * `notify:` in config.yaml: how a person is told that a task ended. The webhook's URL and
+ * secret live only here (never in argv, logs or a task's environment).
+ */
+export const notifySchema = z
+  .object({
+    /** `codexmcp watch` rings the terminal bell and sends OSC 9 (default on). */
+    bell: bool.optional(),
+    /** A desktop notification through notify-send, where it is installed (default on). */
+    desktop: bool.optional(),
+    webhook: z
+      .object({
+        url: z
+          .url({ protocol: /^https?$/, message: "notify.webhook.url must be an http:// or https:// URL" })
+          .max(4096),
+        /** Signs each body: X-Codexmcp-Signature: sha256=<HMAC of the body>. */
+        secret: z.string().min(16, "notify.webhook.secret must be at least 16 characters").optional(),
+        /** Attempts after the first (default 3); waits 1 s, 2 s, 4 s, … between them. */
+        retries: z.number().int().min(0).max(10).optional(),
+        timeout: durationSeconds("notify.webhook.timeout").optional(),
+        /** Only endings with these statuses (default: all). */
+        on: z.array(z.enum(TERMINAL_STATUSES)).min(1).optional(),
+      })
+      .strict()
+      .optional(),
+  })
+  .strict();
+
 /** `$CODEXMCP_HOME/config.yaml`: machine-wide settings plus defaults for every repository. */
 export const userConfigSchema = z
   .object({
@@ -95,6 +125,7 @@ export const userConfigSchema = z
     retention_days: z.number().min(0).optional(),
     task_links: bool.optional(),
     readonly_fallback: z.object({ enabled: bool.optional(), restore: bool.optional() }).strict().optional(),
+    notify: notifySchema.optional(),
   })
   .strict();
 export type UserConfig = z.infer<typeof userConfigSchema>;

@@ -7,6 +7,18 @@ import { durationSeconds } from "./duration.js";
 import { loadYamlConfig } from "./load.js";
 import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
 
+export interface NotifySettings {
+  readonly bell: boolean;
+  readonly desktop: boolean;
+  readonly webhook?: {
+    readonly url: string;
+    readonly secret?: string | undefined;
+    readonly retries: number;
+    readonly timeoutSeconds: number;
+    readonly on?: readonly string[] | undefined;
+  };
+}
+
 /** Everything the server needs to know, resolved once: flags > environment > config.yaml > defaults. */
 export interface Settings {
   readonly home: string;
@@ -45,6 +57,8 @@ export interface Settings {
   readonly repoDefaults: RepoConfig;
   /** Launcher-loading variables a trusted `.codexmcp.yaml` may still set (config.yaml only). */
   readonly allowRepoEnv: readonly string[];
+  /** How a person is told a task ended (config.yaml `notify:`). */
+  readonly notify: NotifySettings;
 }
 
 export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
@@ -236,5 +250,20 @@ export async function loadSettings(
     topicTypes: topic_types ?? DEFAULT_TOPIC_TYPES,
     repoDefaults: { worktree, env: repoEnv, ports, topic_types },
     allowRepoEnv: file.allow_repo_env ?? [],
+    notify: {
+      bell: file.notify?.bell ?? true,
+      desktop: file.notify?.desktop ?? true,
+      ...(file.notify?.webhook
+        ? {
+            webhook: {
+              url: file.notify.webhook.url,
+              secret: file.notify.webhook.secret,
+              retries: file.notify.webhook.retries ?? 3,
+              timeoutSeconds: file.notify.webhook.timeout ?? 10,
+              on: file.notify.webhook.on,
+            },
+          }
+        : {}),
+    },
   };
 }

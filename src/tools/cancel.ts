@@ -5,6 +5,25 @@ import { guarded, ok } from "./result.js";
 import { taskIdField } from "./schemas.js";
 import { strictInput } from "./strict.js";
 
+/** codex_cancel's answer (shared with the command line); `by` names who asked. */
+export async function runCancel(
+  manager: TaskManager,
+  taskId: string,
+  by: "codex_cancel" | "cli" = "codex_cancel",
+) {
+  const { obs, wasRunning } = await manager.cancel(taskId, { by });
+  const view = await manager.view(obs);
+  // The answer is what was recorded: a task that ended on its own while the cancel was
+  // under way keeps its own outcome, and says so.
+  const cancelled = wasRunning && obs.status === "cancelled";
+  const message = cancelled
+    ? `Task ${view.task_id} is cancelled; its processes are stopped, worktree and logs kept.`
+    : wasRunning
+      ? `Task ${view.task_id} ended on its own as ${view.status} before the cancel took effect; that outcome stands and nothing was cancelled.`
+      : `Task ${view.task_id} had already ended (${view.status}); nothing to cancel.`;
+  return { ...view, cancelled, message };
+}
+
 export function registerCancelTool(server: McpServer, manager: TaskManager): void {
   server.registerTool(
     "codex_cancel",
@@ -28,17 +47,7 @@ export function registerCancelTool(server: McpServer, manager: TaskManager): voi
     },
     async (args) =>
       guarded("codex_cancel", async () => {
-        const { obs, wasRunning } = await manager.cancel(args.task_id);
-        const view = await manager.view(obs);
-        // The answer is what was recorded: a task that ended on its own while the cancel was
-        // under way keeps its own outcome, and says so.
-        const cancelled = wasRunning && obs.status === "cancelled";
-        const message = cancelled
-          ? `Task ${view.task_id} is cancelled; its processes are stopped, worktree and logs kept.`
-          : wasRunning
-            ? `Task ${view.task_id} ended on its own as ${view.status} before the cancel took effect; that outcome stands and nothing was cancelled.`
-            : `Task ${view.task_id} had already ended (${view.status}); nothing to cancel.`;
-        return ok({ ...view, cancelled, message });
+        return ok(await runCancel(manager, args.task_id));
       }),
   );
 }

@@ -1,5 +1,6 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import type { Settings } from "../config/settings.js";
 import type { Observation } from "../lifecycle/observe.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { waitForCompletion } from "../tasks/wait-any.js";
@@ -23,6 +24,74 @@ async function runningItems(manager: TaskManager, running: readonly Observation[
   );
 }
 
+export function waitInput(settings: Pick<Settings, "waitDefaultSeconds" | "waitMaxSeconds">) {
+  const { waitDefaultSeconds, waitMaxSeconds } = settings;
+  return {
+    task_ids: z
+      .array(taskIdField)
+      .max(200)
+      .optional()
+      .describe("Tasks to wait for; omit to wait for any task."),
+    timeout_seconds: z
+      .number()
+      .min(0, "timeout_seconds must be >= 0 (0 checks and returns at once)")
+      .optional()
+      .describe(
+        `How long to block (default ${waitDefaultSeconds}; larger values are capped at ${waitMaxSeconds}).`,
+      ),
+    cursor: z
+      .string()
+      .max(32)
+      .optional()
+      .describe(
+        "From codex_dispatch or the previous codex_wait: only endings after it count. Without it: a listed task that already ended returns at once; any task, only endings from now on.",
+      ),
+  };
+}
+
+export type WaitArgs = z.infer<z.ZodObject<ReturnType<typeof waitInput>>>;
+
+/** codex_wait's answer (shared with the command line). */
+export async function runWait(manager: TaskManager, args: WaitArgs, signal?: AbortSignal) {
+  const { waitDefaultSeconds, waitMaxSeconds } = manager.settings;
+  const seconds = Math.min(args.timeout_seconds ?? waitDefaultSeconds, waitMaxSeconds);
+  const outcome = await waitForCompletion(manager, {
+    taskIds: args.task_ids,
+    cursor: args.cursor,
+    timeoutMs: seconds * 1000,
+    signal,
+  });
+  if (outcome.kind === "completion") {
+    const running = await runningItems(manager, outcome.running);
+    return {
+      status: outcome.obs.status,
+      cursor: outcome.cursor,
+      task_id: outcome.obs.meta.task_id,
+      task: await manager.view(outcome.obs, true),
+      running,
+      hint:
+        running.length > 0
+          ? `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); ${running.length} still running — call the codex_wait tool of this server again with cursor "${outcome.cursor}".`
+          : `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); nothing else is running.`,
+    };
+  }
+  if (outcome.kind === "idle") {
+    return {
+      status: "idle" as const,
+      cursor: outcome.cursor,
+      running: [],
+      hint: "Nothing is running and nothing ended after the cursor: there is nothing to wait for.",
+    };
+  }
+  const running = await runningItems(manager, outcome.running);
+  return {
+    status: "timeout" as const,
+    cursor: outcome.cursor,
+    running,
+    hint: `Nothing ended within ${seconds}s; ${running.length} task(s) still running. Call the codex_wait tool of this server again with cursor "${outcome.cursor}".`,
+  };
+}
+
 export function registerWaitTool(server: McpServer, manager: TaskManager): void {
   const { waitDefaultSeconds, waitMaxSeconds } = manager.settings;
   server.registerTool(
@@ -30,27 +99,7 @@ export function registerWaitTool(server: McpServer, manager: TaskManager): void 
     {
       title: "Wait for a task to end",
       description: `Blocks until one of task_ids (or any task) ends after cursor; returns its status, task (its full result) and a new cursor. After timeout_seconds (default ${waitDefaultSeconds}, at most ${waitMaxSeconds}) it returns status "timeout" and running: call it again with the cursor it returned. Pass the cursor of codex_dispatch or of the previous codex_wait: no ending is missed.`,
-      inputSchema: strictInput("codex_wait", {
-        task_ids: z
-          .array(taskIdField)
-          .max(200)
-          .optional()
-          .describe("Tasks to wait for; omit to wait for any task."),
-        timeout_seconds: z
-          .number()
-          .min(0, "timeout_seconds must be >= 0 (0 checks and returns at once)")
-          .optional()
-          .describe(
-            `How long to block (default ${waitDefaultSeconds}; larger values are capped at ${waitMaxSeconds}).`,
-          ),
-        cursor: z
-          .string()
-          .max(32)
-          .optional()
-          .describe(
-            "From codex_dispatch or the previous codex_wait: only endings after it count. Without it: a listed task that already ended returns at once; any task, only endings from now on.",
-          ),
-      }),
+      inputSchema: strictInput("codex_wait", waitInput(manager.settings)),
       outputSchema: z.looseObject({
         status: z.enum(["completed", "failed", "cancelled", "timed_out", "timeout", "idle"]),
         cursor: z.string(),
@@ -63,44 +112,6 @@ export function registerWaitTool(server: McpServer, manager: TaskManager): void 
         openWorldHint: false,
       },
     },
-    async (args, extra) =>
-      guarded("codex_wait", async () => {
-        const seconds = Math.min(args.timeout_seconds ?? waitDefaultSeconds, waitMaxSeconds);
-        const outcome = await waitForCompletion(manager, {
-          taskIds: args.task_ids,
-          cursor: args.cursor,
-          timeoutMs: seconds * 1000,
-          signal: extra.signal,
-        });
-        if (outcome.kind === "completion") {
-          const running = await runningItems(manager, outcome.running);
-          return ok({
-            status: outcome.obs.status,
-            cursor: outcome.cursor,
-            task_id: outcome.obs.meta.task_id,
-            task: await manager.view(outcome.obs, true),
-            running,
-            hint:
-              running.length > 0
-                ? `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); ${running.length} still running — call the codex_wait tool of this server again with cursor "${outcome.cursor}".`
-                : `${outcome.obs.meta.task_id} ended (${outcome.obs.status}); nothing else is running.`,
-          });
-        }
-        if (outcome.kind === "idle") {
-          return ok({
-            status: "idle",
-            cursor: outcome.cursor,
-            running: [],
-            hint: "Nothing is running and nothing ended after the cursor: there is nothing to wait for.",
-          });
-        }
-        const running = await runningItems(manager, outcome.running);
-        return ok({
-          status: "timeout",
-          cursor: outcome.cursor,
-          running,
-          hint: `Nothing ended within ${seconds}s; ${running.length} task(s) still running. Call the codex_wait tool of this server again with cursor "${outcome.cursor}".`,
-        });
-      }),
+    async (args, extra) => guarded("codex_wait", async () => ok(await runWait(manager, args, extra.signal))),
   );
 }

@@ -173,7 +173,7 @@ describe("the codexmcp command for people", () => {
     );
     expect(screen).toMatch(/codexmcp watch\s+2 running \/ max 2 · 1 queued/);
     expect(screen).toMatch(/codex-longrun-watched\d-v1\s+running/);
-    expect(screen).toMatch(/codex-implement-ticks-v1\s+completed\s+\S+\s+ticked six times/);
+    expect(screen).toMatch(/codex-implement-ticks-v1\s+completed\s+\S+\s+(\S+\s+)?ticked six times/);
     execFileSync("tmux", ["-L", viewSocket, "send-keys", "-t", "=viewer:", "q"]);
     await until("watch to quit", async () => !hasViewSession("viewer"));
   });

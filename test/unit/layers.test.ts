@@ -22,6 +22,7 @@ const LAYER: Readonly<Record<string, number>> = {
   runner: 4,
   tasks: 4,
   tools: 5,
+  notify: 5,
   server: 6,
   e2e: 6,
   cli: 7,

@@ -42,7 +42,49 @@ describe("codexmcp watch frames", () => {
       maxParallel: 4,
       home: "/h",
     });
-    expect(frame).toMatch(/TASK\s+STATUS\s+ELAPSED\s+IDLE\s+ACTIVITY/);
+    expect(frame).toMatch(/TASK\s+STATUS\s+ELAPSED\s+IDLE\s+TOKENS\s+ACTIVITY/);
     expect(frame).toMatch(/codex-longrun-t1-v1\s+running\s+\S+\s+1m15s\s+running: step 1/);
+  });
+});
+
+describe("the interactive watch frame", () => {
+  const opts = (selected: string, height: number) => ({
+    p: paint(false),
+    width: 100,
+    height,
+    maxParallel: 4,
+    home: "/h",
+    selected,
+    message: "a message",
+    footer: "the keys",
+  });
+
+  it("keeps the selected task on screen however far down it is, with the message and keys below", () => {
+    const rows = Array.from({ length: 50 }, (_, i) => row(i, "running", i));
+    for (const pick of [0, 7, 25, 49]) {
+      const id = `codex-longrun-t${pick}-v1`;
+      const frame = renderWatch(rows, opts(id, 12));
+      const lines = frame.split("\n").slice(0, -1);
+      expect(lines.length, id).toBeLessThanOrEqual(11);
+      expect(
+        lines.filter((l) => l.startsWith("› ")),
+        id,
+      ).toEqual([expect.stringContaining(id)]);
+      expect(lines.at(-2)).toBe("a message");
+      expect(lines.at(-1)).toBe("the keys");
+    }
+  });
+
+  it("cuts lines at the terminal's width instead of wrapping them", () => {
+    const frame = renderWatch([row(1, "running", 3)], { ...opts("codex-longrun-t1-v1", 20), width: 30 });
+    for (const l of frame.split("\n")) expect([...l].length).toBeLessThanOrEqual(30);
+  });
+});
+
+describe("the watch bell", () => {
+  it("carries only printable text inside OSC 9", async () => {
+    const { bellSequence } = await import("../../src/cli/watch/bell.js");
+    const esc = String.fromCharCode(27);
+    expect(bellSequence(`codexmcp: a\u0007b${esc}]0;x`)).toBe(`${esc}]9;codexmcp: a b ]0;x\u0007\u0007`);
   });
 });

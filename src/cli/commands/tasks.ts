@@ -50,7 +50,7 @@ export async function ls(
   return EXIT.ok;
 }
 
-function describe(ctx: CliContext, v: TaskView): string {
+export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
   const { p } = ctx;
   const lines: string[] = [];
   const mark = v.success === true ? p.green(" ✓") : v.success === false ? p.red(" ✗") : "";

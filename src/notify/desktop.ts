@@ -1,0 +1,28 @@
+import { execa } from "execa";
+import { which } from "../util/which.js";
+import type { TaskEndedPayload } from "./payload.js";
+
+/** Whether a desktop notification can be shown here: notify-send and a session to show it in. */
+export function desktopAvailable(env: NodeJS.ProcessEnv): string | undefined {
+  if (!env.DISPLAY && !env.WAYLAND_DISPLAY && !env.DBUS_SESSION_BUS_ADDRESS) return undefined;
+  return which("notify-send", env);
+}
+
+/** One desktop notification (argv, no shell); failures are the caller's to log. */
+export async function notifyDesktop(bin: string, payload: TaskEndedPayload): Promise<void> {
+  const urgency = payload.status === "completed" ? "normal" : "critical";
+  await execa(
+    bin,
+    [
+      "--app-name=codexmcp",
+      `--urgency=${urgency}`,
+      "--",
+      `codexmcp: ${payload.task_id} ${payload.status}`,
+      payload.text,
+    ],
+    {
+      stdin: "ignore",
+      timeout: 10_000,
+    },
+  );
+}
