@@ -17,7 +17,9 @@ import { recoverDeadTask } from "./recovery.js";
 
 /**
  * Observations of settled tasks, per process: listing hundreds of finished tasks must not read
- * three files each every time. Keyed by meta.json's identity, which every change replaces.
+ * three files each every time. Keyed by the identities of meta.json and result.json (every
+ * change the product makes replaces meta.json; a result.json changed by anything else, e.g. a
+ * damaged disk or a hand edit, must be read again).
  */
 const settledCache = new Map<string, { identity: string; obs: Observation }>();
 
@@ -89,8 +91,13 @@ export async function observeTask(
   tmux?: Tmux,
 ): Promise<Observation | undefined> {
   const metaFile = store.layout.file(taskId, "meta");
+  const resultFile = store.layout.file(taskId, "result");
   const cacheKey = `${store.layout.home}\0${taskId}`;
-  const before = fileIdentity(metaFile);
+  const settledIdentity = (): string | undefined => {
+    const m = fileIdentity(metaFile);
+    return m && `${m}|${fileIdentity(resultFile) ?? "-"}`;
+  };
+  const before = settledIdentity();
   const cached = settledCache.get(cacheKey);
   if (cached && before && cached.identity === before) return cached.obs;
   if (!before) settledCache.delete(cacheKey);
@@ -122,7 +129,7 @@ export async function observeTask(
         // A full disk: the outcome stands; the journal line and meta follow when space is back.
         if (!isStorageFull(err)) throw err;
       }
-      identity = fileIdentity(metaFile);
+      identity = settledIdentity();
       const again = await store.readMetaChecked(taskId).catch(() => undefined);
       fresh = again?.ok ? again.value : meta;
     }
@@ -130,7 +137,7 @@ export async function observeTask(
     const obs: Observation = { meta: fresh, result, runner: undefined, status: result.status };
     // Fully settled (outcome recorded, meta marked): it stays so until the topic is re-run
     // (meta.json replaced) or the task is pruned (meta.json gone).
-    if (isTerminal(fresh.status) && identity && identity === fileIdentity(metaFile))
+    if (isTerminal(fresh.status) && identity && identity === settledIdentity())
       settledCache.set(cacheKey, { identity, obs });
     return obs;
   };

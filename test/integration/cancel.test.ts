@@ -181,7 +181,9 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
         path.join(sb.taskDir("codex-review-offline-v1"), "events.jsonl"),
         "utf8",
       );
-      expect(events).toContain("Reconnecting");
+      // The limit, not the model, ended it (how far Codex got in its retries in 2 s depends on load).
+      expect(String(r.error)).toContain("wall-clock limit");
+      expect(events).not.toContain('"turn.completed"');
     } finally {
       await offline.close();
     }
