@@ -6,6 +6,7 @@ import { salvageMissingWorktree } from "../git/orphaned.js";
 import { branchExists, countCommits } from "../git/repo.js";
 import { assessWorktree, nestedWithWork, type WorktreeWork } from "../git/work.js";
 import { canonicalPath } from "../git/worktree.js";
+import type { HostResolver } from "../hosts/host.js";
 import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { shellQuote } from "../util/shell-quote.js";
@@ -14,7 +15,6 @@ import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge-record.js";
 import type { Observation } from "./observe.js";
 import { saveBranchCommits, saveWorktreeWork } from "./save-work.js";
-import { tmuxFor } from "./scheduler.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 export interface CleanedItem {
@@ -50,13 +50,11 @@ function listed(paths: readonly string[], max = 6): string {
     : paths.join(", ");
 }
 
-async function closeSessions(tasks: readonly Observation[]): Promise<number> {
+async function closeSessions(hosts: HostResolver, tasks: readonly Observation[]): Promise<number> {
   let closed = 0;
   for (const obs of tasks) {
-    const tmux = tmuxFor(obs.meta);
-    if (tmux && obs.meta.tmux_session && (await tmux.hasSession(obs.meta.tmux_session))) {
-      if (await tmux.killSession(obs.meta.tmux_session)) closed++;
-    }
+    const host = hosts.hostOf(obs.meta);
+    if ((await host.hasSession(obs.meta)) && (await host.close(obs.meta))) closed++;
   }
   return closed;
 }
@@ -127,7 +125,7 @@ export async function cleanWorktree(
       worktree_removed: false,
       branch: null,
       branch_deleted: false,
-      sessions_closed: await closeSessions(listed_),
+      sessions_closed: await closeSessions(manager.hosts, listed_),
     };
   }
   const { worktree_dir: worktree, agent_branch: branch, repo_root: repo } = git_;
@@ -144,7 +142,7 @@ export async function cleanWorktree(
     repoLockPath(manager.store, commonDir),
     async () => {
       // Decided here, under the lock: a task dispatched since the listing counts too.
-      const busy = await activeTasksIn(manager.store, manager.tmux, worktree);
+      const busy = await activeTasksIn(manager.store, manager.hosts, worktree);
       const tasks = [...new Set([...ids, ...busy.map((o) => o.meta.task_id)])];
       if (busy.length > 0) {
         return {
@@ -235,7 +233,7 @@ async function removeWorktree(
   let saved = work
     ? await saveWorktreeWork(manager.store, { repo, stem, work, everything: reasons.length > 0 })
     : await saveBranchCommits(repo, { stem, worktree, dropRefs, tips: autoSave });
-  const sessions = await closeSessions(input.listed);
+  const sessions = await closeSessions(manager.hosts, input.listed);
   if (exists) await git(repo, ["worktree", "remove", "--force", "--force", worktree]);
   else {
     // Deleted by hand: what only its admin dir still reaches is kept; only that admin dir goes.

@@ -13,7 +13,7 @@ import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
 import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import { secureWorktreeAdmin } from "../git/worktree-admin.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
@@ -43,7 +43,7 @@ export interface TaskRequest {
 export interface DispatchContext {
   readonly settings: Settings;
   readonly store: TaskStore;
-  readonly tmux: Tmux;
+  readonly hosts: HostResolver;
   readonly env: NodeJS.ProcessEnv;
 }
 
@@ -94,7 +94,7 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
   return withLock(
     lock,
     async () => {
-      const [user] = await activeTasksIn(ctx.store, ctx.tmux, dir, p.topic.taskId);
+      const [user] = await activeTasksIn(ctx.store, ctx.hosts, dir, p.topic.taskId);
       if (user) {
         throw new UserError(
           `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (the codex_wait tool of this server) or cancel it (codex_cancel), or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1).`,
@@ -109,7 +109,7 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
 async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> {
   const { store, settings } = ctx;
   const { taskId } = p.topic;
-  const existing = await observeTask(store, taskId, ctx.tmux);
+  const existing = await observeTask(store, taskId, ctx.hosts);
   if (existing && !isTerminal(existing.status)) {
     // The next version shares the worktree of a write task, so it would be refused too.
     const elsewhere = p.exclusive
@@ -123,6 +123,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   const taskDir = store.layout.taskDir(taskId);
   let worktree: WorktreeReady | undefined;
   let launched = false;
+  let built: TaskMeta | undefined;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await store.reserveOutcome(taskId);
@@ -228,6 +229,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       started_at: null,
       finished_at: null,
     };
+    built = meta;
     await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
     if (p.readonlyFallback) {
       await fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
@@ -246,7 +248,11 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     return (await store.readMeta(taskId)) ?? meta;
   } catch (err) {
     if (launched) throw err;
-    if (p.host === "tmux") await ctx.tmux.killSession(taskId).catch(() => undefined);
+    if (built)
+      await ctx.hosts
+        .hostOf(built)
+        .close(built)
+        .catch(() => undefined);
     if (worktree && p.repo) await rollbackWorktree(p.repo.toplevel, worktree).catch(() => undefined);
     if (archived) await store.restoreRun(taskId, archived).catch(() => undefined);
     else await fsp.rm(taskDir, { recursive: true, force: true }).catch(() => undefined);

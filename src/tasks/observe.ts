@@ -8,7 +8,7 @@ import {
   type TaskResult,
   type TaskStatus,
 } from "../core/types.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 import { isAlive } from "../proc/liveness.js";
 import { taggedProcesses } from "../proc/tree.js";
 import { hasErrorCode } from "../util/errors.js";
@@ -86,7 +86,7 @@ async function damaged(
 export async function observeTask(
   store: TaskStore,
   taskId: string,
-  tmux?: Tmux,
+  hosts?: HostResolver,
 ): Promise<Observation | undefined> {
   const metaFile = store.layout.file(taskId, "meta");
   const cacheKey = `${store.layout.home}\0${taskId}`;
@@ -139,7 +139,7 @@ export async function observeTask(
 
   const recover = async (reason: string): Promise<Observation> => {
     try {
-      await recoverDeadTask(store, meta, reason, tmux);
+      await recoverDeadTask(store, meta, reason, hosts);
     } catch (err) {
       if (!isStorageFull(err)) throw err;
       const pending = await store.pendingOutcome(taskId);

@@ -1,9 +1,9 @@
 import { realpathSync } from "node:fs";
 import { execa } from "execa";
 import { isTerminal } from "../../core/types.js";
+import { tmuxOf } from "../../hosts/local/local-hosts.js";
 import type { Tmux } from "../../hosts/tmux/tmux.js";
 import type { Observation } from "../../tasks/observe.js";
-import { tmuxFor } from "../../tasks/scheduler.js";
 import type { TaskView } from "../../tasks/view.js";
 import { UserError } from "../../util/errors.js";
 import { openReadNoFollow } from "../../util/tail.js";
@@ -194,7 +194,7 @@ function insideServer(tmux: Tmux): boolean {
 /** `codexmcp attach <task|topic>`: tmux attach to the task's session, on its server. */
 export async function attach(ctx: CliContext, taskId: string): Promise<number> {
   const obs = await ctx.manager.observe(taskId);
-  const tmux = tmuxFor(obs.meta);
+  const tmux = tmuxOf(obs.meta);
   if (!tmux || !obs.meta.tmux_session) {
     throw new UserError(
       `${obs.meta.task_id} is a ${obs.meta.sandbox} task and runs without tmux; follow it with: codexmcp logs -f ${obs.meta.task_id}`,
