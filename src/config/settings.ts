@@ -5,7 +5,7 @@ import { DEFAULT_TOPIC_TYPES } from "../core/topic.js";
 import { UserError } from "../util/errors.js";
 import { durationSeconds } from "./duration.js";
 import { loadYamlConfig } from "./load.js";
-import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
+import { type HostConfig, type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
 
 /** Everything the server needs to know, resolved once: flags > environment > config.yaml > defaults. */
 export interface Settings {
@@ -45,6 +45,10 @@ export interface Settings {
   readonly repoDefaults: RepoConfig;
   /** Launcher-loading variables a trusted `.codexmcp.yaml` may still set (config.yaml only). */
   readonly allowRepoEnv: readonly string[];
+  /** Remote hosts tasks can run on (config.yaml `hosts:`). */
+  readonly hosts: readonly HostConfig[];
+  /** Whether `host: "auto"` may pick this machine too. */
+  readonly autoIncludesLocal: boolean;
 }
 
 export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
@@ -236,5 +240,7 @@ export async function loadSettings(
     topicTypes: topic_types ?? DEFAULT_TOPIC_TYPES,
     repoDefaults: { worktree, env: repoEnv, ports, topic_types },
     allowRepoEnv: file.allow_repo_env ?? [],
+    hosts: file.hosts ?? [],
+    autoIncludesLocal: file.auto_includes_local ?? false,
   };
 }

@@ -38,6 +38,11 @@ export interface TaskRequest {
   readonly profile?: string | undefined;
   readonly reasoning_effort?: string | undefined;
   readonly timeout_seconds?: number | undefined;
+  /**
+   * Set by a host's `codexmcp remote dispatch` only (never by a tool): cwd is already the task's
+   * worktree, made from the caller's snapshot; diffs count from `base_commit`.
+   */
+  readonly placed?: { readonly base_commit: string; readonly created: boolean } | undefined;
 }
 
 export interface DispatchContext {
@@ -134,10 +139,12 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
       worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
+      // Placed by a host's remote dispatch: it made the worktree (and undoes that itself).
+      if (r.placed) worktree = { ...worktree, baseCommit: r.placed.base_commit };
       // The agent's own git (Codex runs git status there when it starts) reads these files.
       for (const repair of await secureWorktreeAdmin(worktree.dir)) log.warn(repair);
       runDir = await mkdirNoFollow(worktree.dir, p.repo.subdir);
-      copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
+      if (!r.placed) copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
       if (r.sandbox === "workspace-write") {
         // A workspace-write sandbox keeps .git read-only, and a worktree's git dirs live
         // outside it anyway: the agent gets exactly what a commit on its own branch writes,
@@ -151,7 +158,9 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     }
     const setupOn = config.worktree?.setup_on ?? "create";
     const setup =
-      worktree && (worktree.createdWorktree || setupOn === "always") ? (config.worktree?.setup ?? []) : [];
+      worktree && (worktree.createdWorktree || r.placed?.created || setupOn === "always")
+        ? (config.worktree?.setup ?? [])
+        : [];
     const model = r.model ?? config.model ?? settings.model;
     const profile = r.profile ?? config.profile ?? settings.profile;
     const effort = r.reasoning_effort ?? config.reasoning_effort ?? settings.reasoningEffort;
