@@ -38,6 +38,8 @@ export interface TaskRequest {
   readonly profile?: string | undefined;
   readonly reasoning_effort?: string | undefined;
   readonly timeout_seconds?: number | undefined;
+  /** "local" (default), "auto", or a configured remote host's name. */
+  readonly host?: string | undefined;
   /**
    * Set by a host's `codexmcp remote dispatch` only (never by a tool): cwd is already the task's
    * worktree, made from the caller's snapshot; diffs count from `base_commit`.

@@ -7,13 +7,14 @@ import { formatCursor, journalSize } from "../core/journal.js";
 import { type StoreServices, TaskStore } from "../core/store.js";
 import { parseTaskId, TASK_LIST_HINT } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
-import type { HostResolver } from "../hosts/host.js";
-import { LocalHosts } from "../hosts/local/local-hosts.js";
+import { TaskHosts } from "../hosts/registry.js";
 import { UserError } from "../util/errors.js";
 import { nowIso } from "../util/time.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
 import { type Observation, observeTask } from "./observe.js";
+import { chooseHost } from "./placement.js";
+import { dispatchRemote } from "./remote-dispatch.js";
 import { cancelQueued, pumpQueue, queuePosition } from "./scheduler.js";
 import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
@@ -53,7 +54,7 @@ export interface ListOptions {
 export class TaskManager {
   readonly store: TaskStore;
   /** Where each task runs (from its meta.json): this machine's tmux or a detached process. */
-  readonly hosts: HostResolver;
+  readonly hosts: TaskHosts;
 
   /** How messages tell the reader to list tasks: a model has tools, a person the CLI. */
   private readonly listHint: string;
@@ -66,7 +67,7 @@ export class TaskManager {
   ) {
     this.listHint = TASK_LIST_HINT[opts.audience ?? "mcp"];
     this.store = new TaskStore(settings.home, services);
-    this.hosts = LocalHosts.configured(settings.tmuxBin, settings.tmuxSocket);
+    this.hosts = new TaskHosts(settings.home, { bin: settings.tmuxBin, socket: settings.tmuxSocket });
   }
 
   private get dispatchContext(): DispatchContext {
@@ -76,7 +77,10 @@ export class TaskManager {
   async dispatch(request: TaskRequest): Promise<DispatchView> {
     // Taken before the task exists, so a codex_wait from this cursor cannot miss its end.
     const cursor = formatCursor(await journalSize(this.store.layout.completionsFile));
-    const meta = await dispatchTask(this.dispatchContext, request);
+    const target = await chooseHost(this.settings, this.store, request.host);
+    const meta = target
+      ? await dispatchRemote(this.dispatchContext, request, target)
+      : await dispatchTask(this.dispatchContext, request);
     const obs = (await observeTask(this.store, meta.task_id, this.hosts)) ?? {
       meta,
       result: undefined,
@@ -180,6 +184,10 @@ export class TaskManager {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     const id = obs.meta.task_id;
+    if (obs.meta.host === "ssh") {
+      const { cancelRemote } = await import("./remote-observe.js");
+      return { obs: await cancelRemote(this.store, obs.meta, why), wasRunning: true };
+    }
     if (obs.status === "queued" && (await cancelQueued(this.store, id, why))) {
       return { obs: await this.observe(id), wasRunning: true };
     }
@@ -235,6 +243,8 @@ export class TaskManager {
       profile: sameAgent ? (meta.profile ?? undefined) : undefined,
       reasoning_effort: sameAgent ? (meta.reasoning_effort ?? undefined) : undefined,
       timeout_seconds: meta.timeout_seconds,
+      // A reply goes where the topic's worktree is.
+      host: meta.remote?.host ?? "local",
     });
     return { ...view, replied_to: meta.task_id };
   }

@@ -44,6 +44,8 @@ export interface Observation {
   readonly damage?: Damage;
   /** The outcome could not be recorded (the disk is full): this status is computed, not stored. */
   readonly unrecorded?: string;
+  /** A remote task whose host does not answer (since then); it still counts as running. */
+  readonly hostUnreachableSince?: string;
 }
 
 /** Writes an observer makes (repairs, recovery) fail on a full or read-only disk; reads must not. */
@@ -136,6 +138,11 @@ export async function observeTask(
   };
   const done = await settled();
   if (done) return done;
+  if (meta.host === "ssh") {
+    // Loaded only for remote tasks: it brings the ssh client and git's fetch-back.
+    const { observeRemote } = await import("./remote-observe.js");
+    return observeRemote(store, meta);
+  }
 
   const recover = async (reason: string): Promise<Observation> => {
     try {

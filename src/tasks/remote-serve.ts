@@ -10,7 +10,7 @@ import { bundleBytes, fetchBundle, snapshotCommit } from "../git/snapshot.js";
 import { listWorktrees } from "../git/worktree.js";
 import { tmuxOf } from "../hosts/local/local-hosts.js";
 import {
-  BUNDLE_REFS,
+  bundleRef,
   type CancelRequest,
   type CollectReply,
   type CollectRequest,
@@ -93,7 +93,7 @@ export async function remoteDispatch(
     async () => {
       if (bundle.length > 0)
         await fetchBundle(mirror, bundle, [
-          `+${BUNDLE_REFS.snapshot}:refs/codexmcp/snapshots/${topic.taskId}`,
+          `+${bundleRef(topic.taskId, "snapshot")}:refs/codexmcp/snapshots/${topic.taskId}`,
         ]);
       if (!(await revParse(mirror, spec.snapshot)))
         throw new UserError(
@@ -121,7 +121,7 @@ export async function remoteDispatch(
     prompt: spec.prompt,
     agent: spec.agent,
     cwd,
-    topic: topic.taskId,
+    topic: topic.topic,
     sandbox: spec.sandbox,
     session_id: spec.session_id,
     model: spec.model,
@@ -211,8 +211,8 @@ export async function remoteCollect(
   const state = worktreeOnBranch
     ? await snapshotCommit(g.worktree_dir, head, `codexmcp: uncommitted work of ${obs.meta.task_id}`)
     : head;
-  await git(common, ["update-ref", BUNDLE_REFS.head, head]);
-  await git(common, ["update-ref", BUNDLE_REFS.state, state]);
+  await git(common, ["update-ref", bundleRef(obs.meta.task_id, "head"), head]);
+  await git(common, ["update-ref", bundleRef(obs.meta.task_id, "state"), state]);
   const have: string[] = [];
   for (const c of req.have) if (/^[0-9a-f]{40,64}$/.test(c) && (await revParse(common, c))) have.push(c);
   const missing = Number(
@@ -220,14 +220,20 @@ export async function remoteCollect(
       await git(common, [
         "rev-list",
         "--count",
-        BUNDLE_REFS.state,
-        BUNDLE_REFS.head,
+        bundleRef(obs.meta.task_id, "state"),
+        bundleRef(obs.meta.task_id, "head"),
         ...have.map((c) => `^${c}`),
       ])
     ).trim(),
   );
   const bundle =
-    missing > 0 ? await bundleBytes(common, [BUNDLE_REFS.head, BUNDLE_REFS.state], have) : Buffer.alloc(0);
+    missing > 0
+      ? await bundleBytes(
+          common,
+          [bundleRef(obs.meta.task_id, "head"), bundleRef(obs.meta.task_id, "state")],
+          have,
+        )
+      : Buffer.alloc(0);
   return {
     reply: { agent_branch: g.agent_branch, head, state, bundle_bytes: bundle.length },
     bundle,

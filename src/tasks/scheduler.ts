@@ -37,7 +37,10 @@ async function queueState(store: TaskStore): Promise<QueueState> {
   const metas = await Promise.all(
     (await store.listIds()).map((id) => store.readMeta(id).catch(() => undefined)),
   );
-  const active = metas.filter((m): m is TaskMeta => m !== undefined && !isTerminal(m.status));
+  // A task on a remote host takes a slot of that host's queue, not of this machine's.
+  const active = metas.filter(
+    (m): m is TaskMeta => m !== undefined && !isTerminal(m.status) && m.host !== "ssh",
+  );
   const observed = await Promise.all(
     active.map((m) => observeTask(store, m.task_id, hosts).catch(() => undefined)),
   );

@@ -26,6 +26,9 @@ export interface DispatchView {
   base_commit?: string;
   tmux_session?: string;
   attach_command?: string;
+  /** Remote tasks: the configured host it runs on. */
+  host?: string;
+  host_unreachable_since?: string;
   resume_session_id?: string;
   ran_in_place?: boolean;
   note?: string;
@@ -72,6 +75,9 @@ export interface TaskView {
   deletions?: number;
   tmux_session?: string;
   attach_command?: string;
+  host?: string;
+  /** The host has not answered since then; the task still runs there as far as anyone knows. */
+  host_unreachable_since?: string;
   ran_in_place?: boolean;
   note?: string;
   readonly_audit?: unknown;
@@ -114,6 +120,8 @@ function placement(obs: Observation, hosts: HostResolver) {
       : {}),
     ...(meta.tmux_session ? { tmux_session: meta.tmux_session } : {}),
     ...(attach ? { attach_command: attach } : {}),
+    ...(meta.remote ? { host: meta.remote.host } : {}),
+    ...(obs.hostUnreachableSince ? { host_unreachable_since: obs.hostUnreachableSince } : {}),
     ...(meta.ran_in_place ? { ran_in_place: true } : {}),
     ...(meta.note ? { note: meta.note } : {}),
     ...(typeof meta.port === "number" ? { port: meta.port } : {}),

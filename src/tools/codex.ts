@@ -61,7 +61,10 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
       description:
         "Runs a task (Codex by default) and blocks until it ends; returns status, result (the agent's last message), session_id, error, usage and, for worktree tasks, worktree_dir, agent_branch, diff_stat. For jobs over a few minutes use the codex_dispatch tool of this server, or max_wait_seconds. Cancelling this call cancels the task; your client's own timeout does not: the task goes on and the codex_wait tool of this server returns its result.",
       inputSchema: strictInput("codex", {
-        ...taskInputShape(manager.settings.topicTypes),
+        ...taskInputShape(
+          manager.settings.topicTypes,
+          manager.settings.hosts.map((h) => h.name),
+        ),
         max_wait_seconds: z
           .number()
           .min(0, "max_wait_seconds must be >= 0 (0 waits until the task ends)")

@@ -61,7 +61,7 @@ export function promptField() {
 }
 
 /** Inputs shared by codex and codex_dispatch (the predecessor's five, then the optional ones). */
-export function taskInputShape(topicTypes: readonly string[]) {
+export function taskInputShape(topicTypes: readonly string[], hosts: readonly string[] = []) {
   return {
     prompt: promptField(),
     cwd: text("cwd", "the absolute path of the project directory")
@@ -100,6 +100,13 @@ export function taskInputShape(topicTypes: readonly string[]) {
       .max(MAX_TIMEOUT_SECONDS, `timeout_seconds must be at most ${MAX_TIMEOUT_SECONDS} (7 days)`)
       .optional()
       .describe("Wall-clock limit; the task ends timed_out (default 4 h)."),
+    host: z
+      .string()
+      .regex(/^[A-Za-z0-9][A-Za-z0-9_.-]{0,39}$/, 'host must be "local", "auto" or a configured host name')
+      .optional()
+      .describe(
+        `Where it runs: "local" (default)${hosts.length > 0 ? `, "auto" (least loaded), or ${hosts.map((h) => `"${h}"`).join(", ")}` : ""}.`,
+      ),
   };
 }
 

@@ -45,7 +45,11 @@ export async function remote(overrides: SettingsOverrides, verb: string): Promis
     const input = verb === "hello" ? Buffer.alloc(0) : await readStdin();
     const { header, body } =
       input.length > 0 ? unframe<Record<string, unknown>>(input) : { header: {}, body: input };
-    const settings = await loadSettings(process.env, overrides);
+    const limit = verb === "dispatch" ? (header as { max_parallel?: unknown }).max_parallel : undefined;
+    const settings = await loadSettings(process.env, {
+      ...overrides,
+      ...(Number.isInteger(limit) && (limit as number) > 0 ? { CODEXMCP_MAX_PARALLEL: String(limit) } : {}),
+    });
     const serve = await import("../../tasks/remote-serve.js");
     // A dispatch's task sees this host's environment plus the variables that travelled with it.
     const env =

@@ -60,7 +60,7 @@ export async function launchRunner(
   const record: RunnerRecord = {
     pid,
     start: identity?.start ?? "",
-    host: meta.host,
+    host: meta.host === "tmux" ? "tmux" : "process",
     launched_at: nowIso(),
   };
   // The runner writes its own record when it starts; keep that one if it was faster. A runner

@@ -10,7 +10,7 @@ export function tmuxOf(meta: TaskMeta): Tmux | undefined {
 }
 
 /** This machine: write tasks in tmux sessions, read-only tasks as detached processes. */
-class LocalHost implements TaskHost {
+export class LocalHost implements TaskHost {
   constructor(
     readonly kind: TaskMeta["host"],
     /** The task's own tmux server (tmux tasks). */

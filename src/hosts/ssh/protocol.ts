@@ -41,6 +41,8 @@ export interface DispatchSpec {
   readonly timeout_seconds?: number;
   readonly session_id?: string;
   readonly worktree_root?: string;
+  /** The caller's `max_parallel` for this host: the host's queue runs this many of them at once. */
+  readonly max_parallel?: number;
   /** The allow-listed variables of the caller's environment (host config `env`). */
   readonly env: Readonly<Record<string, string>>;
   readonly prompt: string;
@@ -101,12 +103,10 @@ export interface CollectReply {
   readonly bundle_bytes: number;
 }
 
-/** Refs the bundles carry. */
-export const BUNDLE_REFS = {
-  snapshot: "refs/codexmcp/transfer/snapshot",
-  head: "refs/codexmcp/transfer/head",
-  state: "refs/codexmcp/transfer/state",
-} as const;
+/** The refs a bundle carries: the snapshot a dispatch sends, the branch and state a collect returns. */
+export function bundleRef(taskId: string, kind: "snapshot" | "head" | "state"): string {
+  return `refs/codexmcp/remote/${taskId}/${kind}`;
+}
 
 /** One JSON line, then raw bytes. */
 export function frame(header: unknown, body?: Buffer): Buffer {
