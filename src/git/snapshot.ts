@@ -48,11 +48,21 @@ export async function bundleBytes(
 }
 
 /** Fetches `refspecs` from bundle bytes into `repo` (no hooks, no transport but the file). */
-export async function fetchBundle(repo: string, bytes: Buffer, refspecs: readonly string[]): Promise<void> {
+export async function fetchBundle(repo: string, bytes: Buffer, wanted: readonly string[]): Promise<void> {
+  let refspecs = [...wanted];
   const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-bundle-"));
   const file = path.join(dir, "x.bundle");
   try {
     await fsp.writeFile(file, bytes, { mode: 0o600 });
+    // A bundle leaves out refs whose commits the other side has: fetch only what it holds.
+    const listed = new Set(
+      (await git(repo, ["bundle", "list-heads", file]))
+        .split("\n")
+        .map((l) => l.split(" ")[1])
+        .filter(Boolean),
+    );
+    refspecs = refspecs.filter((r) => listed.has(r.replace(/^\+/, "").split(":")[0] ?? ""));
+    if (refspecs.length === 0) return;
     // The hardened git allows no transport; a bundle file is read through the file one (no
     // program runs: a bundle is read in-process).
     await git(repo, [

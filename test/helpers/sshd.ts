@@ -208,8 +208,11 @@ export class SshHost {
     }
   }
 
-  /** Stops the listening sshd by its pid file (existing sessions' own processes are left). */
+  /** Stops the host's sshd by its pid file, and its established connections. */
   async stopSshd(): Promise<void> {
+    if (!existsSync(this.pidFile)) return;
+    // A host that goes down takes its connections with it (the listener's children outlive it).
+    this.cutConnections();
     const pid = Number(readFileSync(this.pidFile, "utf8").trim());
     if (pid > 0) {
       try {
@@ -224,6 +227,49 @@ export class SshHost {
       await new Promise((r) => setTimeout(r, 50));
     }
     await fsp.rm(this.pidFile, { force: true });
+  }
+
+  /**
+   * Cuts every established connection (each is a child sshd of the listener), as a network
+   * fault would; the listener keeps taking new ones.
+   */
+  cutConnections(): number {
+    if (!existsSync(this.pidFile)) return 0;
+    const listener = Number(readFileSync(this.pidFile, "utf8").trim());
+    let out = "";
+    try {
+      out = run("ps", ["-o", "pid=", "--ppid", String(listener)]);
+    } catch {
+      return 0;
+    }
+    const pids = out
+      .split("\n")
+      .map((l) => Number(l.trim()))
+      .filter((n) => n > 0);
+    for (const pid of pids) {
+      try {
+        process.kill(pid, "SIGKILL");
+      } catch {
+        // gone
+      }
+    }
+    return pids.length;
+  }
+
+  /** Commands of the user's live processes, but the sshd that serves its connections. */
+  userCommands(): string[] {
+    let out = "";
+    try {
+      out = run("ps", ["-u", this.user, "-o", "stat=,args="]);
+    } catch {
+      return [];
+    }
+    return out
+      .split("\n")
+      .map((l) => l.trim())
+      .filter((l) => l && !l.startsWith("Z"))
+      .map((l) => l.replace(/^\S+\s+/, ""))
+      .filter((cmd) => !cmd.startsWith("sshd:"));
   }
 
   /** Runs argv on the host as its user (a fresh connection each time), returns stdout. */

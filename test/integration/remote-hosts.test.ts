@@ -262,4 +262,166 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     sb.tmux("kill-session", "-t", `=${session}`);
     await mcp.ok("codex_cancel", { task_id: d.task_id });
   }, 180_000);
+  it("cancel runs the host's cancel: the outcome comes back cancelled and no process of the task is left on the host", async () => {
+    sb.model.script("remote-cancel", [{ sh: "sleep 300 & sleep 300; echo never" }, { say: "never" }]);
+    const d = await mcp.ok("codex_dispatch", {
+      prompt: "Hang [[script:remote-cancel]]",
+      cwd: sb.repo,
+      topic: "test-remote_cancel-v1",
+      sandbox: "full-access",
+      host: "box1",
+    });
+    await until("the command to run on the host", async () =>
+      box.userCommands().some((c) => c.startsWith("sleep 300")) ? true : undefined,
+    );
+    const c = await mcp.ok("codex_cancel", { task_id: d.task_id }, { timeoutMs: 120_000 });
+    expect(c).toMatchObject({ status: "cancelled" });
+    const s = await mcp.ok("codex_status", { task_id: d.task_id });
+    expect(s.status).toBe("cancelled");
+    await until("every process of the task to end on the host", async () =>
+      box.userCommands().length === 0 ? true : undefined,
+    );
+    expect(box.userCommands()).toEqual([]);
+  }, 180_000);
+
+  it("a host that stops answering leaves its task running with host_unreachable_since, never failed; back up, the true outcome arrives once", async () => {
+    sb.model.script("remote-outage", [
+      { sh: "sleep 12 && echo finished > outage.txt" },
+      { say: "Survived the outage." },
+    ]);
+    const d = await mcp.ok("codex_dispatch", {
+      prompt: "Work through it [[script:remote-outage]]",
+      cwd: sb.repo,
+      topic: "test-remote_outage-v1",
+      sandbox: "full-access",
+      host: "box1",
+    });
+    await until("the task to run", async () => {
+      const s = await mcp.ok("codex_status", { task_id: d.task_id });
+      return s.status === "running" ? s : undefined;
+    });
+    await box.stopSshd();
+    const down = await until("the host to read as unreachable", async () => {
+      const s = await mcp.ok("codex_status", { task_id: d.task_id });
+      return s.host_unreachable_since ? s : undefined;
+    });
+    expect(down.status).toBe("running");
+    // The task ends on the host meanwhile; here it still runs, as far as anyone can tell.
+    await until(
+      "the task to end on the host",
+      async () => {
+        try {
+          await fsp.access(path.join(box.home, ".codexmcp/tasks", String(d.task_id), "result.json"));
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      90_000,
+      500,
+    );
+    const still = await mcp.ok("codex_status", { task_id: d.task_id });
+    expect(still).toMatchObject({ status: "running", host_unreachable_since: down.host_unreachable_since });
+    await box.startSshd();
+    const s = await untilEnded(mcp, String(d.task_id), 60_000);
+    expect(s).toMatchObject({ status: "completed", result: "Survived the outage." });
+    expect(s.host_unreachable_since).toBeUndefined();
+    expect(s.note ?? null).toBeNull();
+    expect(await fsp.readFile(path.join(String(s.worktree_dir), "outage.txt"), "utf8")).toBe("finished\n");
+    await mcp.ok("codex_status", { task_id: d.task_id });
+    const lines = (await fsp.readFile(path.join(sb.home, "completions.jsonl"), "utf8"))
+      .split("\n")
+      .filter((l) => l.includes(String(d.task_id)));
+    expect(lines).toHaveLength(1);
+  }, 240_000);
+
+  it("the ssh connection killed mid-task and the local server SIGKILLed: the task finishes on the host and its result arrives exactly once after a restart", async () => {
+    sb.model.script("remote-crash", [{ sh: "sleep 8 && echo done > crash.txt" }, { say: "Finished alone." }]);
+    const first = await McpSession.start(sb.env());
+    const d = await first.ok("codex_dispatch", {
+      prompt: "Keep going [[script:remote-crash]]",
+      cwd: sb.repo,
+      topic: "test-remote_crash-v1",
+      sandbox: "full-access",
+      host: "box1",
+    });
+    await until("the task to run", async () => {
+      const s = await first.ok("codex_status", { task_id: d.task_id });
+      return s.status === "running" ? s : undefined;
+    });
+    expect(box.cutConnections()).toBeGreaterThan(0);
+    process.kill(Number(first.pid), "SIGKILL");
+    await first.close();
+    await until(
+      "the task to end on the host",
+      async () => {
+        try {
+          await fsp.access(path.join(box.home, ".codexmcp/tasks", String(d.task_id), "result.json"));
+          return true;
+        } catch {
+          return undefined;
+        }
+      },
+      90_000,
+      500,
+    );
+    const again = await McpSession.start(sb.env());
+    try {
+      const w = await again.ok(
+        "codex_wait",
+        { task_ids: [d.task_id], cursor: d.cursor, timeout_seconds: 60 },
+        { timeoutMs: 120_000 },
+      );
+      expect(w).toMatchObject({ status: "completed" });
+      const s = await again.ok("codex_status", { task_id: d.task_id });
+      expect(s).toMatchObject({ status: "completed", result: "Finished alone." });
+      await again.ok("codex_status", { task_id: d.task_id });
+      await mcp.ok("codex_status", { task_id: d.task_id });
+      const lines = (await fsp.readFile(path.join(sb.home, "completions.jsonl"), "utf8"))
+        .split("\n")
+        .filter((l) => l.includes(String(d.task_id)));
+      expect(lines).toHaveLength(1);
+    } finally {
+      await again.close();
+    }
+  }, 240_000);
+
+  it("two hosts: auto places each task on the host with room, honouring max_parallel; a third waits in a host's queue", async () => {
+    const box2 = await SshHost.start({ codexConfig: (dir) => sb.model.writeCodexHome(dir) });
+    const home = path.join(sb.root, "state-auto");
+    await fsp.mkdir(home, { recursive: true, mode: 0o700 });
+    await fsp.writeFile(
+      path.join(home, "config.yaml"),
+      `hosts:\n${hostEntry(box, "box1", { max_parallel: 1 })}${hostEntry(box2, "box2", { max_parallel: 1 })}`,
+    );
+    sb.model.script("remote-auto", [{ sh: "sleep 25" }, { say: "auto done" }]);
+    const auto = await McpSession.start(sb.env({ CODEXMCP_HOME: home }));
+    try {
+      const placed: string[] = [];
+      const ids: string[] = [];
+      for (const n of [1, 2, 3]) {
+        const d = await auto.ok("codex_dispatch", {
+          prompt: "Auto [[script:remote-auto]]",
+          cwd: sb.repo,
+          topic: `test-auto_${n}-v1`,
+          sandbox: "full-access",
+          host: "auto",
+        });
+        placed.push(String(d.host));
+        ids.push(String(d.task_id));
+        if (n < 3)
+          await until("it to start on its host", async () => {
+            const s = await auto.ok("codex_status", { task_id: d.task_id });
+            return s.status === "running" ? s : undefined;
+          });
+      }
+      expect(new Set(placed.slice(0, 2))).toEqual(new Set(["box1", "box2"]));
+      const third = await auto.ok("codex_status", { task_id: ids[2] });
+      expect(third.status).toBe("queued");
+      for (const id of ids) await auto.ok("codex_cancel", { task_id: id }, { timeoutMs: 120_000 });
+    } finally {
+      await auto.close();
+      await box2.destroy();
+    }
+  }, 300_000);
 });
