@@ -6,7 +6,7 @@ import { VERSION } from "../version.js";
 import { cliContext, EXIT } from "./context.js";
 import { SETTING_FLAGS, settingOptions, settingOverrides } from "./settings-flags.js";
 
-const USAGE = `codexmcp ${VERSION} — hand coding work to the OpenAI Codex CLI over MCP
+const USAGE = `codexmcp ${VERSION} — hand coding work to agent CLIs (Codex, Claude Code, Gemini, …) over MCP
 
 usage:
   codexmcp                          serve MCP over stdio (what MCP clients run)
@@ -21,9 +21,8 @@ usage:
   codexmcp cancel <task> [--json]                              stop a task and all it started
   codexmcp watch [--interval S] [--once]                       live view of all tasks
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
-                   [--tool-timeout S] [--env NAME=VALUE]...
-                   [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
                    [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
+                   [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
   codexmcp uninstall <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    clients: claude-code, codex, cursor, claude-desktop, gemini
   codexmcp trust [path] [--json]                               trust a repository's .codexmcp.yaml as it is now

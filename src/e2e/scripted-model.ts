@@ -78,6 +78,8 @@ export class ScriptedModel {
   private readonly scripts = new Map<string, readonly ScriptStep[]>();
   private readonly hanging = new Set<http.ServerResponse>();
   private counter = 0;
+  /** Per conversation (its first user text): shell waits inserted while a called tool was not offered yet. */
+  private readonly toolWaits = new Map<string, number>();
   readonly requests: RecordedRequest[] = [];
 
   /** What a run without a [[script:…]] tag gets. */
@@ -197,7 +199,22 @@ export class ScriptedModel {
       return;
     }
     const steps = (script && this.scripts.get(script)) || this.defaultScript;
-    const current = steps[Math.min(step, steps.length - 1)] ?? { say: "Done." };
+    const key = `${script ?? ""}\0${userText ?? ""}`;
+    if (step === 0) this.toolWaits.delete(key); // a new conversation with the same prompt
+    const waited = this.toolWaits.get(key) ?? 0;
+    const current = steps[Math.min(Math.max(0, step - waited), steps.length - 1)] ?? { say: "Done." };
+    // Codex sends a request before its MCP servers are up, without their tools; a call of a tool
+    // not offered yet waits a second in the shell and asks again (each wait is one more tool
+    // result in the conversation, hence the offset), for at most a minute.
+    if ("call" in current && current.namespace && waited < 60) {
+      const offered = JSON.stringify(body.tools ?? []).includes(`"${current.namespace}"`);
+      const wait = offered ? undefined : protocol.shellCall(view, "sleep 1");
+      if (wait) {
+        this.toolWaits.set(key, waited + 1);
+        protocol.respond(res, wait, body, url, ++this.counter);
+        return;
+      }
+    }
     await this.answer(protocol, view, current, body, url, res);
   }
 

@@ -66,7 +66,17 @@ describe("chaos: crashes", () => {
     // have ended by the time the last one starts, so "seen running once" is what counts.
     const seenRunning = new Set<string>();
     await until("all ten to run", async () => {
-      for (const p of plan) if (processesOf(`codex-${p.topic}`).length > 0) seenRunning.add(p.topic);
+      for (const p of plan) {
+        if (seenRunning.has(p.topic)) continue;
+        if (processesOf(`codex-${p.topic}`).length > 0) seenRunning.add(p.topic);
+        else {
+          // A quick task may start and end between two looks: having ended, it has run.
+          const s = await first.call("codex_status", { task_id: `codex-${p.topic}` });
+          const status = s.data.status;
+          if (typeof status === "string" && !["queued", "starting"].includes(status))
+            seenRunning.add(p.topic);
+        }
+      }
       return plan.every((p) => p.script === "fail" || seenRunning.has(p.topic));
     });
     process.kill(first.pid ?? -1, "SIGKILL");

@@ -8,6 +8,10 @@ beforeAll(async () => {
   model.script("run", [{ sh: "git commit -qam x" }, { say: "Committed." }]);
   model.script("patchy", [{ patch: "*** Begin Patch\n*** End Patch" }]);
   model.script("limited", [{ fail: 429, message: "slow down" }]);
+  model.script("orchestrate", [
+    { call: "codex_status", namespace: "mcp__codex", args: { task_id: "x" } },
+    { say: "Called." },
+  ]);
   await model.start();
 });
 
@@ -193,5 +197,37 @@ describe("ScriptedModel protocols", () => {
       type: "error",
       error: { type: "invalid_request_error" },
     });
+  });
+
+  it("a call of a tool not offered yet waits in the shell and asks again; once offered, it is called", async () => {
+    const user = {
+      type: "message",
+      role: "user",
+      content: [{ type: "input_text", text: "[[script:orchestrate]]" }],
+    };
+    const call = (n: number) => ({
+      type: "function_call",
+      call_id: `c${n}`,
+      name: "exec_command",
+      arguments: "{}",
+    });
+    const output = (n: number) => ({ type: "function_call_output", call_id: `c${n}`, output: "" });
+    const item = async (input: unknown[], tools: unknown[]) =>
+      sseData((await post("/v1/responses", { model: "m", input, tools })).text)[1]?.item as {
+        name?: string;
+        namespace?: string;
+        arguments?: string;
+        content?: { text: string }[];
+      };
+    const first = await item([user], [{ type: "function", name: "exec_command" }]);
+    expect(first.name).toBe("exec_command");
+    expect(JSON.parse(String(first.arguments)).cmd).toBe("sleep 1");
+    const offered = [{ type: "namespace", name: "mcp__codex", tools: [{ name: "codex_status" }] }];
+    const second = await item([user, call(1), output(1)], offered);
+    expect(second).toMatchObject({ name: "codex_status", namespace: "mcp__codex" });
+    const third = await item([user, call(1), output(1), call(2), output(2)], offered);
+    expect(third.content?.[0]?.text).toBe("Called.");
+    // The same prompt again is a new conversation: the tool is called at once.
+    expect(await item([user], offered)).toMatchObject({ name: "codex_status" });
   });
 });
