@@ -43,6 +43,8 @@ export interface RemotePlacement {
   collected_at?: string | null;
   /** What bringing the branch back could not do (the local worktree had changes of its own …). */
   collect_note?: string | null;
+  /** The host worktree's state brought back (a commit; see git/fetch-back.ts). */
+  collected_state?: string | null;
 }
 
 /** meta.json: the task's spec, written by the server; `status` is a cache, the files decide. */

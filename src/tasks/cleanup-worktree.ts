@@ -25,6 +25,8 @@ export interface CleanedItem {
   readonly branch_deleted: boolean;
   /** Why the branch stays (unmerged commits), and where the work is. */
   readonly branch_kept?: string;
+  /** A task that ran on a remote host: whether its worktree there went too, or why not. */
+  readonly remote?: { readonly host: string; readonly removed: boolean; readonly reasons: readonly string[] };
   /** Uncommitted work saved before a forced removal (a commit: `git diff HEAD <ref>` shows it). */
   readonly saved_ref?: string;
   /** Every ref made to keep work that would otherwise be lost (in the repository, or another named one). */

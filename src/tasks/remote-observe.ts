@@ -6,7 +6,13 @@ import { EMPTY_SUMMARY } from "../core/summary.js";
 import { isTerminal, type TaskMeta, type TaskResult, type TaskStatus } from "../core/types.js";
 import { placeBranch } from "../git/fetch-back.js";
 import { fetchBundle } from "../git/snapshot.js";
-import { bundleRef, type CollectReply, type PullReply, STREAMS } from "../hosts/ssh/protocol.js";
+import {
+  bundleRef,
+  type CleanupReply,
+  type CollectReply,
+  type PullReply,
+  STREAMS,
+} from "../hosts/ssh/protocol.js";
 import { RemoteCodexmcp } from "../hosts/ssh/remote-client.js";
 import { SshUnreachable } from "../hosts/ssh/ssh.js";
 import { placementHost } from "../hosts/ssh/ssh-host.js";
@@ -105,8 +111,9 @@ async function syncRemote(store: TaskStore, stale: TaskMeta): Promise<Observatio
     })) ?? meta;
   if (!reply.result) return { meta: fresh, result: undefined, runner: undefined, status: reply.status };
   let note: string | null = null;
+  let state: string | null = null;
   try {
-    note = await collect(fresh, remote);
+    ({ note, state } = await collect(fresh, remote));
   } catch (err) {
     if (err instanceof SshUnreachable) return unreachable(store, fresh);
     note = `The agent branch could not be brought back from host ${fresh.remote?.host}: ${errorMessage(err)}`;
@@ -116,6 +123,7 @@ async function syncRemote(store: TaskStore, stale: TaskMeta): Promise<Observatio
     const r = m.remote as NonNullable<TaskMeta["remote"]>;
     r.collected_at = nowIso();
     r.collect_note = note;
+    r.collected_state = state;
     if (note) Object.assign(m, { note });
   });
   await store.finalize(result);
@@ -124,9 +132,12 @@ async function syncRemote(store: TaskStore, stale: TaskMeta): Promise<Observatio
 }
 
 /** Brings the agent branch (and the host worktree's uncommitted files) into the user's repository. */
-async function collect(meta: TaskMeta, remote: RemoteCodexmcp): Promise<string | null> {
+async function collect(
+  meta: TaskMeta,
+  remote: RemoteCodexmcp,
+): Promise<{ note: string | null; state: string | null }> {
   const g = meta.git;
-  if (!g) return null;
+  if (!g) return { note: null, state: null };
   const id = meta.task_id;
   const have = [g.base_commit];
   const { header, body } = await remote.call<CollectReply>(
@@ -147,7 +158,7 @@ async function collect(meta: TaskMeta, remote: RemoteCodexmcp): Promise<string |
     head: header.head,
     state: header.state,
   }).catch((err: unknown) => ({ placed: false, note: `${errorMessage(err)}` }));
-  return placed.note ?? null;
+  return { note: placed.note ?? null, state: header.state };
 }
 
 async function unreachable(store: TaskStore, meta: TaskMeta): Promise<Observation> {
@@ -208,4 +219,29 @@ export async function cancelRemote(
     throw err;
   }
   return observeRemote(store, meta, { fresh: true });
+}
+
+/** After the local worktree of a remote task is cleaned up: the host's worktree, by the host's rules. */
+export async function cleanupRemote(
+  store: TaskStore,
+  meta: TaskMeta,
+  force: boolean,
+): Promise<{ host: string; removed: boolean; reasons: readonly string[] }> {
+  const host = meta.remote?.host ?? "?";
+  try {
+    const { header } = await client(store, meta).call<CleanupReply>("cleanup", {
+      task_id: meta.task_id,
+      state: meta.remote?.collected_state ?? null,
+      force,
+    });
+    return { host, ...header };
+  } catch (err) {
+    return {
+      host,
+      removed: false,
+      reasons: [
+        `${errorMessage(err)}; the host's worktree stays (call codex_cleanup for ${meta.task_id} again when the host answers)`,
+      ],
+    };
+  }
 }

@@ -12,6 +12,8 @@ import { tmuxOf } from "../hosts/local/local-hosts.js";
 import {
   bundleRef,
   type CancelRequest,
+  type CleanupReply,
+  type CleanupRequest,
   type CollectReply,
   type CollectRequest,
   type DispatchReply,
@@ -27,6 +29,7 @@ import { UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { VERSION } from "../version.js";
+import { cleanupTasks } from "./cleanup.js";
 import type { TaskManager } from "./manager.js";
 
 /**
@@ -237,5 +240,29 @@ export async function remoteCollect(
   return {
     reply: { agent_branch: g.agent_branch, head, state, bundle_bytes: bundle.length },
     bundle,
+  };
+}
+
+/**
+ * Removes the host's worktree of an ended task under the host's own cleanup rules. A worktree
+ * that is still exactly what the caller brought back holds nothing the caller lacks, so its
+ * uncommitted files do not refuse it (the forced cleanup still keeps them under refs/codexmcp/kept/).
+ */
+export async function remoteCleanup(manager: TaskManager, req: CleanupRequest): Promise<CleanupReply> {
+  const obs = await manager.observe(req.task_id);
+  if (!isTerminal(obs.status))
+    throw new UserError(`Task ${obs.meta.task_id} is still ${obs.status} on this host.`);
+  let force = req.force;
+  const g = obs.meta.git;
+  if (!force && g && req.state && /^[0-9a-f]{40,64}$/.test(req.state)) {
+    const head = await revParse(g.worktree_dir, "HEAD");
+    const now = head ? await snapshotCommit(g.worktree_dir, head, "codexmcp: check").catch(() => null) : null;
+    const tree = (c: string) => gitMaybe(g.worktree_dir, ["rev-parse", `${c}^{tree}`]);
+    force = now !== null && (await tree(now)) === (await tree(req.state)) && (await tree(now)) !== undefined;
+  }
+  const report = await cleanupTasks(manager, { taskId: obs.meta.task_id, force });
+  return {
+    removed: report.cleaned.length > 0,
+    reasons: report.refused.flatMap((r) => r.reasons),
   };
 }

@@ -151,6 +151,22 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     expect(await fsp.readFile(path.join(sb.repo, "feature.ts"), "utf8")).toBe("export const f = 1;\n");
     expect(await fsp.readFile(path.join(sb.repo, "reply.txt"), "utf8")).toBe("again\n");
     expect(await fsp.readFile(path.join(sb.repo, "README.md"), "utf8")).toContain("unstaged edit");
+
+    // Cleanup removes the local worktree and, by the host's rules, the host's worktree too.
+    const onHost = async () =>
+      (await fsp.readdir(path.join(box.home, "codexmcp-worktrees")).catch(() => [] as string[])).filter((n) =>
+        n.endsWith("-agent-implement-remote_feature"),
+      );
+    expect(await onHost()).toHaveLength(1);
+    const c = await mcp.ok("codex_cleanup", { task_id: "codex-implement-remote_feature-v2" });
+    expect(c.cleaned).toEqual([
+      expect.objectContaining({
+        worktree_removed: true,
+        remote: { host: "box1", removed: true, reasons: [] },
+      }),
+    ]);
+    expect(await onHost()).toEqual([]);
+    await expect(fsp.access(worktree)).rejects.toThrow();
   }, 400_000);
 
   it("bad input: an unknown host, a host without codexmcp, another codexmcp version — each refused with a sentence, nothing started", async () => {

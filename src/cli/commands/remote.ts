@@ -70,6 +70,9 @@ export async function remote(overrides: SettingsOverrides, verb: string): Promis
       case "cancel":
         await write(frame(await serve.remoteCancel(manager, header as never)));
         break;
+      case "cleanup":
+        await write(frame(await serve.remoteCleanup(manager, header as never)));
+        break;
       case "collect": {
         const { reply, bundle } = await serve.remoteCollect(manager, header as never);
         await write(frame(reply, bundle));

@@ -9,7 +9,7 @@ import type { TaskResult, TaskStatus } from "../../core/types.js";
  */
 export const REMOTE_PROTOCOL = 1;
 
-export const REMOTE_VERBS = ["hello", "dispatch", "pull", "cancel", "collect"] as const;
+export const REMOTE_VERBS = ["hello", "dispatch", "pull", "cancel", "collect", "cleanup"] as const;
 export type RemoteVerb = (typeof REMOTE_VERBS)[number];
 
 export interface HelloReply {
@@ -101,6 +101,18 @@ export interface CollectReply {
   readonly state: string;
   /** Bytes of the bundle that follows the JSON line (0: nothing new). */
   readonly bundle_bytes: number;
+}
+
+export interface CleanupRequest {
+  readonly task_id: string;
+  /** The worktree state the caller brought back: a worktree still exactly so holds nothing new. */
+  readonly state: string | null;
+  readonly force: boolean;
+}
+
+export interface CleanupReply {
+  readonly removed: boolean;
+  readonly reasons: readonly string[];
 }
 
 /** The refs a bundle carries: the snapshot a dispatch sends, the branch and state a collect returns. */
