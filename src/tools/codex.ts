@@ -6,7 +6,7 @@ import { clientCancelKind } from "./client-cancel.js";
 import { trackPending } from "./pending.js";
 import { ProgressReporter } from "./progress.js";
 import { guarded, ok } from "./result.js";
-import { taskInputShape, taskViewSchema } from "./schemas.js";
+import { hostInput, taskInputShape, taskViewSchema } from "./schemas.js";
 import { strictInput } from "./strict.js";
 
 export const MAX_WAIT_LIMIT_SECONDS = 7 * 24 * 3600;
@@ -79,8 +79,8 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
     },
     async (args, extra) =>
       guarded("codex", async () => {
-        const { max_wait_seconds, ...request } = args;
-        const dispatched = await manager.dispatch(request);
+        const { max_wait_seconds, host, ...request } = args;
+        const dispatched = await manager.dispatch({ ...request, host: hostInput(host) });
         const taskId = dispatched.task_id;
         const token = extra._meta?.progressToken;
         const reporter =

@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { guarded, ok } from "./result.js";
-import { dispatchViewSchema, taskInputShape } from "./schemas.js";
+import { dispatchViewSchema, hostInput, taskInputShape } from "./schemas.js";
 import { strictInput } from "./strict.js";
 
 export function registerDispatchTool(server: McpServer, manager: TaskManager): void {
@@ -21,6 +21,7 @@ export function registerDispatchTool(server: McpServer, manager: TaskManager): v
       outputSchema: dispatchViewSchema,
       annotations: { readOnlyHint: false, destructiveHint: true, idempotentHint: false, openWorldHint: true },
     },
-    async (args) => guarded("codex_dispatch", async () => ok(await manager.dispatch(args))),
+    async ({ host, ...args }) =>
+      guarded("codex_dispatch", async () => ok(await manager.dispatch({ ...args, host: hostInput(host) }))),
   );
 }
