@@ -403,12 +403,16 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
   }, 240_000);
 
   it("two hosts: auto places each task on the host with room, honouring max_parallel; a third waits in a host's queue", async () => {
-    const box2 = await SshHost.start({ codexConfig: (dir) => sb.model.writeCodexHome(dir) });
+    // Two hosts of its own: auto counts every task a host runs, other tests' too.
+    const [box1, box2] = await Promise.all([
+      SshHost.start({ codexConfig: (dir) => sb.model.writeCodexHome(dir) }),
+      SshHost.start({ codexConfig: (dir) => sb.model.writeCodexHome(dir) }),
+    ]);
     const home = path.join(sb.root, "state-auto");
     await fsp.mkdir(home, { recursive: true, mode: 0o700 });
     await fsp.writeFile(
       path.join(home, "config.yaml"),
-      `hosts:\n${hostEntry(box, "box1", { max_parallel: 1 })}${hostEntry(box2, "box2", { max_parallel: 1 })}`,
+      `hosts:\n${hostEntry(box1, "box1", { max_parallel: 1 })}${hostEntry(box2, "box2", { max_parallel: 1 })}`,
     );
     sb.model.script("remote-auto", [{ sh: "sleep 25" }, { say: "auto done" }]);
     const auto = await McpSession.start(sb.env({ CODEXMCP_HOME: home }));
@@ -437,7 +441,7 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       for (const id of ids) await auto.ok("codex_cancel", { task_id: id }, { timeoutMs: 120_000 });
     } finally {
       await auto.close();
-      await box2.destroy();
+      await Promise.all([box1.destroy(), box2.destroy()]);
     }
   }, 300_000);
 });
