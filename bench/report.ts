@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { checkGoals, goalsMarkdown } from "./lib/goals.js";
 import { RESULTS_DIR } from "./lib/paths.js";
 import type { BenchResultFile } from "./lib/results.js";
 import { fmt, type RowSummary } from "./lib/table.js";
@@ -46,6 +47,7 @@ async function main(): Promise<void> {
     for (const note of r.notes) console.log(`- ${note}`);
     console.log("");
   }
+  if (wanted.length === 0) console.log(`### issue 15's goals\n\n${goalsMarkdown(await checkGoals())}\n`);
 }
 
 void main();

@@ -4,16 +4,27 @@ import { blocking } from "./benchmarks/blocking.js";
 import { coldStart } from "./benchmarks/cold-start.js";
 import { dispatch } from "./benchmarks/dispatch.js";
 import { fanout } from "./benchmarks/fanout.js";
+import { firstEventBench } from "./benchmarks/first-event.js";
 import { toolsSeen } from "./benchmarks/tools-seen.js";
 import { wakeup } from "./benchmarks/wakeup.js";
 import type { Benchmark } from "./lib/bench.js";
+import { checkGoals, renderGoals } from "./lib/goals.js";
 import { machineInfo } from "./lib/machine.js";
 import { SERVER_BIN } from "./lib/paths.js";
 import { writeResult } from "./lib/results.js";
 import { BenchSandbox, disposeAll, TMUX_SOCKET } from "./lib/sandbox.js";
 import { renderTable, summarizeRow } from "./lib/table.js";
 
-const ALL: readonly Benchmark[] = [coldStart, toolsSeen, dispatch, blocking, wakeup, biglogs, fanout];
+const ALL: readonly Benchmark[] = [
+  coldStart,
+  toolsSeen,
+  dispatch,
+  firstEventBench,
+  blocking,
+  wakeup,
+  biglogs,
+  fanout,
+];
 
 const USAGE = `usage: node .bench-dist/run.js [--quick] [name...]
 benchmarks: ${ALL.map((b) => b.name).join(", ")}`;
@@ -83,6 +94,8 @@ async function main(): Promise<number> {
       await sandbox.dispose();
     }
   }
+  console.log(`\n## issue 15's goals (from bench/results/*.json: this run's benchmarks and earlier ones)\n`);
+  console.log(renderGoals(await checkGoals()));
   const total = (performance.now() - suiteStart) / 1000;
   console.log(
     `\nsuite took ${total.toFixed(1)} s${failed.length > 0 ? `; FAILED: ${failed.join(", ")}` : "; all benchmarks ran"}`,

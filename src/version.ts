@@ -1,6 +1,9 @@
-import { createRequire } from "node:module";
+import { readFileSync } from "node:fs";
+import { packageFile } from "./util/package-file.js";
 
-const require = createRequire(import.meta.url);
-
-/** The package version (package.json is two levels up from both src/ and dist/). */
-export const VERSION: string = (require("../package.json") as { version: string }).version;
+/** The package version, from package.json at the package root (found from src/, dist/ or the bundle). */
+export const VERSION: string = (() => {
+  const file = packageFile("package.json");
+  if (!file) return "0.0.0-unknown";
+  return (JSON.parse(readFileSync(file, "utf8")) as { version: string }).version;
+})();

@@ -47,6 +47,20 @@ export interface AgentRun {
 }
 
 /**
+ * Where an agent CLI looks for credentials, for `codexmcp doctor`: any of the variables set, or any
+ * of the files present, counts as found. Doctor reads no secret, only whether it is there.
+ */
+export interface CredentialSources {
+  readonly vars: readonly string[];
+  /** Absolute paths. */
+  readonly files: readonly string[];
+  /** Where the CLI may also keep a login that codexmcp cannot look at (a system keychain, …). */
+  readonly unseen?: string | undefined;
+  /** How to give the CLI credentials, as advice a person can follow. */
+  readonly howTo: string;
+}
+
+/**
  * How an agent keeps a read-only run from writing: its own sandbox, a mode that denies write
  * and shell tools, or nothing (then codexmcp audits the run: the read-only fallback).
  */
@@ -92,4 +106,9 @@ export interface AgentDriver {
   afterExit?(taskDir: string): Promise<AgentEvent[]>;
   /** One sentence for a run that could not reach its model. */
   explainFailure(cause: AgentErrorCause, message: string): string;
+  /**
+   * Where the CLI finds credentials in `env` (its HOME, config dirs and variables). Absent: doctor
+   * checks them another way (Codex: `codex login status` and its provider's key).
+   */
+  credentialSources?(env: NodeJS.ProcessEnv): CredentialSources;
 }

@@ -1,4 +1,7 @@
 #!/usr/bin/env node
-import { run } from "../cli/main.js";
+import { enableCompileCache } from "../util/compile-cache.js";
 
+// The compile cache only covers modules compiled after it is on, hence the dynamic import.
+enableCompileCache();
+const { run } = await import("../cli/main.js");
 run(process.argv.slice(2));

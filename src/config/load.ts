@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import type { z } from "zod";
 import { hasErrorCode, UserError } from "../util/errors.js";
+import { parseYaml } from "./yaml.js";
 
 /** "key worktree.copy[0]: expected string" for each issue: errors name the bad key. */
 export function describeZodIssues(error: z.ZodError): string {
@@ -34,10 +35,9 @@ export async function loadYamlConfig<S extends z.ZodType>(
   }
   let data: unknown;
   try {
-    // Loaded only when there is a file: most servers start without one, and every client waits
-    // for a server's start-up before it offers its tools.
-    const { parse: parseYaml } = await import("yaml");
-    data = parseYaml(text);
+    // yaml loads only when there is a file: most servers start without one, and every client
+    // waits for a server's start-up before it offers its tools.
+    data = await parseYaml(text);
   } catch (err) {
     throw new UserError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }

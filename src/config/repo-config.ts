@@ -1,12 +1,12 @@
 import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
-import { parse as parseYaml } from "yaml";
 import { hasErrorCode, UserError } from "../util/errors.js";
 import { refusedRepoVariables } from "./launcher-env.js";
 import { describeZodIssues } from "./load.js";
 import { type RepoConfig, repoConfigSchema } from "./schema.js";
 import { sha256Of, type TrustState } from "./trust.js";
+import { parseYaml } from "./yaml.js";
 
 export const REPO_CONFIG_FILE = ".codexmcp.yaml";
 
@@ -69,7 +69,7 @@ export async function readRepoConfig(root: string): Promise<RepoConfigFile | und
   }
   let data: unknown;
   try {
-    data = parseYaml(bytes.toString("utf8"));
+    data = await parseYaml(bytes.toString("utf8"));
   } catch (err) {
     throw new UserError(`${file} is not valid YAML: ${(err as Error).message.split("\n")[0]}`);
   }

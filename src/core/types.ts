@@ -1,5 +1,5 @@
-import type { ProcessIdentity } from "../proc/liveness.js";
 import type { AgentUsage } from "./agent-events.js";
+import type { ProcessIdentity } from "./process-identity.js";
 import type { Sandbox } from "./sandbox.js";
 
 /** `damaged`: a store file of the task is unreadable (shown with what can be recovered). */

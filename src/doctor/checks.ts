@@ -1,5 +1,6 @@
 import { loadSettings, type Settings } from "../config/settings.js";
 import { errorMessage } from "../util/errors.js";
+import { agentChecks } from "./checks/agents.js";
 import { codexChecks } from "./checks/codex.js";
 import { codexAuthChecks } from "./checks/codex-auth.js";
 import { securityChecks } from "./checks/security.js";
@@ -48,6 +49,7 @@ export async function runChecks(
   emit(await gitCheck(env));
   emit(await tmuxCheck(settings, env));
   if (await codexChecks(settings, env, emit)) await codexAuthChecks(settings, env, emit);
+  await agentChecks(settings, env, emit);
   await stateChecks(settings, env, emit);
   for (const check of await securityChecks(settings, process.cwd())) emit(check);
   return checks;

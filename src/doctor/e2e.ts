@@ -1,20 +1,31 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { fileURLToPath } from "node:url";
 import { Client } from "@modelcontextprotocol/sdk/client/index.js";
 import { StdioClientTransport } from "@modelcontextprotocol/sdk/client/stdio.js";
-import type { CallToolResult } from "@modelcontextprotocol/sdk/types.js";
 import { execa } from "execa";
+import { loadDriver } from "../agents/registry.js";
+import { type AgentName, agentBinEnvVar } from "../core/agent-names.js";
+import type { ScriptedAgent } from "../e2e/agent-homes.js";
 import { ScriptedModel } from "../e2e/scripted-model.js";
 import { errorMessage } from "../util/errors.js";
+import { packageFile } from "../util/package-file.js";
 import { which } from "../util/which.js";
 import type { ServerLaunch } from "./client-server.js";
+import { call, roundTrip, scriptable, withoutCredentials } from "./e2e-agents.js";
 
 export interface E2eStep {
   readonly name: string;
   readonly ok: boolean;
   readonly ms: number;
   readonly detail: string;
+  /** Not run, and not a failure (an agent that cannot run offline). */
+  readonly skipped?: boolean;
+}
+
+/** An installed agent CLI: its name and executable. */
+export interface E2eAgent {
+  readonly name: AgentName;
+  readonly bin: string;
 }
 
 const IDENTITY = {
@@ -29,20 +40,6 @@ async function gitIn(cwd: string, ...args: string[]): Promise<string> {
   return String(r.stdout).trim();
 }
 
-async function call(
-  client: Client,
-  name: string,
-  args: Record<string, unknown>,
-): Promise<Record<string, unknown>> {
-  const r = (await client.callTool({ name, arguments: args }, undefined, {
-    timeout: 120_000,
-    resetTimeoutOnProgress: true,
-  })) as CallToolResult;
-  const text = r.content.map((c) => (c.type === "text" ? c.text : "")).join(" ");
-  if (r.isError) throw new Error(`${name}: ${text}`);
-  return (r.structuredContent ?? {}) as Record<string, unknown>;
-}
-
 /**
  * A real end-to-end run on this machine, touching nothing of the user's: a scripted model on
  * 127.0.0.1 stands in for OpenAI (no account, no tokens), everything lives in a scratch
@@ -52,7 +49,9 @@ async function call(
  * a client registered it (its command, args and environment).
  */
 export async function runE2e(opts: {
-  codexBin: string;
+  /** Every installed agent; the product's cycle runs on `cycleAgent`, each other one does a round trip. */
+  agents: readonly E2eAgent[];
+  cycleAgent: ScriptedAgent;
   tmuxBin: string;
   scratchParent: string;
   server?: ServerLaunch | undefined;
@@ -64,17 +63,21 @@ export async function runE2e(opts: {
   const model = new ScriptedModel();
   let client: Client | undefined;
   let allOk = true;
-  const step = async (name: string, fn: () => Promise<string>): Promise<void> => {
-    if (!allOk) return;
+  let cycleOk = true;
+  /** A step of the product's cycle runs only while the cycle holds; an agent's round trip after it, alone. */
+  const step = async (name: string, fn: () => Promise<string>, own = false): Promise<void> => {
+    if (!cycleOk) return;
     const started = Date.now();
     try {
       const detail = await fn();
       opts.onStep({ name, ok: true, ms: Date.now() - started, detail });
     } catch (err) {
       allOk = false;
+      if (!own) cycleOk = false;
       opts.onStep({ name, ok: false, ms: Date.now() - started, detail: errorMessage(err) });
     }
   };
+  const cycle = opts.cycleAgent;
   const repo = path.join(root, "demo-repo");
   let taskId = "";
   let cursor = "";
@@ -91,7 +94,6 @@ export async function runE2e(opts: {
         },
         { say: "Added greet.ts and committed it." },
       ]);
-      await model.writeCodexHome(path.join(root, "codex-home"));
       return model.baseUrl;
     });
     await step("temporary git repository", async () => {
@@ -103,17 +105,31 @@ export async function runE2e(opts: {
       return repo;
     });
     await step("codexmcp MCP server over stdio", async () => {
-      const bin = fileURLToPath(new URL("../bin/codexmcp.js", import.meta.url));
-      const env: Record<string, string> = {};
+      const bin = packageFile("dist/bin/codexmcp.js");
+      if (!bin) throw new Error("dist/bin/codexmcp.js is missing: run npm run build");
+      let env: Record<string, string> = {};
       if (opts.server) Object.assign(env, opts.server.env);
       else {
         for (const [k, v] of Object.entries(process.env)) if (v !== undefined) env[k] = v;
-        Object.assign(env, { CODEX_BIN: opts.codexBin, CODEXMCP_TMUX_BIN: opts.tmuxBin });
+        env.CODEXMCP_TMUX_BIN = opts.tmuxBin;
       }
-      // Only where state and the model live are the run's own; binaries and PATH are as given.
+      env = await withoutCredentials(env);
+      // One scratch HOME where every installed agent's settings point it at the scripted model
+      // (their files and variables do not overlap); binaries as found, PATH as given.
+      const home = path.join(root, "home");
+      const copilotPkgCacheHome = env.COPILOT_PKG_CACHE_HOME;
+      for (const agent of opts.agents) {
+        if (!scriptable(agent.name)) continue;
+        Object.assign(
+          env,
+          await model.agentEnv(agent.name, home, copilotPkgCacheHome ? { copilotPkgCacheHome } : {}),
+        );
+        env[agentBinEnvVar(agent.name)] = agent.bin;
+        if (agent.name === "codex") env.CODEX_BIN = agent.bin;
+      }
       Object.assign(env, IDENTITY, {
         CODEXMCP_HOME: path.join(root, "state"),
-        CODEX_HOME: path.join(root, "codex-home"),
+        CODEXMCP_AGENT: cycle,
         CODEXMCP_TMUX_SOCKET: socket,
         CODEXMCP_READONLY_FALLBACK: "0",
       });
@@ -129,7 +145,7 @@ export async function runE2e(opts: {
       const { tools } = await client.listTools();
       return `${tools.length} tools: ${tools.map((t) => t.name).join(", ")}`;
     });
-    await step("read-only review (codex, blocking)", async () => {
+    await step(`read-only review (${cycle}, blocking codex tool)`, async () => {
       const r = await call(client as Client, "codex", {
         prompt: "Review the repository [[script:review]]",
         cwd: repo,
@@ -137,7 +153,8 @@ export async function runE2e(opts: {
         sandbox: "read-only",
       });
       if (r.status !== "completed") throw new Error(`status ${String(r.status)}: ${String(r.error)}`);
-      return `"${String(r.result)}" (session ${String(r.session_id).slice(0, 13)}…)`;
+      if (typeof r.session_id !== "string") throw new Error("no session id in the result");
+      return `"${String(r.result)}" (session ${r.session_id.slice(0, 13)}…)`;
     });
     await step("full-access task in a worktree + tmux (codex_dispatch)", async () => {
       const d = await call(client as Client, "codex_dispatch", {
@@ -178,6 +195,24 @@ export async function runE2e(opts: {
       if (!item?.worktree_removed || !item.branch_deleted) throw new Error(JSON.stringify(c));
       return "worktree and merged branch removed";
     });
+    for (const agent of opts.agents) {
+      if (agent.name === cycle) continue;
+      if (!scriptable(agent.name)) {
+        opts.onStep({
+          name: `${agent.name}: round trip`,
+          ok: true,
+          skipped: true,
+          ms: 0,
+          detail: `not run: ${(await loadDriver(agent.name)).label} runs its models only in its vendor's backend, so it cannot run against the scripted model`,
+        });
+        continue;
+      }
+      await step(
+        `${agent.name}: full-access round trip (codex_dispatch → codex_wait)`,
+        () => roundTrip(client as Client, model, repo, agent.name),
+        true,
+      );
+    }
   } finally {
     await client?.close().catch(() => undefined);
     await model.stop().catch(() => undefined);

@@ -7,11 +7,13 @@ import { git } from "./git.js";
 /**
  * Adds `pattern` to the repository's `info/exclude` (shared by all its worktrees) unless a line
  * already says it. The user's tracked `.gitignore` is never edited, and neither `info/` nor the
- * file is followed if it is a link.
+ * file is followed if it is a link. `knownFile`: the file's path when the caller already asked git
+ * (repoInfo's `excludeFile`), which saves a git process.
  */
-export async function ensureExcluded(dirInRepo: string, pattern: string): Promise<void> {
-  const rel = (await git(dirInRepo, ["rev-parse", "--git-path", "info/exclude"])).trim();
-  const file = path.resolve(dirInRepo, rel);
+export async function ensureExcluded(dirInRepo: string, pattern: string, knownFile?: string): Promise<void> {
+  const file =
+    knownFile ??
+    path.resolve(dirInRepo, (await git(dirInRepo, ["rev-parse", "--git-path", "info/exclude"])).trim());
   const infoDir = await mkdirNoFollow(
     await fsp.realpath(path.dirname(path.dirname(file))),
     path.basename(path.dirname(file)),

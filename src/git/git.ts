@@ -2,7 +2,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { type SimpleGit, simpleGit } from "simple-git";
 import { sleep } from "../util/time.js";
-import { driverOverrides, gitlinkPaths, hardenArgs, parseScopedConfig } from "./harden.js";
+import { driverOverrides, gitlinkPaths, hardenArgs, needsDriverScan, parseScopedConfig } from "./harden.js";
 
 const LOCK_ERROR =
   /\.lock['"]?: File exists|cannot lock ref|Unable to create '.*\.lock'|could not lock config file|unable to write new index file|is already locked/i;
@@ -123,13 +123,15 @@ async function nestedDriverOverrides(dir: string, env?: Record<string, string>) 
 
 /**
  * The hardened argv for `git <args>` in `dir`: the fixed switches plus the repository's own
- * drivers disarmed (read fresh each time: an agent may be editing the config right now).
+ * drivers disarmed (read fresh each time: an agent may be editing the config right now). Commands
+ * that cannot run a driver (harden.ts, `needsDriverScan`) get the fixed switches alone.
  */
 export async function hardenedArgv(
   dir: string,
   args: readonly string[],
   env?: Record<string, string>,
 ): Promise<string[]> {
+  if (!needsDriverScan(args)) return hardenArgs(args, []);
   const overrides = driverOverrides(await scopedConfig(dir, env));
   if (args[0] === "add") overrides.push(...(await nestedDriverOverrides(dir, env)));
   return hardenArgs(args, overrides);

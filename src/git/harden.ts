@@ -128,6 +128,41 @@ const SUBCOMMAND_FLAGS: Readonly<Record<string, readonly string[]>> = {
   show: ["--no-ext-diff", "--no-textconv"],
 };
 
+/**
+ * Commands that read or write only refs and git's own bookkeeping: they never check out, hash,
+ * diff or merge file content, so no attribute-selected driver (filter, diff, merge) can run,
+ * and the hooks they could fire (reference-transaction) are off through FIXED_CONFIG, which
+ * they still get. For these the per-repository `git config --list` scan that finds drivers to
+ * disarm is skipped (one git process less each). Never list here a command that touches the
+ * work tree or the index (checkout, add, status, worktree add/remove, ls-files, which may
+ * re-hash a file through its clean filter), shows content (diff, log, show, cat-file with
+ * --textconv/--filters) or merges.
+ */
+const REF_ONLY: Readonly<Record<string, (rest: readonly string[]) => boolean>> = {
+  // Parses revisions, prints paths of the repository: no content, no programs.
+  "rev-parse": () => true,
+  // Reads or points HEAD: a ref update, nothing checked out.
+  "symbolic-ref": () => true,
+  // List refs and their object names (a --format may read an object's header, never a filter).
+  "show-ref": () => true,
+  "for-each-ref": () => true,
+  // Writes one ref; its only hook, reference-transaction, is off (core.hooksPath).
+  "update-ref": () => true,
+  // Walk the commit graph; compare trees by object name, never file content.
+  "merge-base": () => true,
+  "rev-list": () => true,
+  // list reads the worktrees' admin files; prune deletes admin dirs of missing worktrees.
+  // Every other worktree subcommand checks out or inspects a work tree: scanned.
+  worktree: (rest) => rest[0] === "list" || rest[0] === "prune",
+};
+
+/** Whether `git <args>` can run a repository-configured driver, so its config must be scanned first. */
+export function needsDriverScan(args: readonly string[]): boolean {
+  const [sub, ...rest] = args;
+  const refOnly = sub === undefined ? undefined : REF_ONLY[sub];
+  return !refOnly?.(rest);
+}
+
 /** `-c` options, then the subcommand with its hardening flags. */
 export function hardenArgs(
   args: readonly string[],

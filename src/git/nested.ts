@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { canonicalPath } from "../util/canonical-path.js";
 import { gitMaybe } from "./git.js";
-import { canonicalPath } from "./worktree.js";
 
 /**
  * A repository inside an agent worktree whose git dir goes when the worktree goes: a submodule

@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { canonicalPath } from "../util/canonical-path.js";
 import { keepTips, keptNamespace } from "./keep.js";
 import {
   allRefsBut,
@@ -9,7 +10,6 @@ import {
   stateFileTips,
   type Tip,
 } from "./reachability.js";
-import { canonicalPath } from "./worktree.js";
 
 /**
  * A worktree whose directory was deleted by hand still has its admin dir

@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { canonicalPath } from "../util/canonical-path.js";
 import { git, gitMaybe } from "./git.js";
-import { canonicalPath } from "./worktree.js";
 
 /** A commit something pointed at, and what pointed at it (for reports). */
 export interface Tip {

@@ -14,10 +14,50 @@ export interface RepoInfo {
   readonly branch: string | null;
   /** HEAD commit, or null in a repository without commits. */
   readonly head: string | null;
+  /** Absolute path of the repository's `info/exclude` (when it was learnt along the way). */
+  readonly excludeFile?: string;
 }
 
-/** Facts about the git working tree containing `dir`, or null when it is not in one. */
+/** rev-parse's answers, in order: paths, the HEAD commit, then (symbolic mode) HEAD's ref. */
+const FACTS = [
+  "--show-toplevel",
+  "--git-common-dir",
+  "--git-dir",
+  "--show-prefix",
+  "--git-path",
+  "info/exclude",
+  "HEAD^{commit}",
+  "--symbolic-full-name",
+  "HEAD",
+];
+
+/**
+ * Facts about the git working tree containing `dir`, or null when it is not in one. One
+ * `git rev-parse` answers them all in the common case; a repository without commits (rev-parse
+ * fails on HEAD) or a path with a newline in it takes the slower way, one question at a time.
+ */
 export async function repoInfo(dir: string): Promise<RepoInfo | null> {
+  const out = await gitMaybe(dir, ["rev-parse", ...FACTS]);
+  const lines = out?.replace(/\n$/, "").split("\n");
+  if (lines?.length === 7) {
+    const [toplevel = "", commonDir = "", gitDir = "", prefix = "", exclude = "", head = "", ref = ""] =
+      lines;
+    if (!toplevel || !/^[0-9a-f]{40,64}$/.test(head)) return repoInfoSlowly(dir);
+    return {
+      toplevel,
+      subdir: prefix.replace(/\/$/, ""),
+      commonDir: path.resolve(dir, commonDir),
+      gitDir: path.resolve(dir, gitDir),
+      excludeFile: path.resolve(dir, exclude),
+      // "HEAD" when detached.
+      branch: ref.startsWith("refs/") ? ref.replace(/^refs\/heads\//, "") : null,
+      head,
+    };
+  }
+  return repoInfoSlowly(dir);
+}
+
+async function repoInfoSlowly(dir: string): Promise<RepoInfo | null> {
   const out = await gitMaybe(dir, [
     "rev-parse",
     "--show-toplevel",

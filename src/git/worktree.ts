@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { canonicalPath } from "../util/canonical-path.js";
 import { UserError } from "../util/errors.js";
 import { pathExists } from "../util/files.js";
 import { git, gitMaybe } from "./git.js";
@@ -36,16 +37,6 @@ export async function listWorktrees(repoDir: string): Promise<WorktreeEntry[]> {
     git(repoDir, ["worktree", "list", "--porcelain"]),
   );
   return parseWorktreeList(out);
-}
-
-/** realpath when the path exists, else the resolved path: /tmp vs /private/tmp must compare equal. */
-export async function canonicalPath(p: string): Promise<string> {
-  try {
-    return await fsp.realpath(p);
-  } catch {
-    const parent = path.dirname(p);
-    return parent === p ? p : path.join(await canonicalPath(parent), path.basename(p));
-  }
 }
 
 export interface WorktreeRequest {
@@ -113,14 +104,19 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     );
   }
   await fsp.mkdir(path.dirname(dir), { recursive: true });
-  if (await branchExists(repo.toplevel, branch)) {
-    await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
-    const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
-    const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
-    return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false, kept };
+  // The usual case is a new branch: try that first rather than ask git beforehand (each git
+  // process costs a dispatch a fork of the server). `-b` refuses an existing branch before it
+  // checks anything out; then the worktree is added on that branch instead.
+  try {
+    await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
+    return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true, kept };
+  } catch (err) {
+    if ((await pathExists(dir)) || !(await branchExists(repo.toplevel, branch))) throw err;
   }
-  await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
-  return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true, kept };
+  await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
+  const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
+  const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
+  return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false, kept };
 }
 
 /** Undo what ensureWorktree just made (a dispatch that failed after creating it). */

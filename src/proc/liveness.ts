@@ -1,15 +1,9 @@
 import { execFileSync } from "node:child_process";
 import { readFileSync } from "node:fs";
+import type { ProcessIdentity } from "../core/process-identity.js";
 import { hasErrorCode } from "../util/errors.js";
 
-/**
- * A process identity that survives pid reuse: the pid plus its start time. On Linux the start
- * time comes from /proc/<pid>/stat (clock ticks since boot); elsewhere from `ps -o lstart=`.
- */
-export interface ProcessIdentity {
-  readonly pid: number;
-  readonly start: string;
-}
+export type { ProcessIdentity };
 
 interface ProcStat {
   readonly state: string;

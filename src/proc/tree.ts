@@ -1,5 +1,5 @@
-import { execFileSync } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { execFile, execFileSync } from "node:child_process";
+import { promises as fsp, readdirSync, readFileSync } from "node:fs";
 import { sleep } from "../util/time.js";
 import { isAlive, type ProcessIdentity, processIdentity } from "./liveness.js";
 
@@ -9,17 +9,33 @@ interface Proc {
   readonly pgid: number;
 }
 
+const PS_ARGS = ["-A", "-o", "pid=,ppid=,pgid="];
+const PS_MAX_BUFFER = 16 * 1024 * 1024;
+
 function listProcesses(): Proc[] {
   let out: string;
   try {
-    out = execFileSync("ps", ["-A", "-o", "pid=,ppid=,pgid="], {
+    out = execFileSync("ps", PS_ARGS, {
       encoding: "utf8",
       stdio: ["ignore", "pipe", "ignore"],
-      maxBuffer: 16 * 1024 * 1024,
+      maxBuffer: PS_MAX_BUFFER,
     });
   } catch {
     return [];
   }
+  return parsePs(out);
+}
+
+/** The process table without blocking the event loop (a server answers other calls meanwhile). */
+function listProcessesAsync(): Promise<Proc[]> {
+  return new Promise((resolve) => {
+    execFile("ps", PS_ARGS, { encoding: "utf8", maxBuffer: PS_MAX_BUFFER }, (err, out) =>
+      resolve(err ? [] : parsePs(out)),
+    );
+  });
+}
+
+function parsePs(out: string): Proc[] {
   const procs: Proc[] = [];
   for (const line of out.split("\n")) {
     const [pid, ppid, pgid] = line.trim().split(/\s+/).map(Number);
@@ -80,6 +96,32 @@ export function taggedProcesses(name: string, value: string): Set<number> {
   return found;
 }
 
+/** How many /proc/<pid>/environ reads run at once in the asynchronous scan. */
+const ENVIRON_READS_AT_ONCE = 32;
+
+/** `taggedProcesses` without blocking the event loop: the reads are asynchronous, in batches. */
+export async function taggedProcessesAsync(name: string, value: string): Promise<Set<number>> {
+  const found = new Set<number>();
+  let entries: string[];
+  try {
+    entries = (await fsp.readdir("/proc")).filter((e) => /^\d+$/.test(e) && Number(e) !== process.pid);
+  } catch {
+    return found;
+  }
+  const needle = Buffer.from(`${name}=${value}\0`);
+  const inside = Buffer.concat([Buffer.from("\0"), needle]);
+  for (let i = 0; i < entries.length; i += ENVIRON_READS_AT_ONCE) {
+    await Promise.all(
+      entries.slice(i, i + ENVIRON_READS_AT_ONCE).map(async (entry) => {
+        const environ = await fsp.readFile(`/proc/${entry}/environ`).catch(() => undefined);
+        if (environ && (environ.indexOf(needle) === 0 || environ.indexOf(inside) >= 0))
+          found.add(Number(entry));
+      }),
+    );
+  }
+  return found;
+}
+
 function signalAll(pids: Iterable<number>, signal: NodeJS.Signals): void {
   for (const pid of pids) {
     if (pid === process.pid) continue;
@@ -102,10 +144,15 @@ export interface KillTreeOptions {
   readonly spare?: readonly number[];
 }
 
-function collect(opts: KillTreeOptions): Set<number> {
+/** The whole tree: the process table (ps) and the tag scan, both off the event loop and at once. */
+async function collect(opts: KillTreeOptions): Promise<Set<number>> {
   const liveRoots = opts.roots.filter(isAlive).map((r) => r.pid);
-  const set = liveRoots.length > 0 ? descendants(liveRoots) : new Set<number>();
-  if (opts.tag) for (const pid of taggedProcesses(opts.tag.name, opts.tag.value)) set.add(pid);
+  const [procs, tagged] = await Promise.all([
+    liveRoots.length > 0 ? listProcessesAsync() : Promise.resolve([]),
+    opts.tag ? taggedProcessesAsync(opts.tag.name, opts.tag.value) : Promise.resolve(new Set<number>()),
+  ]);
+  const set = liveRoots.length > 0 ? descendants(liveRoots, procs) : new Set<number>();
+  for (const pid of tagged) set.add(pid);
   for (const pid of opts.spare ?? []) set.delete(pid);
   set.delete(process.pid);
   return set;
@@ -115,17 +162,19 @@ function collect(opts: KillTreeOptions): Set<number> {
  * SIGTERM the whole tree, wait up to `graceMs`, then SIGKILL whatever is left (collected again,
  * so processes started or re-parented meanwhile are caught). The tree is collected before any
  * signal is sent: killing a parent first would let its children escape to init.
- * Returns how many processes were found.
+ * While waiting, only the processes signalled are polled (one /proc read each); the whole tree
+ * is collected again only once they are all gone, and never synchronously: a server cancelling a
+ * task keeps answering its other calls. Returns how many processes were found.
  */
 export async function killTree(opts: KillTreeOptions): Promise<number> {
-  const first = collect(opts);
+  const first = await collect(opts);
   const identities = [...first].map((pid) => processIdentity(pid)).filter((p) => p !== null);
   signalAll(first, "SIGTERM");
   const deadline = Date.now() + (opts.graceMs ?? 3000);
-  const allGone = () => identities.every((id) => !isAlive(id)) && collect(opts).size === 0;
-  while (Date.now() < deadline && !allGone()) await sleep(50);
-  for (let round = 0; round < 10 && !allGone(); round++) {
-    const left = collect(opts);
+  const allGone = async () => identities.every((id) => !isAlive(id)) && (await collect(opts)).size === 0;
+  while (Date.now() < deadline && !(await allGone())) await sleep(50);
+  for (let round = 0; round < 10 && !(await allGone()); round++) {
+    const left = await collect(opts);
     for (const id of identities) if (isAlive(id)) left.add(id.pid);
     for (const pid of opts.spare ?? []) left.delete(pid);
     signalAll(left, "SIGKILL");

@@ -1,9 +1,11 @@
 #!/usr/bin/env node
 import path from "node:path";
 import { TASK_FILES } from "../core/layout.js";
+import { enableCompileCache } from "../util/compile-cache.js";
 import { stopOnSignals } from "./stopper.js";
 
 /** Entry point of the task runner: `node runner/main.js <task-dir>`. */
+enableCompileCache();
 const taskDir = process.argv[2];
 if (!taskDir || !path.isAbsolute(taskDir)) {
   process.stderr.write("usage: runner <absolute task directory>\n");
@@ -16,9 +18,9 @@ const stopper = stopOnSignals(path.join(taskDir, TASK_FILES.cancel));
 const pump = {
   afterFinalize: async () => {
     const [{ pumpQueue }, { TaskStore }, { postMortemAudit }] = await Promise.all([
-      import("../tasks/scheduler.js"),
+      import("../lifecycle/scheduler.js"),
       import("../core/store.js"),
-      import("../audit/post-mortem.js"),
+      import("../audit/post-mortem-lazy.js"),
     ]);
     await pumpQueue(
       new TaskStore(path.dirname(path.dirname(taskDir)), { postMortemAudit, lightReads: true }),

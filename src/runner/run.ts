@@ -3,7 +3,7 @@ import path from "node:path";
 import type { AgentDriver } from "../agents/agent.js";
 import { errorCause } from "../agents/error-cause.js";
 import { loadDriver } from "../agents/registry.js";
-import { postMortemAudit } from "../audit/post-mortem.js";
+import { postMortemAudit } from "../audit/post-mortem-lazy.js";
 import type { AgentErrorCause } from "../core/agent-events.js";
 import { type CancelRequest, cancelSentence, readCancelRequest } from "../core/cancel-request.js";
 import { describeUsage } from "../core/describe.js";
@@ -95,14 +95,18 @@ export async function runTask(
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
   let meta: TaskMeta = loaded;
-  const driver = await loadDriver(meta.agent);
-  const hooks = combineHooks([...(await taskHooks(meta, taskDir)), extraHooks]);
+  // Independent reads, at once: the time from launch to `started` is time the caller waits.
+  const [driver, taskHookList, taskEnv] = await Promise.all([
+    loadDriver(meta.agent),
+    taskHooks(meta, taskDir),
+    takeTaskEnv(files("env")),
+  ]);
+  const hooks = combineHooks([...taskHookList, extraHooks]);
 
   if (existsSync(files("cancel"))) stopper.stop("cancel", "a cancel requested before the runner started");
 
   const env = {
-    ...((await takeTaskEnv(files("env"))) ??
-      envSnapshot(process.env, await codexmcpSecrets(store.layout.home))),
+    ...(taskEnv ?? envSnapshot(process.env, await codexmcpSecrets(store.layout.home))),
   };
   env[TASK_ID_ENV] = taskId;
   if (meta.process_tag) env[TASK_TAG_ENV] = meta.process_tag;
@@ -117,14 +121,18 @@ export async function runTask(
     launched_at: launched?.launched_at ?? nowIso(),
     ready_at: nowIso(),
   };
-  if (ownRecord) await writeJsonAtomic(files("runner"), ownRecord).catch(() => undefined);
-  meta =
-    (await store
+  // The runner record and meta.json are separate files: written at once. Observers need either
+  // order (a running meta without a ready runner record reads as starting, and cancel waits).
+  const [, updated] = await Promise.all([
+    ownRecord ? writeJsonAtomic(files("runner"), ownRecord).catch(() => undefined) : undefined,
+    store
       .updateMeta(taskId, (m) => {
         m.status = "running";
         m.started_at = nowIso();
       })
-      .catch(() => undefined)) ?? meta;
+      .catch(() => undefined),
+  ]);
+  meta = updated ?? meta;
 
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
   guardPane(taskId);

@@ -1,7 +1,7 @@
 import { promises as fsp } from "node:fs";
 import { StdioServerTransport } from "@modelcontextprotocol/sdk/server/stdio.js";
 import { cachedSandboxProbe, probeAdvice } from "../agents/codex/sandbox-probe.js";
-import { postMortemAudit } from "../audit/post-mortem.js";
+import { postMortemAudit } from "../audit/post-mortem-lazy.js";
 import type { Settings } from "../config/settings.js";
 import { TaskManager } from "../tasks/manager.js";
 import { settlePending } from "../tools/pending.js";

@@ -2,12 +2,12 @@ import type { CancelRequest } from "../core/cancel-request.js";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
 import type { HostResolver } from "../hosts/host.js";
+import { type Observation, observeTask } from "../lifecycle/observe.js";
+import { recoverDeadTask } from "../lifecycle/recovery.js";
 import { isAlive } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
 import { writeJsonAtomic } from "../util/files.js";
 import { nowIso } from "../util/time.js";
-import { type Observation, observeTask } from "./observe.js";
-import { recoverDeadTask } from "./recovery.js";
 import { waitFor } from "./waiter.js";
 
 /** How long a cancel waits for a runner that is still booting to install its signal handlers. */

@@ -5,15 +5,15 @@ import { describeOperations } from "../git/operations.js";
 import { salvageMissingWorktree } from "../git/orphaned.js";
 import { branchExists, countCommits } from "../git/repo.js";
 import { assessWorktree, nestedWithWork, type WorktreeWork } from "../git/work.js";
-import { canonicalPath } from "../git/worktree.js";
 import type { HostResolver } from "../hosts/host.js";
+import type { Observation } from "../lifecycle/observe.js";
+import { canonicalPath } from "../util/canonical-path.js";
 import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge-record.js";
-import type { Observation } from "./observe.js";
 import { saveBranchCommits, saveWorktreeWork } from "./save-work.js";
 import { activeTasksIn } from "./worktree-users.js";
 

@@ -1,10 +1,10 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { isTerminal } from "../core/types.js";
+import type { Observation } from "../lifecycle/observe.js";
 import { UserError } from "../util/errors.js";
 import { type CleanedItem, cleanWorktree, type RefusedItem } from "./cleanup-worktree.js";
 import type { TaskManager } from "./manager.js";
-import type { Observation } from "./observe.js";
 
 export type { CleanedItem, RefusedItem } from "./cleanup-worktree.js";
 
@@ -126,7 +126,7 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
       // Its branch came back from a host: the host's worktree goes too, by the host's rules.
       const remote = group.tasks.find((o) => o.meta.remote?.collected_at)?.meta;
       if (remote) {
-        const { cleanupRemote } = await import("./remote-observe.js");
+        const { cleanupRemote } = await import("../lifecycle/remote-observe.js");
         cleaned.push({ ...item, remote: await cleanupRemote(manager.store, remote, req.force === true) });
       } else cleaned.push(item);
     }

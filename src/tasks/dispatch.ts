@@ -1,19 +1,18 @@
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import type { Settings } from "../config/settings.js";
 import { READONLY_CONSTRAINT } from "../core/readonly-constraint.js";
-import type { Sandbox } from "../core/sandbox.js";
-import type { TaskStore } from "../core/store.js";
 import { codexmcpSecrets, envSnapshot } from "../core/task-env.js";
 import { newProcessTag } from "../core/task-tag.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { commitWritableDirs } from "../git/commit-paths.js";
 import { copyUntracked } from "../git/copy-untracked.js";
 import { ensureExcluded } from "../git/exclude.js";
+import type { RepoInfo } from "../git/repo.js";
 import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import { secureWorktreeAdmin } from "../git/worktree-admin.js";
-import type { HostResolver } from "../hosts/host.js";
+import { observeTask } from "../lifecycle/observe.js";
+import { scheduleTask } from "../lifecycle/scheduler.js";
 import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
@@ -21,38 +20,11 @@ import { log } from "../util/log.js";
 import { mkdirNoFollow, withDirNoFollow } from "../util/no-follow.js";
 import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT } from "./locks.js";
-import { observeTask } from "./observe.js";
 import { type Plan, plan } from "./plan.js";
-import { scheduleTask } from "./scheduler.js";
+import type { DispatchContext, TaskRequest } from "./request.js";
 import { activeTasksIn } from "./worktree-users.js";
 
-export interface TaskRequest {
-  readonly prompt: string;
-  /** The agent CLI to run (default: the repository's, then the server's default). */
-  readonly agent?: string | undefined;
-  readonly cwd: string;
-  readonly topic: string;
-  readonly sandbox: Sandbox;
-  readonly session_id?: string | undefined;
-  readonly model?: string | undefined;
-  readonly profile?: string | undefined;
-  readonly reasoning_effort?: string | undefined;
-  readonly timeout_seconds?: number | undefined;
-  /** "local" (default), "auto", or a configured remote host's name. */
-  readonly host?: string | undefined;
-  /**
-   * Set by a host's `codexmcp remote dispatch` only (never by a tool): cwd is already the task's
-   * worktree, made from the caller's snapshot; diffs count from `base_commit`.
-   */
-  readonly placed?: { readonly base_commit: string; readonly created: boolean } | undefined;
-}
-
-export interface DispatchContext {
-  readonly settings: Settings;
-  readonly store: TaskStore;
-  readonly hosts: HostResolver;
-  readonly env: NodeJS.ProcessEnv;
-}
+export type { DispatchContext, TaskRequest } from "./request.js";
 
 const AGENT_INPUT_FILE = "agent-input.md";
 
@@ -65,11 +37,16 @@ function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
  * `<cwd>/.codex-tasks/<topic>` → the task directory. The repository controls what is at
  * `.codex-tasks`: a link there (or at `<topic>` pointing somewhere else) is never followed.
  */
-async function makeTaskLink(cwd: string, topic: string, taskDir: string, inRepo: boolean): Promise<void> {
+async function makeTaskLink(
+  cwd: string,
+  topic: string,
+  taskDir: string,
+  repo: RepoInfo | null,
+): Promise<void> {
   const linkDir = path.join(cwd, ".codex-tasks");
   const link = path.join(linkDir, topic);
-  if (inRepo)
-    await ensureExcluded(cwd, ".codex-tasks/").catch((err: unknown) =>
+  if (repo)
+    await ensureExcluded(cwd, ".codex-tasks/", repo.excludeFile).catch((err: unknown) =>
       log.warn(`could not add .codex-tasks/ to the repository's info/exclude: ${errorMessage(err)}`),
     );
   try {
@@ -255,7 +232,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     await store.writeMeta(meta);
     await scheduleTask(store, meta, settings.maxParallel);
     launched = true;
-    if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo !== null);
+    if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo);
     return (await store.readMeta(taskId)) ?? meta;
   } catch (err) {
     if (launched) throw err;

@@ -8,14 +8,14 @@ import { type StoreServices, TaskStore } from "../core/store.js";
 import { parseTaskId, TASK_LIST_HINT } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
 import { TaskHosts } from "../hosts/registry.js";
+import { type Observation, observeTask } from "../lifecycle/observe.js";
+import { cancelQueued, pumpQueue, queuePosition } from "../lifecycle/scheduler.js";
 import { UserError } from "../util/errors.js";
 import { nowIso } from "../util/time.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
-import { type Observation, observeTask } from "./observe.js";
 import { chooseHost } from "./placement.js";
 import { dispatchRemote } from "./remote-dispatch.js";
-import { cancelQueued, pumpQueue, queuePosition } from "./scheduler.js";
 import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 
@@ -185,7 +185,7 @@ export class TaskManager {
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     const id = obs.meta.task_id;
     if (obs.meta.host === "ssh") {
-      const { cancelRemote } = await import("./remote-observe.js");
+      const { cancelRemote } = await import("../lifecycle/remote-observe.js");
       return { obs: await cancelRemote(this.store, obs.meta, why), wasRunning: true };
     }
     if (obs.status === "queued" && (await cancelQueued(this.store, id, why))) {

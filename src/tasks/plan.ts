@@ -10,11 +10,11 @@ import { agentBinEnvVar } from "../core/agent-names.js";
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
 import { insideGitDir, type RepoInfo, repoInfo } from "../git/repo.js";
-import { canonicalPath } from "../git/worktree.js";
+import { canonicalPath } from "../util/canonical-path.js";
 import { UserError } from "../util/errors.js";
 import { which } from "../util/which.js";
-import type { DispatchContext, TaskRequest } from "./dispatch.js";
 import { dirLockPath, repoLockPath } from "./locks.js";
+import type { DispatchContext, TaskRequest } from "./request.js";
 
 /** Where and how a dispatch will run: decided before anything is made. */
 export interface Plan {

@@ -10,17 +10,17 @@ import { isTerminal, type TaskMeta } from "../core/types.js";
 import { git, gitMaybe } from "../git/git.js";
 import { repoInfo } from "../git/repo.js";
 import { bundleBytes, snapshotCommit } from "../git/snapshot.js";
-import { canonicalPath } from "../git/worktree.js";
 import type { DispatchReply, DispatchSpec } from "../hosts/ssh/protocol.js";
 import { RemoteCodexmcp } from "../hosts/ssh/remote-client.js";
 import { SshUnreachable } from "../hosts/ssh/ssh.js";
+import { observeTask } from "../lifecycle/observe.js";
+import { canonicalPath } from "../util/canonical-path.js";
 import { errorMessage, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
 import type { DispatchContext, TaskRequest } from "./dispatch.js";
 import { repoLockPath } from "./locks.js";
-import { observeTask } from "./observe.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 /** Local refs that keep a remote task's commits (and tell later bundles what the host has). */

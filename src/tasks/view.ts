@@ -5,9 +5,9 @@ import type { AgentUsage } from "../core/agent-events.js";
 import type { Layout } from "../core/layout.js";
 import { isTerminal, type TaskStatus } from "../core/types.js";
 import type { HostResolver } from "../hosts/host.js";
+import type { Observation } from "../lifecycle/observe.js";
 import { tailLines } from "../util/tail.js";
 import { secondsBetween } from "../util/time.js";
-import type { Observation } from "./observe.js";
 
 /** What codex_dispatch returns. */
 export interface DispatchView {

@@ -8,9 +8,9 @@ import {
 } from "../core/journal.js";
 import { parseTaskId } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
+import type { Observation } from "../lifecycle/observe.js";
 import { UserError } from "../util/errors.js";
 import type { TaskManager } from "./manager.js";
-import type { Observation } from "./observe.js";
 import { waitFor } from "./waiter.js";
 
 export interface WaitRequest {

@@ -2,7 +2,7 @@ import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import type { HostResolver } from "../hosts/host.js";
-import { type Observation, observeTask } from "./observe.js";
+import { type Observation, observeTask } from "../lifecycle/observe.js";
 
 /** The directory a task works in and owns while it runs: its worktree, or cwd when it ran in place. */
 export function workingDirOf(meta: TaskMeta): string | undefined {

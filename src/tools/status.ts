@@ -1,7 +1,7 @@
 import type { McpServer } from "@modelcontextprotocol/sdk/server/mcp.js";
 import { z } from "zod";
+import type { Observation } from "../lifecycle/observe.js";
 import type { TaskManager } from "../tasks/manager.js";
-import type { Observation } from "../tasks/observe.js";
 import { secondsBetween } from "../util/time.js";
 import { guarded, ok } from "./result.js";
 import { taskIdField } from "./schemas.js";

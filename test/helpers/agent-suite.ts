@@ -26,7 +26,8 @@ const TURN_MS = 240_000;
 /**
  * The same orchestrator cycle, for one agent, through the built server and the real agent CLI
  * (driven by the scripted model on 127.0.0.1; Cursor by its documented stand-in): a full-access
- * dispatch that commits in its worktree, a reply that resumes the session, a read-only run that
+ * dispatch that commits in its worktree (waited for with codex_wait), a reply that resumes the
+ * session, codex_diff and codex_merge of that work, a read-only run that
  * cannot write, a cancel that leaves nothing running, a server SIGKILL with the true outcome
  * after a restart, and an auth failure that fails with its cause.
  */
@@ -53,9 +54,33 @@ export function agentSuite(agent: SuiteAgent): void {
     }
 
     async function dispatch(topic: string, sandbox: string, turn: Turn): Promise<string> {
+      return (await dispatchWithCursor(topic, sandbox, turn)).taskId;
+    }
+
+    async function dispatchWithCursor(
+      topic: string,
+      sandbox: string,
+      turn: Turn,
+    ): Promise<{ taskId: string; cursor: string }> {
       const d = await mcp.ok("codex_dispatch", { agent, prompt: prompt(turn), cwd: sb.repo, topic, sandbox });
       expect(d.agent).toBe(agent);
-      return String(d.task_id);
+      return { taskId: String(d.task_id), cursor: String(d.cursor) };
+    }
+
+    /** codex_wait from the dispatch's cursor until the task ends, as an orchestrator waits. */
+    async function waitEnded(taskId: string, cursor: string): Promise<Record<string, unknown>> {
+      const deadline = Date.now() + TURN_MS;
+      let at = cursor;
+      while (Date.now() < deadline) {
+        const w = await mcp.ok(
+          "codex_wait",
+          { task_ids: [taskId], cursor: at, timeout_seconds: 60 },
+          { timeoutMs: 90_000 },
+        );
+        if (w.status !== "timeout") return w.task as Record<string, unknown>;
+        at = String(w.cursor);
+      }
+      throw new Error(`${taskId} did not end in ${TURN_MS} ms`);
     }
 
     beforeAll(async () => {
@@ -83,15 +108,17 @@ export function agentSuite(agent: SuiteAgent): void {
 
     let first = "";
     let firstSession = "";
+    let replyTask = "";
 
     it(
       "full access: commits in its own worktree; diff stats, session, answer and normalized events",
       async () => {
-        first = await dispatch(`implement-${agent}_work-v1`, "full-access", {
+        const d = await dispatchWithCursor(`implement-${agent}_work-v1`, "full-access", {
           run: ["echo hi > a.txt && git add a.txt && git commit -qm agent-commit"],
           say: `Committed for ${agent}.`,
         });
-        const done = await untilEnded(mcp, first, TURN_MS);
+        first = d.taskId;
+        const done = await waitEnded(first, d.cursor);
         expect(done).toMatchObject({
           status: "completed",
           success: true,
@@ -146,6 +173,25 @@ export function agentSuite(agent: SuiteAgent): void {
           commits_ahead: 2,
         });
         expect(done.session_id).toBe(firstSession);
+        replyTask = String(r.task_id);
+      },
+      TURN_MS,
+    );
+
+    it(
+      "the orchestrator's cycle ends alike for every agent: codex_diff shows the work, codex_merge lands it",
+      async () => {
+        expect(replyTask).not.toBe("");
+        const diff = await mcp.ok("codex_diff", { task_id: replyTask });
+        expect(diff.files).toEqual([expect.objectContaining({ path: "a.txt" })]);
+        expect(String(diff.patch)).toMatch(/\+hi\n\+again(\n|$)/);
+        const m = await mcp.ok("codex_merge", { task_id: replyTask, strategy: "merge" });
+        expect(m.merged).toBe(true);
+        expect(gitIn(sb.repo, "show", "HEAD:a.txt")).toBe("hi\nagain");
+        expect(gitIn(sb.repo, "log", "--format=%s", "-3").split("\n")).toEqual(
+          expect.arrayContaining(["again", "agent-commit"]),
+        );
+        expect(gitIn(sb.repo, "status", "--porcelain")).toBe("");
       },
       TURN_MS,
     );

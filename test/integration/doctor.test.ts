@@ -61,7 +61,8 @@ describe("codexmcp doctor", () => {
     );
   });
 
-  it("names each missing prerequisite with what to do, and exits 1", async () => {
+  // Seven doctor runs, each with a Codex round trip and every agent's lookup: minutes on a loaded machine.
+  it("names each missing prerequisite with what to do, and exits 1", { timeout: 600_000 }, async () => {
     const noCodex = await doctor(sb.env({ CODEX_BIN: "/nonexistent/codex" }));
     expect(noCodex.exitCode).toBe(1);
     expect(noCodex.checks.codex).toMatchObject({

@@ -84,6 +84,29 @@ describe("full-access tasks: worktree + tmux with the real Codex CLI", () => {
     expect(log).toContain("diff: 3 files changed");
   });
 
+  it("a branch that exists without a worktree gets its worktree on it, its commits kept, and is not deleted as if made", async () => {
+    // A person kept the branch of an earlier task and removed its worktree.
+    gitIn(sb.repo, "branch", "agent/implement-kept");
+    const side = path.join(path.dirname(sb.repo), "side-kept");
+    gitIn(sb.repo, "worktree", "add", "-q", side, "agent/implement-kept");
+    await fsp.writeFile(path.join(side, "kept.txt"), "kept\n");
+    gitIn(side, "add", "kept.txt");
+    gitIn(side, "-c", "user.name=t", "-c", "user.email=t@t", "commit", "-qm", "kept work");
+    const tip = gitIn(side, "rev-parse", "HEAD");
+    gitIn(sb.repo, "worktree", "remove", side);
+    const d = await mcp.ok("codex_dispatch", {
+      prompt: "Where am I [[script:where-am-i]]",
+      cwd: sb.repo,
+      topic: "implement-kept-v1",
+      sandbox: "full-access",
+    });
+    const worktree = path.join(path.dirname(sb.repo), "project-agent-implement-kept");
+    expect(d).toMatchObject({ worktree_dir: worktree, agent_branch: "agent/implement-kept" });
+    expect(await fsp.readFile(path.join(worktree, "kept.txt"), "utf8")).toBe("kept\n");
+    expect((await untilEnded(mcp, String(d.task_id))).status).toBe("completed");
+    expect(gitIn(sb.repo, "rev-parse", "agent/implement-kept")).toBe(tip);
+  });
+
   it("keeps the caller's subdirectory: cwd repo/pkg/a runs in <worktree>/pkg/a", async () => {
     const r = await mcp.ok("codex", {
       prompt: "[[script:where-am-i]]",

@@ -110,6 +110,33 @@ describe("git run by codexmcp never runs a program the repository configured", (
     expect(await canaries(canaryDir)).toEqual([]);
   });
 
+  it("ref-only commands, which skip the config scan, run nothing either (in the armed worktree)", async () => {
+    const head = (await git(worktree, ["rev-parse", "HEAD"])).trim();
+    const facts = await git(worktree, [
+      "rev-parse",
+      "--show-toplevel",
+      "--git-common-dir",
+      "--git-dir",
+      "--show-prefix",
+      "--git-path",
+      "info/exclude",
+      "HEAD^{commit}",
+      "--symbolic-full-name",
+      "HEAD",
+    ]);
+    expect(facts).toContain("refs/heads/agent/implement-x");
+    await git(worktree, ["symbolic-ref", "-q", "HEAD"]);
+    await git(worktree, ["show-ref", "--verify", "--quiet", "refs/heads/agent/implement-x"]);
+    await git(worktree, ["for-each-ref", "--format=%(refname) %(contents:subject)", "refs/heads"]);
+    await git(worktree, ["update-ref", "refs/codexmcp-test/kept", head]);
+    await git(worktree, ["update-ref", "-d", "refs/codexmcp-test/kept"]);
+    await git(worktree, ["merge-base", head, "main"]);
+    await git(worktree, ["rev-list", "--count", `${base}..${head}`]);
+    await git(worktree, ["worktree", "list", "--porcelain", "-z"]);
+    await git(repo, ["worktree", "prune", "--dry-run"]);
+    expect(await canaries(canaryDir)).toEqual([]);
+  });
+
   it("merge prediction, trial merge and trial rebase", async () => {
     await fsp.writeFile(path.join(repo, "shared.txt"), "one\nmain\n");
     gitIn(repo, ...DISARMED, "commit", "-qam", "main moves");

@@ -4,7 +4,7 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, processIdentity } from "../../src/proc/liveness.js";
-import { descendants, killTree, taggedProcesses } from "../../src/proc/tree.js";
+import { descendants, killTree, taggedProcesses, taggedProcessesAsync } from "../../src/proc/tree.js";
 
 async function until(fn: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -54,6 +54,10 @@ describe("process identity and tree termination", () => {
     const daemon = Number((await fsp.readFile(pidFile, "utf8")).trim());
     await until(() => taggedProcesses("CODEXMCP_TASK_ID", tag).size >= 4);
     expect(descendants([root.pid ?? -1]).has(daemon)).toBe(false);
+    // The asynchronous scan killTree uses finds the same processes, the daemon among them.
+    const tagged = await taggedProcessesAsync("CODEXMCP_TASK_ID", tag);
+    expect([...tagged].sort()).toEqual([...taggedProcesses("CODEXMCP_TASK_ID", tag)].sort());
+    expect(tagged.has(daemon)).toBe(true);
 
     const rootId = processIdentity(root.pid ?? -1);
     expect(rootId).not.toBeNull();

@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import { renderWatch, type WatchRow } from "../../src/cli/commands/watch.js";
 import { paint } from "../../src/cli/style.js";
 import type { TaskMeta } from "../../src/core/types.js";
-import type { Observation } from "../../src/tasks/observe.js";
+import type { Observation } from "../../src/lifecycle/observe.js";
 
 function row(i: number, status: "running" | "queued" | "completed", idle?: number): WatchRow {
   const meta = {

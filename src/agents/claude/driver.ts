@@ -1,5 +1,7 @@
+import path from "node:path";
 import type { AgentErrorCause } from "../../core/agent-events.js";
 import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { homeOf } from "../credential-paths.js";
 import { explainModelFailure } from "../error-cause.js";
 import { UUID } from "../session-ids.js";
 import { ClaudeStreamReader } from "./stream.js";
@@ -54,6 +56,22 @@ export const claudeDriver: AgentDriver = {
     return { args, env, mode };
   },
   streamReader: () => new ClaudeStreamReader(),
+  credentialSources: (env) => ({
+    vars: [
+      "ANTHROPIC_API_KEY",
+      "ANTHROPIC_AUTH_TOKEN",
+      "CLAUDE_CODE_OAUTH_TOKEN",
+      "CLAUDE_CODE_USE_BEDROCK",
+      "CLAUDE_CODE_USE_VERTEX",
+      "CLAUDE_CODE_USE_FOUNDRY",
+    ],
+    // A login on Linux; on macOS Claude Code keeps it in the Keychain.
+    files: [
+      path.join(env.CLAUDE_CONFIG_DIR?.trim() || path.join(homeOf(env), ".claude"), ".credentials.json"),
+    ],
+    unseen: process.platform === "darwin" ? "a login in the macOS Keychain" : undefined,
+    howTo: "run `claude` once and log in, or set ANTHROPIC_API_KEY where the server starts",
+  }),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure(
       "Claude Code",

@@ -40,6 +40,19 @@ export const copilotDriver: AgentDriver = {
   },
   streamReader: () => new CopilotStreamReader(),
   afterExit: (taskDir) => readCopilotUsageEvents(path.join(taskDir, COPILOT_USAGE_FILE)),
+  credentialSources: () => ({
+    vars: [
+      "COPILOT_GITHUB_TOKEN",
+      "GH_TOKEN",
+      "GITHUB_TOKEN",
+      "COPILOT_PROVIDER_API_KEY",
+      "COPILOT_PROVIDER_BEARER_TOKEN",
+    ],
+    files: [],
+    unseen: "a /login kept in the system keychain",
+    howTo:
+      "run `copilot` and /login, or set COPILOT_GITHUB_TOKEN (or a provider key for bring-your-own-key) where the server starts",
+  }),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure(
       "Copilot CLI",

@@ -26,6 +26,12 @@ export const cursorDriver: AgentDriver = {
     return { args, env: {}, mode: readOnly ? "ask" : "force" };
   },
   streamReader: () => new CursorStreamReader(),
+  credentialSources: () => ({
+    vars: ["CURSOR_API_KEY"],
+    files: [],
+    unseen: "a `cursor-agent login` (where the real CLI keeps it is not verified)",
+    howTo: "run `cursor-agent login`, or set CURSOR_API_KEY where the server starts",
+  }),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure("Cursor Agent", "run `cursor-agent login`, or set CURSOR_API_KEY", cause, message),
 };

@@ -1,5 +1,7 @@
+import path from "node:path";
 import type { AgentErrorCause } from "../../core/agent-events.js";
 import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { homeOf } from "../credential-paths.js";
 import { explainModelFailure } from "../error-cause.js";
 import { UUID } from "../session-ids.js";
 import { GeminiStreamReader } from "./stream.js";
@@ -26,6 +28,12 @@ export const geminiDriver: AgentDriver = {
     return { args, env: {}, mode };
   },
   streamReader: () => new GeminiStreamReader(),
+  credentialSources: (env) => ({
+    vars: ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"],
+    files: [path.join(homeOf(env), ".gemini", "oauth_creds.json")],
+    howTo:
+      "run `gemini` once and sign in, or set GEMINI_API_KEY with security.auth.selectedType in ~/.gemini/settings.json",
+  }),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure(
       "Gemini CLI",

@@ -1,5 +1,7 @@
+import path from "node:path";
 import type { AgentErrorCause } from "../../core/agent-events.js";
 import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { xdgDir } from "../credential-paths.js";
 import { explainModelFailure } from "../error-cause.js";
 import { OpencodeStreamReader } from "./stream.js";
 
@@ -44,6 +46,19 @@ export const opencodeDriver: AgentDriver = {
     };
   },
   streamReader: () => new OpencodeStreamReader(),
+  credentialSources: (env) => ({
+    vars: [
+      "OPENCODE_AUTH_CONTENT",
+      "ANTHROPIC_API_KEY",
+      "OPENAI_API_KEY",
+      "GOOGLE_GENERATIVE_AI_API_KEY",
+      "OPENROUTER_API_KEY",
+    ],
+    files: [path.join(xdgDir(env, "DATA"), "opencode", "auth.json")],
+    unseen: "a key in opencode's own config (a provider's options.apiKey)",
+    howTo:
+      "run `opencode auth login` for its provider, or set that provider's API key where the server starts",
+  }),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure("opencode", "run `opencode auth login` for its provider", cause, message),
 };

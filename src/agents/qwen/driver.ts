@@ -1,5 +1,7 @@
+import path from "node:path";
 import type { AgentErrorCause } from "../../core/agent-events.js";
 import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import { homeOf } from "../credential-paths.js";
 import { explainModelFailure } from "../error-cause.js";
 import { UUID } from "../session-ids.js";
 import { QwenStreamReader } from "./stream.js";
@@ -26,6 +28,12 @@ export const qwenDriver: AgentDriver = {
     return { args, env: {}, mode };
   },
   streamReader: () => new QwenStreamReader(),
+  credentialSources: (env) => ({
+    vars: ["OPENAI_API_KEY", "DASHSCOPE_API_KEY", "BAILIAN_CODING_PLAN_API_KEY"],
+    files: [path.join(homeOf(env), ".qwen", "oauth_creds.json")],
+    howTo:
+      "run `qwen` once and authenticate, or set OPENAI_API_KEY (and OPENAI_BASE_URL) where the server starts",
+  }),
   explainFailure: (cause: AgentErrorCause, message: string) =>
     explainModelFailure(
       "Qwen Code",

@@ -1,9 +1,11 @@
 import os from "node:os";
 import path from "node:path";
 import { loadSettings, type SettingsOverrides } from "../../config/settings.js";
+import { lookUpAgents } from "../../doctor/checks/agents.js";
 import { type Check, runChecks } from "../../doctor/checks.js";
 import { clientEnv, type ServerLaunch, serverStartCheck } from "../../doctor/client-server.js";
-import { runE2e } from "../../doctor/e2e.js";
+import { type E2eAgent, type E2eStep, runE2e } from "../../doctor/e2e.js";
+import { SCRIPTED_AGENTS, type ScriptedAgent } from "../../e2e/agent-homes.js";
 import { UserError } from "../../util/errors.js";
 import { which } from "../../util/which.js";
 import { EXIT } from "../context.js";
@@ -22,6 +24,18 @@ export interface DoctorOptions {
 }
 
 /**
+ * The agent the product's cycle runs on: the default one when it can run against the scripted
+ * model and is installed, else Codex, else any installed agent that can.
+ */
+function e2eCycleAgent(defaultAgent: string, installed: readonly E2eAgent[]): ScriptedAgent | undefined {
+  const can = (name: string): name is ScriptedAgent =>
+    (SCRIPTED_AGENTS as readonly string[]).includes(name) && installed.some((a) => a.name === name);
+  if (can(defaultAgent)) return defaultAgent;
+  if (can("codex")) return "codex";
+  return installed.map((a) => a.name).find(can);
+}
+
+/**
  * `codexmcp doctor [--e2e] [--json] [--client <name>]`: each check is printed as soon as it is
  * known; exit 0 when nothing failed (warnings allowed), 1 otherwise. With --client the server is
  * started exactly as the client's registration says and every check runs in the environment the
@@ -30,11 +44,12 @@ export interface DoctorOptions {
 export async function doctor(overrides: SettingsOverrides, opts: DoctorOptions): Promise<number> {
   const p = paint(colorEnabled(process.stdout));
   const out = process.stdout;
-  const mark = { ok: p.green("✓"), warn: p.yellow("!"), fail: p.red("✗") };
+  const mark = { ok: p.green("✓"), info: p.dim("·"), warn: p.yellow("!"), fail: p.red("✗") };
   const print = (c: Check) => {
-    if (opts.json && !opts.e2e) return;
+    if (opts.json) return;
     out.write(`${mark[c.status]} ${p.bold(c.name.padEnd(14))} ${c.detail}\n`);
-    if (c.fix && c.status !== "ok") out.write(`  ${" ".repeat(14)} ${p.dim(`→ ${c.fix}`)}\n`);
+    if (c.fix && c.status !== "ok" && c.status !== "info")
+      out.write(`  ${" ".repeat(14)} ${p.dim(`→ ${c.fix}`)}\n`);
   };
 
   // The PATH a client starts the server with never has the node_modules/.bin that npx and npm
@@ -69,39 +84,49 @@ export async function doctor(overrides: SettingsOverrides, opts: DoctorOptions):
   }
 
   const checks = [...first, ...(await runChecks(env, overrides, print))];
-  if (opts.json && !opts.e2e) {
-    out.write(`${JSON.stringify({ ok: checks.every((c) => c.status !== "fail"), checks }, null, 2)}\n`);
-    return checks.some((c) => c.status === "fail") ? EXIT.failure : EXIT.ok;
-  }
   let ok = checks.every((c) => c.status !== "fail");
+  const steps: E2eStep[] = [];
   if (opts.e2e) {
-    out.write(
+    const say = (text: string) => {
+      if (!opts.json) out.write(text);
+    };
+    say(
       `\n${p.bold("end-to-end")} (scripted model on 127.0.0.1; no account, no tokens; scratch files and a private tmux socket)\n`,
     );
     const settings = await loadSettings(env, overrides).catch(() => undefined);
-    const codex = which(settings?.codexBin ?? env.CODEX_BIN ?? "codex", env);
     const tmux = which(settings?.tmuxBin ?? "tmux", env);
-    if (!codex || !tmux) {
-      out.write(`${mark.fail} cannot run: ${!codex ? "codex" : "tmux"} not found (see above)\n`);
-      return EXIT.failure;
+    const agents = settings
+      ? lookUpAgents(settings, env).flatMap((a) => (a.bin ? [{ name: a.name, bin: a.bin }] : []))
+      : [];
+    const cycleAgent = e2eCycleAgent(settings?.defaultAgent ?? "codex", agents);
+    let passed = false;
+    if (!tmux || !cycleAgent) {
+      const why = !tmux ? "tmux not found" : "no agent CLI that runs offline is installed";
+      steps.push({ name: "end-to-end", ok: false, ms: 0, detail: `cannot run: ${why} (see above)` });
+      say(`${mark.fail} cannot run: ${why} (see above)\n`);
+    } else {
+      passed = await runE2e({
+        agents,
+        cycleAgent,
+        tmuxBin: tmux,
+        server: launch,
+        scratchParent: path.join(settings?.home ?? path.join(os.homedir(), ".codexmcp"), "doctor"),
+        onStep: (s) => {
+          steps.push(s);
+          const m = s.skipped ? mark.info : s.ok ? mark.ok : mark.fail;
+          const took = s.skipped ? "" : ` ${p.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}`;
+          say(`${m} ${s.name}${took}\n    ${s.detail}\n`);
+        },
+      });
+      say(
+        passed
+          ? `\n${p.green("end-to-end run passed")}: codexmcp works on this machine${launch ? `, started as ${opts.client} starts it` : ""}.\n`
+          : `\n${p.red("end-to-end run failed")} at the step above.\n`,
+      );
     }
-    const passed = await runE2e({
-      codexBin: codex,
-      tmuxBin: tmux,
-      server: launch,
-      scratchParent: path.join(settings?.home ?? path.join(os.homedir(), ".codexmcp"), "doctor"),
-      onStep: (s) => {
-        out.write(
-          `${s.ok ? mark.ok : mark.fail} ${s.name} ${p.dim(`(${(s.ms / 1000).toFixed(1)}s)`)}\n    ${s.detail}\n`,
-        );
-      },
-    });
-    out.write(
-      passed
-        ? `\n${p.green("end-to-end run passed")}: codexmcp works on this machine${launch ? `, started as ${opts.client} starts it` : ""}.\n`
-        : `\n${p.red("end-to-end run failed")} at the step above.\n`,
-    );
     ok = ok && passed;
   }
+  if (opts.json)
+    out.write(`${JSON.stringify({ ok, checks, ...(opts.e2e ? { e2e: steps } : {}) }, null, 2)}\n`);
   return ok ? EXIT.ok : EXIT.failure;
 }

@@ -1,7 +1,7 @@
 import os from "node:os";
-import { fileURLToPath } from "node:url";
 import { ensureHttpToken } from "../../core/http-token.js";
 import { UserError } from "../../util/errors.js";
+import { packageFile } from "../../util/package-file.js";
 import { type CliContext, EXIT } from "../context.js";
 import {
   CLIENT_NAMES,
@@ -70,7 +70,9 @@ export async function install(
     throw new UserError(
       "--approve-tools is a Codex setting (default_tools_approval_mode); use it with install codex.",
     );
-  const bin = fileURLToPath(new URL("../../bin/codexmcp.js", import.meta.url));
+  const bin = packageFile("dist/bin/codexmcp.js");
+  if (!bin)
+    throw new UserError("codexmcp is not built (dist/bin/codexmcp.js is missing); run npm run build.");
   const run = action === "install" ? installClient : uninstallClient;
   const http = action === "install" ? await httpTarget(ctx, opts) : undefined;
   const userEnv = parseEnv(opts.env);

@@ -1,6 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { postMortemAudit } from "../../audit/post-mortem.js";
+import { postMortemAudit } from "../../audit/post-mortem-lazy.js";
 import type { Settings } from "../../config/settings.js";
 import { ensureHttpToken, httpTokenPath } from "../../core/http-token.js";
 import { serveStdio } from "../../server/stdio.js";

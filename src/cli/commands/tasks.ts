@@ -3,7 +3,7 @@ import { execa } from "execa";
 import { isTerminal } from "../../core/types.js";
 import { tmuxOf } from "../../hosts/local/local-hosts.js";
 import type { Tmux } from "../../hosts/tmux/tmux.js";
-import type { Observation } from "../../tasks/observe.js";
+import type { Observation } from "../../lifecycle/observe.js";
 import type { TaskView } from "../../tasks/view.js";
 import { UserError } from "../../util/errors.js";
 import { openReadNoFollow } from "../../util/tail.js";

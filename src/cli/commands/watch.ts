@@ -1,4 +1,4 @@
-import type { Observation } from "../../tasks/observe.js";
+import type { Observation } from "../../lifecycle/observe.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
 import { type CliContext, EXIT } from "../context.js";
 import { type Paint, paintStatus, table } from "../style.js";

@@ -80,7 +80,12 @@ export async function codexAuthChecks(
   const codex = which(settings.codexBin, env);
   if (!codex) return;
   const provider = await codexProvider(env, settings.profile);
-  const login = await credentials(provider, codex, env);
+  const found = await credentials(provider, codex, env);
+  // Without credentials only the default agent fails doctor; another one fails only the tasks that name it.
+  const login: Check =
+    found.status === "fail" && settings.defaultAgent !== "codex"
+      ? { ...found, status: "warn", detail: `${found.detail} (Codex is not the default agent)` }
+      : found;
   emit(login);
   emit(await reachable(provider, provider.usesLogin && /chatgpt/i.test(login.detail)));
 }

@@ -99,6 +99,9 @@ export async function codexChecks(
   emit: CheckSink,
 ): Promise<boolean> {
   const codex = which(settings.codexBin, env);
+  // Codex is one agent among seven: missing, it fails doctor only as the default one ("agent codex" says the rest).
+  const needed = settings.defaultAgent === "codex";
+  if (!codex && !needed) return false;
   if (!codex) {
     emit({
       name: "codex",
@@ -129,7 +132,7 @@ export async function codexChecks(
   } catch (err) {
     emit({
       name: "codex",
-      status: "fail",
+      status: needed ? "fail" : "warn",
       detail: `${codex}: ${line}: ${errorMessage(err)}`,
       fix: tested
         ? "see the cause above; codexmcp serve --debug shows Codex's own stderr"

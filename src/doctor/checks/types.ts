@@ -1,6 +1,6 @@
 export interface Check {
   readonly name: string;
-  readonly status: "ok" | "warn" | "fail";
+  readonly status: "ok" | "info" | "warn" | "fail";
   readonly detail: string;
   readonly fix?: string;
 }

@@ -17,7 +17,7 @@ export function placementHost(remote: RemotePlacement): HostConfig {
 /**
  * A task on another machine. Its runner, tmux session and queue are that machine's own (its
  * codexmcp dispatched it); this side mirrors its files and brings its outcome back
- * (tasks/remote-observe.ts), so there is nothing here to launch or close.
+ * (lifecycle/remote-observe.ts), so there is nothing here to launch or close.
  */
 export class SshTaskHost implements TaskHost {
   readonly kind = "ssh" as const;

@@ -10,7 +10,7 @@ import {
 } from "../core/types.js";
 import type { HostResolver } from "../hosts/host.js";
 import { isAlive } from "../proc/liveness.js";
-import { taggedProcesses } from "../proc/tree.js";
+import { taggedProcessesAsync } from "../proc/tree.js";
 import { hasErrorCode } from "../util/errors.js";
 import type { Damage } from "./damaged.js";
 import { recoverDeadTask } from "./recovery.js";
@@ -70,7 +70,7 @@ async function damaged(
   const tag = processTagOf(meta);
   const alive =
     !known.result &&
-    ((known.runner && isAlive(known.runner)) || taggedProcesses(tag.name, tag.value).size > 0);
+    ((known.runner && isAlive(known.runner)) || (await taggedProcessesAsync(tag.name, tag.value)).size > 0);
   return {
     meta,
     result: known.result,
