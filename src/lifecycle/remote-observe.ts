@@ -19,7 +19,7 @@ import { placementHost } from "../hosts/ssh/ssh-host.js";
 import { errorMessage, UserError } from "../util/errors.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
-import type { Observation } from "./observe.js";
+import type { Observation } from "./observation.js";
 
 /**
  * A remote task seen from here: its files are mirrored into the local task directory by byte
