@@ -7,6 +7,20 @@ import { UUID } from "../session-ids.js";
 import { GeminiStreamReader } from "./stream.js";
 
 /**
+ * A run of Gemini CLI, or of a fork that kept its flags (Qwen Code): `--approval-mode yolo` for
+ * full access, `default` (no shell or edit tools headless) for read-only.
+ */
+export function approvalModeRun(spec: RunSpec): AgentRun {
+  const readOnly = spec.sandbox === "read-only" && !spec.auditedReadOnly;
+  const mode = readOnly ? "default" : "yolo";
+  const args = ["-o", "stream-json", "--approval-mode", mode];
+  if (spec.model) args.push("-m", spec.model);
+  if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
+  else if (spec.newSessionId) args.push("--session-id", spec.newSessionId);
+  return { args, env: {}, mode };
+}
+
+/**
  * Gemini CLI (`gemini -o stream-json`). Full access is `--approval-mode yolo`; read-only is
  * `default`, in which a headless run has no shell or edit tools at all. No workspace-write.
  */
@@ -18,15 +32,7 @@ export const geminiDriver: AgentDriver = {
   workspaceWrite: false,
   presetSessionId: true,
   isSessionId: (id) => UUID.test(id),
-  buildRun(spec: RunSpec): AgentRun {
-    const readOnly = spec.sandbox === "read-only" && !spec.auditedReadOnly;
-    const mode = readOnly ? "default" : "yolo";
-    const args = ["-o", "stream-json", "--approval-mode", mode];
-    if (spec.model) args.push("-m", spec.model);
-    if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
-    else if (spec.newSessionId) args.push("--session-id", spec.newSessionId);
-    return { args, env: {}, mode };
-  },
+  buildRun: approvalModeRun,
   streamReader: () => new GeminiStreamReader(),
   credentialSources: (env) => ({
     vars: ["GEMINI_API_KEY", "GOOGLE_API_KEY", "GOOGLE_APPLICATION_CREDENTIALS"],

@@ -1,8 +1,9 @@
 import path from "node:path";
 import type { AgentErrorCause } from "../../core/agent-events.js";
-import type { AgentDriver, AgentRun, RunSpec } from "../agent.js";
+import type { AgentDriver } from "../agent.js";
 import { homeOf } from "../credential-paths.js";
 import { explainModelFailure } from "../error-cause.js";
+import { approvalModeRun } from "../gemini/driver.js";
 import { UUID } from "../session-ids.js";
 import { QwenStreamReader } from "./stream.js";
 
@@ -18,15 +19,7 @@ export const qwenDriver: AgentDriver = {
   workspaceWrite: false,
   presetSessionId: true,
   isSessionId: (id) => UUID.test(id),
-  buildRun(spec: RunSpec): AgentRun {
-    const readOnly = spec.sandbox === "read-only" && !spec.auditedReadOnly;
-    const mode = readOnly ? "default" : "yolo";
-    const args = ["-o", "stream-json", "--approval-mode", mode];
-    if (spec.model) args.push("-m", spec.model);
-    if (spec.resumeSessionId) args.push("--resume", spec.resumeSessionId);
-    else if (spec.newSessionId) args.push("--session-id", spec.newSessionId);
-    return { args, env: {}, mode };
-  },
+  buildRun: approvalModeRun,
   streamReader: () => new QwenStreamReader(),
   credentialSources: (env) => ({
     vars: ["OPENAI_API_KEY", "DASHSCOPE_API_KEY", "BAILIAN_CODING_PLAN_API_KEY"],
