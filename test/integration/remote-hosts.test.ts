@@ -4,8 +4,8 @@ import { promises as fsp, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
-import { GIT_IDENTITY, gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
-import { SshHost, sshdAvailable } from "../helpers/sshd.js";
+import { gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
+import { hostEntry, SshHost, sshdAvailable } from "../helpers/sshd.js";
 import { until, untilEnded } from "../helpers/wait.js";
 
 /**
@@ -14,20 +14,6 @@ import { until, untilEnded } from "../helpers/wait.js";
  * scripted model. The local server reaches the host through the system ssh with a client config
  * of its own (ssh_options: -F).
  */
-const IDENTITY_NAMES = Object.keys(GIT_IDENTITY);
-
-function hostEntry(h: SshHost, name: string, extra: Record<string, unknown> = {}): string {
-  const entry = {
-    name,
-    ssh: h.alias,
-    codexmcp: h.codexmcpBin,
-    ssh_options: ["-F", h.clientConfig],
-    env: IDENTITY_NAMES,
-    ...extra,
-  };
-  return `  - ${JSON.stringify(entry)}\n`;
-}
-
 function indexDigest(repo: string): string {
   return createHash("sha256")
     .update(readFileSync(path.join(repo, ".git", "index")))
@@ -436,6 +422,8 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
           });
       }
       expect(new Set(placed.slice(0, 2))).toEqual(new Set(["box1", "box2"]));
+      // auto_includes_local is off: an idle local machine is not a candidate, the third waits on a host.
+      expect(placed[2]).toMatch(/^box[12]$/);
       const third = await auto.ok("codex_status", { task_id: ids[2] });
       expect(third.status).toBe("queued");
       for (const id of ids) await auto.ok("codex_cancel", { task_id: id }, { timeoutMs: 120_000 });
