@@ -1,8 +1,9 @@
 import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { worktreeParent } from "../config/repo-config.js";
+import { readRepoConfig, resolveRepoConfig, worktreeParent } from "../config/repo-config.js";
 import type { HostConfig } from "../config/schema.js";
+import { TrustStore } from "../config/trust.js";
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import { newProcessTag } from "../core/task-tag.js";
 import { parseTopic } from "../core/topic.js";
@@ -73,6 +74,8 @@ export async function dispatchRemote(
     );
   }
   const topic = parseTopic(request.topic, settings.topicTypes);
+  const top = await canonicalPath(repo.toplevel);
+  const vouched = await vouchedConfig(settings, request, top, host);
   const client = new RemoteCodexmcp(host, settings.home);
   try {
     await client.hello();
@@ -83,7 +86,6 @@ export async function dispatchRemote(
       );
     throw err;
   }
-  const top = await canonicalPath(repo.toplevel);
   const localWorktree = path.join(
     worktreeParent(top, settings.repoDefaults.worktree?.root),
     `${path.basename(top)}-agent-${topic.stem}`,
@@ -186,6 +188,7 @@ export async function dispatchRemote(
       ...(request.session_id ? { session_id: request.session_id } : {}),
       ...(host.worktree_root ? { worktree_root: host.worktree_root } : {}),
       ...(host.max_parallel ? { max_parallel: host.max_parallel } : {}),
+      ...(vouched ? { trusted_config: vouched } : {}),
       env: travellingEnv(host, ctx.env),
       prompt: request.prompt,
     });
@@ -214,6 +217,34 @@ export async function dispatchRemote(
       if (reply.status === "queued") m.queued_at = nowIso();
     })) ?? placed.meta
   );
+}
+
+/**
+ * The trust decision for the repository's `.codexmcp.yaml`, made here where its person is: a
+ * config whose code-running keys are not trusted as it is refuses the task before anything is
+ * made or sent (the advice is this machine's `codexmcp trust`); a trusted one is vouched for by
+ * its hash, which the host checks against the file that arrives.
+ */
+async function vouchedConfig(
+  settings: DispatchContext["settings"],
+  request: TaskRequest,
+  top: string,
+  host: HostConfig,
+): Promise<string | undefined> {
+  const file = await readRepoConfig(top);
+  if (!file) return undefined;
+  const trust = await new TrustStore(settings.home).state(file.file, file.sha256);
+  resolveRepoConfig({
+    defaults: settings.repoDefaults,
+    repo: file,
+    trust,
+    write: true,
+    requested: { profile: request.profile, agent: request.agent },
+    allowedEnv: settings.allowRepoEnv,
+    home: settings.home,
+    what: `this ${request.sandbox} task on host "${host.name}"`,
+  });
+  return trust.kind === "trusted" ? file.sha256 : undefined;
 }
 
 async function lostDispatch(store: DispatchContext["store"], taskId: string): Promise<string> {

@@ -112,27 +112,44 @@ export async function remoteDispatch(
       await fsp.mkdir(root, { recursive: true });
       if (await branchExists(mirror, branch)) {
         await git(mirror, ["worktree", "add", "--quiet", dir, branch]);
-        return { base: (await mergeBase(mirror, spec.snapshot, branch)) ?? spec.snapshot, created: true };
+        return {
+          base: (await mergeBase(mirror, spec.snapshot, branch)) ?? spec.snapshot,
+          created: true,
+          newBranch: false,
+        };
       }
       await git(mirror, ["worktree", "add", "--quiet", "-b", branch, dir, spec.snapshot]);
-      return { base: spec.snapshot, created: true };
+      return { base: spec.snapshot, created: true, newBranch: true };
     },
   );
   const cwd = path.join(dir, spec.subdir);
   await fsp.mkdir(cwd, { recursive: true });
-  const view = await manager.dispatch({
-    prompt: spec.prompt,
-    agent: spec.agent,
-    cwd,
-    topic: topic.topic,
-    sandbox: spec.sandbox,
-    session_id: spec.session_id,
-    model: spec.model,
-    profile: spec.profile,
-    reasoning_effort: spec.reasoning_effort,
-    timeout_seconds: spec.timeout_seconds,
-    placed: { base_commit: placed.base, created: placed.created },
-  });
+  let view: Awaited<ReturnType<TaskManager["dispatch"]>>;
+  try {
+    view = await manager.dispatch({
+      prompt: spec.prompt,
+      agent: spec.agent,
+      cwd,
+      topic: topic.topic,
+      sandbox: spec.sandbox,
+      session_id: spec.session_id,
+      model: spec.model,
+      profile: spec.profile,
+      reasoning_effort: spec.reasoning_effort,
+      timeout_seconds: spec.timeout_seconds,
+      placed: { base_commit: placed.base, created: placed.created },
+      vouched_config: spec.trusted_config,
+    });
+  } catch (err) {
+    // Refused before anything ran: the worktree made for it goes again (git refuses to remove
+    // one that holds anything new, and then it stays).
+    if (placed.created) {
+      const removed = await gitMaybe(mirror, ["worktree", "remove", dir]);
+      if (removed !== undefined && "newBranch" in placed && placed.newBranch)
+        await gitMaybe(mirror, ["branch", "-D", branch]);
+    }
+    throw err;
+  }
   const meta = (await manager.observe(view.task_id)).meta;
   const tmux = tmuxOf(meta);
   return {

@@ -43,6 +43,12 @@ export interface DispatchSpec {
   readonly worktree_root?: string;
   /** The caller's `max_parallel` for this host: the host's queue runs this many of them at once. */
   readonly max_parallel?: number;
+  /**
+   * The sha256 of the repository's `.codexmcp.yaml` when a person trusted exactly that content on
+   * the caller's machine (absent otherwise): the host applies its setup, env and other
+   * trusted-only keys only when the file that arrived has this hash.
+   */
+  readonly trusted_config?: string;
   /** The allow-listed variables of the caller's environment (host config `env`). */
   readonly env: Readonly<Record<string, string>>;
   readonly prompt: string;
