@@ -9,7 +9,7 @@ import { UserError } from "../../util/errors.js";
 import { openReadNoFollow } from "../../util/tail.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
 import { type CliContext, EXIT } from "../context.js";
-import { paintStatus, table } from "../style.js";
+import { paintStatus, table, taskLabel } from "../style.js";
 
 function elapsed(obs: Observation): number {
   return obs.result?.elapsed_seconds ?? (obs.meta.started_at ? secondsBetween(obs.meta.started_at) : 0);
@@ -38,7 +38,7 @@ export async function ls(
     return EXIT.ok;
   }
   const rows = list.map((o) => [
-    o.meta.task_id,
+    taskLabel(o.meta),
     paintStatus(ctx.p, o.status),
     formatDuration(elapsed(o)),
     o.meta.git?.agent_branch ?? "-",
@@ -62,6 +62,11 @@ export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
   };
   row("topic", v.topic);
   row("sandbox", v.sandbox);
+  if (v.host)
+    row(
+      "host",
+      v.host_unreachable_since ? `${v.host} (unreachable since ${v.host_unreachable_since})` : v.host,
+    );
   row("cwd", v.cwd);
   if (v.worktree_dir)
     row(

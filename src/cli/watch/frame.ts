@@ -1,6 +1,6 @@
 import type { Observation } from "../../lifecycle/observe.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
-import { type Paint, paintStatus, table, visibleLength } from "../style.js";
+import { type Paint, paintStatus, table, taskLabel, visibleLength } from "../style.js";
 
 export interface WatchRow {
   readonly obs: Observation;
@@ -93,7 +93,7 @@ export function renderWatch(rows: readonly WatchRow[], opts: WatchFrameOptions):
     const idle = r.idleSeconds === undefined ? "" : formatDuration(r.idleSeconds);
     const mark = interactive ? (o.meta.task_id === opts.selected ? "› " : "  ") : "";
     return [
-      `${mark}${o.meta.task_id}`,
+      `${mark}${taskLabel(o.meta)}`,
       paintStatus(p, o.status),
       formatDuration(secs),
       idle,
