@@ -42,6 +42,11 @@ function activeStatus(meta: TaskMeta): TaskStatus {
   return isTerminal(meta.status) ? "running" : meta.status;
 }
 
+/** The task's id on its host (older placement records have none: the same id). */
+export function hostTaskId(meta: TaskMeta): string {
+  return meta.remote?.task_id ?? meta.task_id;
+}
+
 function client(store: TaskStore, meta: TaskMeta): RemoteCodexmcp {
   return new RemoteCodexmcp(placementHost(meta.remote as NonNullable<TaskMeta["remote"]>), store.layout.home);
 }
@@ -99,7 +104,7 @@ async function syncRemote(store: TaskStore, stale: TaskMeta): Promise<Observatio
       const offsets = Object.fromEntries(
         await Promise.all(STREAMS.map(async (s) => [s, await localSize(store.layout.file(id, s))] as const)),
       ) as Record<(typeof STREAMS)[number], number>;
-      reply = (await remote.call<PullReply>("pull", { task_id: id, offsets })).header;
+      reply = (await remote.call<PullReply>("pull", { task_id: hostTaskId(meta), offsets })).header;
       let more = false;
       for (const s of STREAMS) {
         const bytes = Buffer.from(reply.chunks[s] ?? "", "base64");
@@ -152,16 +157,17 @@ async function collect(
   const g = meta.git;
   if (!g) return { note: null, state: null };
   const id = meta.task_id;
+  const there = hostTaskId(meta);
   const have = [g.base_commit];
   const { header, body } = await remote.call<CollectReply>(
     "collect",
-    { task_id: id, have },
+    { task_id: there, have },
     { timeoutMs: 10 * 60_000 },
   );
   if (body.length > 0) {
     await fetchBundle(g.repo_root, body, [
-      `+${bundleRef(id, "head")}:${bundleRef(id, "head")}`,
-      `+${bundleRef(id, "state")}:${bundleRef(id, "state")}`,
+      `+${bundleRef(there, "head")}:${bundleRef(id, "head")}`,
+      `+${bundleRef(there, "state")}:${bundleRef(id, "state")}`,
     ]);
   }
   const placed = await placeBranch({
@@ -219,7 +225,11 @@ export async function cancelRemote(
   try {
     await client(store, meta).call(
       "cancel",
-      { task_id: meta.task_id, by: why.by ?? "codex_cancel", ...(why.reason ? { reason: why.reason } : {}) },
+      {
+        task_id: hostTaskId(meta),
+        by: why.by ?? "codex_cancel",
+        ...(why.reason ? { reason: why.reason } : {}),
+      },
       {
         timeoutMs: 60_000,
       },
@@ -243,7 +253,7 @@ export async function cleanupRemote(
   const host = meta.remote?.host ?? "?";
   try {
     const { header } = await client(store, meta).call<CleanupReply>("cleanup", {
-      task_id: meta.task_id,
+      task_id: hostTaskId(meta),
       state: meta.remote?.collected_state ?? null,
       force,
     });

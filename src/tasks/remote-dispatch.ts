@@ -1,4 +1,3 @@
-import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { readRepoConfig, resolveRepoConfig, worktreeParent } from "../config/repo-config.js";
@@ -22,6 +21,7 @@ import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
 import type { DispatchContext, TaskRequest } from "./dispatch.js";
 import { repoLockPath } from "./locks.js";
+import { originId, remoteRepoId, remoteTopic } from "./remote-names.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 /** Local refs that keep a remote task's commits (and tell later bundles what the host has). */
@@ -75,7 +75,7 @@ export async function dispatchRemote(
   }
   const topic = parseTopic(request.topic, settings.topicTypes);
   const top = await canonicalPath(repo.toplevel);
-  const vouched = await vouchedConfig(settings, request, top, host);
+  const { vouched, agent } = await repoDecisions(settings, request, top, host);
   const client = new RemoteCodexmcp(host, settings.home);
   try {
     await client.hello();
@@ -92,7 +92,9 @@ export async function dispatchRemote(
   );
   const branch = `agent/${topic.stem}`;
   const taskId = topic.taskId;
-  const repoId = createHash("sha256").update(repo.commonDir).digest("hex").slice(0, 32);
+  await store.ensureHome();
+  const repoId = remoteRepoId(await originId(settings.home), repo.commonDir);
+  const onHost = remoteTopic(topic, repoId);
 
   const placed = await withLock(repoLockPath(store, repo.commonDir), () =>
     store.lockTask(taskId, async () => {
@@ -117,7 +119,7 @@ export async function dispatchRemote(
         topic_type: topic.type,
         topic_stem: topic.stem,
         sandbox: request.sandbox,
-        agent: request.agent ?? settings.defaultAgent,
+        agent,
         agent_mode: request.sandbox,
         readonly_fallback: false,
         cwd,
@@ -130,6 +132,7 @@ export async function dispatchRemote(
           ssh: host.ssh,
           ssh_options: host.ssh_options ?? [],
           codexmcp: host.codexmcp ?? "codexmcp",
+          task_id: onHost.taskId,
           dispatched_at: null,
           task_dir: null,
           worktree_dir: null,
@@ -151,7 +154,7 @@ export async function dispatchRemote(
         profile: request.profile ?? null,
         reasoning_effort: request.reasoning_effort ?? null,
         timeout_seconds: request.timeout_seconds ?? settings.taskTimeoutSeconds,
-        agent_bin: request.agent ?? settings.defaultAgent,
+        agent_bin: agent,
         agent_args: [],
         max_parallel: host.max_parallel ?? settings.maxParallel,
         process_tag: newProcessTag(taskId, store.layout.home),
@@ -180,7 +183,7 @@ export async function dispatchRemote(
     reply = await sendToHost(client, top, repo.subdir, repoId, placed.snapshot, {
       topic: taskId,
       sandbox: request.sandbox,
-      ...(request.agent ? { agent: request.agent } : {}),
+      agent,
       ...(request.model ? { model: request.model } : {}),
       ...(request.profile ? { profile: request.profile } : {}),
       ...(request.reasoning_effort ? { reasoning_effort: request.reasoning_effort } : {}),
@@ -220,21 +223,22 @@ export async function dispatchRemote(
 }
 
 /**
- * The trust decision for the repository's `.codexmcp.yaml`, made here where its person is: a
- * config whose code-running keys are not trusted as it is refuses the task before anything is
- * made or sent (the advice is this machine's `codexmcp trust`); a trusted one is vouched for by
- * its hash, which the host checks against the file that arrives.
+ * What is decided here, where the person is, before anything is made or sent. Trust: a
+ * `.codexmcp.yaml` whose code-running keys are not trusted as it is refuses the task (the advice
+ * is this machine's `codexmcp trust`); a trusted one is vouched for by its hash, which the host
+ * checks against the file that arrives. The agent: the one a task here would run (the request's,
+ * the trusted repository's, this server's default), never the host's own default.
  */
-async function vouchedConfig(
+async function repoDecisions(
   settings: DispatchContext["settings"],
   request: TaskRequest,
   top: string,
   host: HostConfig,
-): Promise<string | undefined> {
+): Promise<{ vouched: string | undefined; agent: string }> {
   const file = await readRepoConfig(top);
-  if (!file) return undefined;
+  if (!file) return { vouched: undefined, agent: request.agent ?? settings.defaultAgent };
   const trust = await new TrustStore(settings.home).state(file.file, file.sha256);
-  resolveRepoConfig({
+  const config = resolveRepoConfig({
     defaults: settings.repoDefaults,
     repo: file,
     trust,
@@ -244,7 +248,10 @@ async function vouchedConfig(
     home: settings.home,
     what: `this ${request.sandbox} task on host "${host.name}"`,
   });
-  return trust.kind === "trusted" ? file.sha256 : undefined;
+  return {
+    vouched: trust.kind === "trusted" ? file.sha256 : undefined,
+    agent: request.agent ?? config.agent ?? settings.defaultAgent,
+  };
 }
 
 async function lostDispatch(store: DispatchContext["store"], taskId: string): Promise<string> {

@@ -31,6 +31,7 @@ import { withLock } from "../util/lock.js";
 import { VERSION } from "../version.js";
 import { cleanupTasks } from "./cleanup.js";
 import type { TaskManager } from "./manager.js";
+import { remoteTopic } from "./remote-names.js";
 
 /**
  * The host's side of `codexmcp remote <verb>`: the same task manager, store, queue, runner and
@@ -83,7 +84,9 @@ export async function remoteDispatch(
   spec: DispatchSpec,
   bundle: Buffer,
 ): Promise<DispatchReply> {
-  const topic = parseTaskId(spec.topic);
+  // The caller's task id names the snapshot in the bundle; the host's carries the caller's mark.
+  const callerId = parseTaskId(spec.topic).taskId;
+  const topic = remoteTopic(parseTaskId(spec.topic), spec.repo_id);
   const name = /^[A-Za-z0-9._-]{1,64}$/.test(spec.repo_name) ? spec.repo_name : "repo";
   if (spec.subdir.split("/").includes("..") || path.isAbsolute(spec.subdir))
     throw new UserError(`subdir ${JSON.stringify(spec.subdir)} must stay inside the repository.`);
@@ -96,7 +99,7 @@ export async function remoteDispatch(
     async () => {
       if (bundle.length > 0)
         await fetchBundle(mirror, bundle, [
-          `+${bundleRef(topic.taskId, "snapshot")}:refs/codexmcp/snapshots/${topic.taskId}`,
+          `+${bundleRef(callerId, "snapshot")}:refs/codexmcp/snapshots/${topic.taskId}`,
         ]);
       if (!(await revParse(mirror, spec.snapshot)))
         throw new UserError(

@@ -365,3 +365,13 @@ export function hostEntry(h: SshHost, name: string, extra: Record<string, unknow
   };
   return `  - ${JSON.stringify(entry)}\n`;
 }
+
+/** The id a remote task has on its host (its placement record in the local store says). */
+export function hostTaskId(stateHome: string, taskId: string): string {
+  const meta = JSON.parse(readFileSync(path.join(stateHome, "tasks", taskId, "meta.json"), "utf8")) as {
+    remote?: { task_id?: string };
+  };
+  const id = meta.remote?.task_id;
+  if (!id) throw new Error(`${taskId} has no host task id in its placement record`);
+  return id;
+}

@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { Sandbox, SERVER_BIN } from "../helpers/sandbox.js";
-import { hostEntry, SshHost, sshdAvailable } from "../helpers/sshd.js";
+import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
 import { until } from "../helpers/wait.js";
 
 /**
@@ -86,7 +86,9 @@ describe.skipIf(!sshdAvailable())("logs -f and watch of a remote task (real sshd
     }
     const printed = Buffer.concat(out);
     const local = await fsp.readFile(path.join(sb.home, "tasks", id, "codex-exec.log"));
-    const onHost = await fsp.readFile(path.join(box.home, ".codexmcp", "tasks", id, "codex-exec.log"));
+    const onHost = await fsp.readFile(
+      path.join(box.home, ".codexmcp", "tasks", hostTaskId(sb.home, id), "codex-exec.log"),
+    );
     expect(printed.toString("utf8")).toContain("second line — 二");
     expect(printed.toString("utf8")).toContain("Grew and ended: 完成。");
     expect(printed.equals(onHost), err).toBe(true);

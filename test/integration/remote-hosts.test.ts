@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
-import { hostEntry, SshHost, sshdAvailable } from "../helpers/sshd.js";
+import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
 import { until, untilEnded } from "../helpers/wait.js";
 
 /**
@@ -68,7 +68,7 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     });
     expect(String(d.attach_command)).toMatch(
       new RegExp(
-        `^ssh -t -F ${box.clientConfig.replaceAll(".", "\\.")} ${box.alias} -- \\S*tmux attach -t codex-implement-remote_feature-v1$`,
+        `^ssh -t -F ${box.clientConfig.replaceAll(".", "\\.")} ${box.alias} -- \\S*tmux attach -t codex-implement-remote_feature_[0-9a-f]{8}-v1$`,
       ),
     );
     // The user's index, work tree and HEAD are as they were.
@@ -141,7 +141,7 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     // Cleanup removes the local worktree and, by the host's rules, the host's worktree too.
     const onHost = async () =>
       (await fsp.readdir(path.join(box.home, "codexmcp-worktrees")).catch(() => [] as string[])).filter((n) =>
-        n.endsWith("-agent-implement-remote_feature"),
+        /-agent-implement-remote_feature_[0-9a-f]{8}$/.test(n),
       );
     expect(await onHost()).toHaveLength(1);
     const c = await mcp.ok("codex_cleanup", { task_id: "codex-implement-remote_feature-v2" });
@@ -313,7 +313,9 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       "the task to end on the host",
       async () => {
         try {
-          await fsp.access(path.join(box.home, ".codexmcp/tasks", String(d.task_id), "result.json"));
+          await fsp.access(
+            path.join(box.home, ".codexmcp/tasks", hostTaskId(sb.home, String(d.task_id)), "result.json"),
+          );
           return true;
         } catch {
           return undefined;
@@ -358,7 +360,9 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       "the task to end on the host",
       async () => {
         try {
-          await fsp.access(path.join(box.home, ".codexmcp/tasks", String(d.task_id), "result.json"));
+          await fsp.access(
+            path.join(box.home, ".codexmcp/tasks", hostTaskId(sb.home, String(d.task_id)), "result.json"),
+          );
           return true;
         } catch {
           return undefined;

@@ -50,7 +50,11 @@ export async function ls(
   return EXIT.ok;
 }
 
-export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
+export function describe(
+  ctx: Pick<CliContext, "p">,
+  v: TaskView,
+  more: { hostTaskId?: string | undefined } = {},
+): string {
   const { p } = ctx;
   const lines: string[] = [];
   const mark = v.success === true ? p.green(" ✓") : v.success === false ? p.red(" ✗") : "";
@@ -62,11 +66,13 @@ export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
   };
   row("topic", v.topic);
   row("sandbox", v.sandbox);
-  if (v.host)
+  if (v.host) {
+    const there = more.hostTaskId && more.hostTaskId !== v.task_id ? `, ${more.hostTaskId} there` : "";
     row(
       "host",
-      v.host_unreachable_since ? `${v.host} (unreachable since ${v.host_unreachable_since})` : v.host,
+      `${v.host}${there}${v.host_unreachable_since ? ` (unreachable since ${v.host_unreachable_since})` : ""}`,
     );
+  }
   row("cwd", v.cwd);
   if (v.worktree_dir)
     row(
@@ -113,8 +119,13 @@ export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
 
 /** `codexmcp show <task>`: one task's details. */
 export async function show(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
-  const v = await ctx.manager.status(taskId);
-  ctx.out.write(opts.json ? `${JSON.stringify(v, null, 2)}\n` : describe(ctx, v));
+  const obs = await ctx.manager.observe(taskId);
+  const v = await ctx.manager.view(obs, true);
+  ctx.out.write(
+    opts.json
+      ? `${JSON.stringify(v, null, 2)}\n`
+      : describe(ctx, v, { hostTaskId: obs.meta.remote?.task_id }),
+  );
   return EXIT.ok;
 }
 
