@@ -221,6 +221,7 @@ export async function cancelRemote(
   store: TaskStore,
   meta: TaskMeta,
   why: { by?: string | undefined; reason?: string | undefined },
+  opts: { abandon?: boolean } = {},
 ): Promise<Observation> {
   try {
     await client(store, meta).call(
@@ -235,13 +236,41 @@ export async function cancelRemote(
       },
     );
   } catch (err) {
-    if (err instanceof SshUnreachable)
+    if (err instanceof SshUnreachable) {
+      if (opts.abandon) return abandon(store, meta, err);
       throw new UserError(
-        `${err.message}: task ${meta.task_id} could not be cancelled and keeps running there. Cancel it again once codexmcp hosts shows ${meta.remote?.host} reachable.`,
+        `${err.message}: task ${meta.task_id} could not be cancelled and keeps running there. Cancel it again once codexmcp hosts shows ${meta.remote?.host} reachable, or, if the host is gone for good, stop waiting for it: codexmcp cancel ${meta.task_id} --abandon`,
       );
+    }
     throw err;
   }
   return observeRemote(store, meta, { fresh: true });
+}
+
+/**
+ * A person gives up on a task whose host does not answer (gone for good): its outcome here is
+ * `cancelled`, saying so, and nothing of it is brought back later (the outcome is written once).
+ * The host keeps whatever it has; the sentence says where.
+ */
+async function abandon(store: TaskStore, meta: TaskMeta, err: SshUnreachable): Promise<Observation> {
+  const r = meta.remote;
+  const since = r?.unreachable_since ? ` since ${r.unreachable_since}` : "";
+  const result = buildResult(meta, {
+    status: "cancelled",
+    exitCode: null,
+    signal: null,
+    error: `abandoned by a person (codexmcp cancel --abandon): host ${r?.host} has not answered${since} (${err.why}); nothing of the task was brought back. If the host returns, the task there is ${hostTaskId(meta)}${r?.worktree_dir ? `, its worktree ${r.worktree_dir}` : ""}.`,
+    summary: EMPTY_SUMMARY,
+    finalizedBy: "cancel",
+  });
+  await store.finalize(result);
+  const settled = (await store.readResult(meta.task_id)) ?? result;
+  return {
+    meta: (await store.readMeta(meta.task_id)) ?? meta,
+    result: settled,
+    runner: undefined,
+    status: settled.status,
+  };
 }
 
 /** After the local worktree of a remote task is cleaned up: the host's worktree, by the host's rules. */

@@ -130,15 +130,23 @@ export async function show(ctx: CliContext, taskId: string, opts: { json: boolea
 }
 
 /** `codexmcp cancel <task>`. */
-export async function cancel(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
-  const { obs, wasRunning } = await ctx.manager.cancel(taskId, { by: "cli" });
+export async function cancel(
+  ctx: CliContext,
+  taskId: string,
+  opts: { json: boolean; abandon?: boolean },
+): Promise<number> {
+  const { obs, wasRunning } = await ctx.manager.cancel(
+    taskId,
+    { by: "cli" },
+    { abandon: opts.abandon === true },
+  );
   const v = await ctx.manager.view(obs);
   const cancelled = wasRunning && obs.status === "cancelled";
   if (opts.json) ctx.out.write(`${JSON.stringify({ ...v, cancelled }, null, 2)}\n`);
   else
     ctx.out.write(
       cancelled
-        ? `${v.task_id}: ${paintStatus(ctx.p, v.status)}; worktree and logs kept.\n`
+        ? `${v.task_id}: ${paintStatus(ctx.p, v.status)}; ${obs.result?.error?.startsWith("abandoned") ? obs.result.error : "worktree and logs kept."}\n`
         : wasRunning
           ? `${v.task_id} ended on its own as ${paintStatus(ctx.p, v.status)} before the cancel took effect; nothing was cancelled.\n`
           : `${v.task_id} had already ended (${paintStatus(ctx.p, v.status)}); nothing to cancel.\n`,
