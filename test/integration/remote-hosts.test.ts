@@ -1,8 +1,9 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promises as fsp, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { controlDir } from "../../src/hosts/ssh/ssh.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
 import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
@@ -222,6 +223,30 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     expect(rows[0]).toMatchObject({ name: "box1", reachable: true, error: null, running: 0 });
     expect(String(rows[0]?.version)).toMatch(/^\d+\.\d+\.\d+/);
     expect(typeof rows[0]?.load).toBe("number");
+    // The shared connection is up for the next call (any process): ssh's own check says so.
+    const masterUp = (home: string) =>
+      spawnSync(
+        "ssh",
+        [
+          ...box.sshOptions,
+          "-o",
+          `ControlPath=${path.join(controlDir(home), "%C")}`,
+          "-O",
+          "check",
+          box.alias,
+        ],
+        { stdio: "ignore" },
+      ).status;
+    expect(masterUp(sb.home)).toBe(0);
+    // A state directory whose ssh/ is 52 bytes long: a socket name fits there, but not the
+    // master's temporary one (58 more bytes); the connection is shared from the temp dir.
+    const deep = path.join(sb.root, "s".repeat(52 - sb.root.length - "/".length - "/ssh".length));
+    expect(Buffer.byteLength(path.join(deep, "ssh"))).toBe(52);
+    await fsp.mkdir(deep, { mode: 0o700 });
+    await fsp.copyFile(path.join(sb.home, "config.yaml"), path.join(deep, "config.yaml"));
+    expect(controlDir(deep)).not.toBe(path.join(deep, "ssh"));
+    execFileSync(process.execPath, [SERVER_BIN, "hosts"], { env: sb.env({ CODEXMCP_HOME: deep }) });
+    expect(masterUp(deep)).toBe(0);
   }, 60_000);
 
   it("attach_command, run under tmux, shows the task's pane on the host", async () => {

@@ -263,7 +263,8 @@ async function attachRemote(ctx: CliContext, obs: Observation): Promise<number> 
     );
   }
   if (!process.stdin.isTTY) throw new UserError(`attach needs a terminal; run it in one, or: ${command}`);
-  const [bin = "ssh", ...args] = host.client(obs.meta).ssh.argv(attach, { tty: true });
+  const ssh = host.client(obs.meta).ssh;
+  const [bin = "ssh", ...args] = ssh.argv(attach, { tty: true, shared: await ssh.prepare() });
   const r = await execa(bin, args, { stdio: "inherit", reject: false });
   return r.exitCode ?? EXIT.failure;
 }
