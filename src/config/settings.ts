@@ -5,7 +5,7 @@ import { DEFAULT_TOPIC_TYPES } from "../core/topic.js";
 import { UserError } from "../util/errors.js";
 import { durationSeconds } from "./duration.js";
 import { loadYamlConfig } from "./load.js";
-import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
+import { type HostConfig, type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
 
 export interface NotifySettings {
   readonly bell: boolean;
@@ -59,6 +59,10 @@ export interface Settings {
   readonly allowRepoEnv: readonly string[];
   /** How a person is told a task ended (config.yaml `notify:`). */
   readonly notify: NotifySettings;
+  /** Remote hosts tasks can run on (config.yaml `hosts:`). */
+  readonly hosts: readonly HostConfig[];
+  /** Whether `host: "auto"` may pick this machine too. */
+  readonly autoIncludesLocal: boolean;
 }
 
 export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
@@ -265,5 +269,7 @@ export async function loadSettings(
           }
         : {}),
     },
+    hosts: file.hosts ?? [],
+    autoIncludesLocal: file.auto_includes_local ?? false,
   };
 }

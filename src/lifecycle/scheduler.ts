@@ -4,11 +4,11 @@ import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
 import { EMPTY_SUMMARY } from "../core/summary.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
-import { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
+import { LocalHosts } from "../hosts/local/local-hosts.js";
 import { errorMessage } from "../util/errors.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
-import { launchRunner } from "./launcher.js";
 import { observeTask } from "./observe.js";
 import { allocatePort } from "./ports.js";
 
@@ -18,9 +18,8 @@ import { allocatePort } from "./ports.js";
  * frees a slot — a finishing runner, a cancel, crash recovery, a server starting — pumps the
  * queue under one lock, so a task never starts twice.
  */
-export function tmuxFor(meta: TaskMeta): Tmux | undefined {
-  return meta.host === "tmux" ? new Tmux(meta.tmux_bin ?? "tmux", meta.tmux_socket ?? undefined) : undefined;
-}
+/** Starting and observing need only what meta.json records of a task's host. */
+const hosts: HostResolver = new LocalHosts();
 
 function schedulerLock(store: TaskStore): string {
   return path.join(store.layout.locksDir, "scheduler");
@@ -38,9 +37,12 @@ async function queueState(store: TaskStore): Promise<QueueState> {
   const metas = await Promise.all(
     (await store.listIds()).map((id) => store.readMeta(id).catch(() => undefined)),
   );
-  const active = metas.filter((m): m is TaskMeta => m !== undefined && !isTerminal(m.status));
+  // A task on a remote host takes a slot of that host's queue, not of this machine's.
+  const active = metas.filter(
+    (m): m is TaskMeta => m !== undefined && !isTerminal(m.status) && m.host !== "ssh",
+  );
   const observed = await Promise.all(
-    active.map((m) => observeTask(store, m.task_id, tmuxFor(m)).catch(() => undefined)),
+    active.map((m) => observeTask(store, m.task_id, hosts).catch(() => undefined)),
   );
   for (const obs of observed) {
     if (!obs || isTerminal(obs.status)) continue;
@@ -72,7 +74,7 @@ async function start(store: TaskStore, meta: TaskMeta, running: readonly TaskMet
       m.starting_at = nowIso();
       m.port = port;
     })) ?? meta;
-  await launchRunner(store, starting, tmuxFor(starting));
+  await hosts.hostOf(starting).launch(store, starting);
 }
 
 /** Records that a task could not start (so it does not block the queue) and says why. */

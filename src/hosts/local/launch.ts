@@ -1,20 +1,15 @@
-import { existsSync } from "node:fs";
-import path from "node:path";
-import { fileURLToPath } from "node:url";
-import type { TaskStore } from "../core/store.js";
-import type { RunnerRecord, TaskMeta } from "../core/types.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
-import { processIdentity } from "../proc/liveness.js";
-import { writeJsonOnce } from "../util/files.js";
-import { nowIso } from "../util/time.js";
+import type { TaskStore } from "../../core/store.js";
+import type { RunnerRecord, TaskMeta } from "../../core/types.js";
+import { processIdentity } from "../../proc/liveness.js";
+import { writeJsonOnce } from "../../util/files.js";
+import { packageFile } from "../../util/package-file.js";
+import { nowIso } from "../../util/time.js";
+import type { Tmux } from "../tmux/tmux.js";
 
-/** The compiled runner entry point (dist/runner/main.js), also when this module runs from src/. */
+/** The runner entry point (dist/runner/main.js), from dist/ (tsc or bundled) or src/ (tests). */
 export function runnerScriptPath(): string {
-  const here = path.dirname(fileURLToPath(import.meta.url));
-  const candidates = [path.join(here, "../runner/main.js"), path.join(here, "../../dist/runner/main.js")];
-  const found = candidates.find((c) => existsSync(c));
-  if (!found)
-    throw new Error(`The task runner is not built (looked for ${candidates.join(", ")}); run npm run build.`);
+  const found = packageFile("dist/runner/main.js");
+  if (!found) throw new Error("The task runner is not built (no dist/runner/main.js); run npm run build.");
   return found;
 }
 
@@ -57,7 +52,7 @@ export async function launchRunner(
   const record: RunnerRecord = {
     pid,
     start: identity?.start ?? "",
-    host: meta.host,
+    host: meta.host === "tmux" ? "tmux" : "process",
     launched_at: nowIso(),
   };
   // The runner writes its own record when it starts; keep that one if it was faster. A runner
