@@ -122,6 +122,20 @@ describe("the standby runner", () => {
     expect(runner.pid).not.toBe(Number(pid));
   });
 
+  it("a standby whose runner code was replaced since it started (an upgrade) is not used", async () => {
+    await until("a standby runner to be ready", async () => standbys(sb.home).length === 1);
+    // The same bytes under a new inode, as an upgrade or a rebuild leaves it.
+    const script = path.join(ROOT, "dist/runner/main.js");
+    await fsp.copyFile(script, `${script}.upgrade`);
+    await fsp.rename(`${script}.upgrade`, script);
+    const d = await readOnly("review-standby-upgraded-v1", "sleepy");
+    const runner = JSON.parse(
+      await fsp.readFile(path.join(sb.taskDir(String(d.task_id)), "runner.json"), "utf8"),
+    );
+    expect(cmdline(runner.pid)).toContain(sb.taskDir(String(d.task_id)));
+    expect((await untilEnded(mcp, String(d.task_id))).status).toBe("completed");
+  });
+
   it("a server that goes away takes its unused standby with it", async () => {
     const other = await McpSession.start(sb.env());
     try {

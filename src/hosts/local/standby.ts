@@ -3,6 +3,7 @@ import { closeSync, mkdirSync, openSync, rmSync } from "node:fs";
 import type { Socket } from "node:net";
 import path from "node:path";
 import { isAlive, type ProcessIdentity, processIdentity } from "../../proc/liveness.js";
+import { fileIdentity } from "../../util/file-identity.js";
 
 /** How long after a launch the next standby runner starts (the launch's own reply goes first). */
 const REFILL_DELAY_MS = 100;
@@ -11,6 +12,9 @@ interface Ready {
   readonly child: ChildProcess;
   readonly identity: ProcessIdentity;
   readonly logFile: string;
+  readonly script: string;
+  /** The runner's code as the standby loaded it (util/file-identity.ts). */
+  readonly code: string | undefined;
 }
 
 /**
@@ -38,7 +42,10 @@ export class StandbyRunners {
     this.ready = undefined;
     this.refillSoon();
     const stdin = ready?.child.stdin;
-    if (!ready || !stdin?.writable || !isAlive(ready.identity)) {
+    // A standby whose code was replaced since it started (an upgrade, a rebuild) would load
+    // the rest of it lazily from files that are gone: start the task cold instead.
+    const current = ready && fileIdentity(ready.script) === ready.code;
+    if (!ready || !current || !stdin?.writable || !isAlive(ready.identity)) {
       if (ready) discard(ready);
       return undefined;
     }
@@ -73,10 +80,12 @@ export class StandbyRunners {
     const dir = path.join(this.home, "standby");
     mkdirSync(dir, { recursive: true, mode: 0o700 });
     const logFile = path.join(dir, `runner-${process.pid}-${Date.now()}.log`);
+    const script = this.runnerScript();
+    const code = fileIdentity(script);
     const fd = openSync(logFile, "a", 0o600);
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [this.runnerScript(), "--standby", this.home, logFile], {
+      child = spawn(process.execPath, [script, "--standby", this.home, logFile], {
         cwd: this.home,
         detached: true,
         stdio: ["pipe", fd, fd],
@@ -90,7 +99,7 @@ export class StandbyRunners {
       rmSync(logFile, { force: true });
       return undefined;
     }
-    const ready: Ready = { child, identity, logFile };
+    const ready: Ready = { child, identity, logFile, script, code };
     child.once("exit", () => {
       if (this.ready === ready) this.ready = undefined;
     });
