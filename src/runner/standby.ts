@@ -1,5 +1,6 @@
 import { existsSync, linkSync, readFileSync, unlinkSync } from "node:fs";
 import path from "node:path";
+import { AGENT_NAMES } from "../core/agent-names.js";
 import { Layout, TASK_FILES } from "../core/layout.js";
 import { runAndExit } from "./entry.js";
 import { stopOnSignals } from "./stopper.js";
@@ -38,8 +39,13 @@ export async function standBy(home: string, logFile: string): Promise<void> {
       setTimeout(leave, SIGNAL_GRACE_MS);
     });
   const idle = setTimeout(leave, STANDBY_IDLE_MS);
-  // Load what a task needs now, while nobody waits.
-  const warm = import("./run.js").catch(() => undefined);
+  // Load what a task needs now, while nobody waits: the runner and every agent's driver.
+  const warm = Promise.all([
+    import("./run.js"),
+    import("../agents/registry.js").then(({ loadDriver }) =>
+      Promise.all(AGENT_NAMES.map((n) => loadDriver(n))),
+    ),
+  ]).catch(() => undefined);
 
   const line = await readLine(process.stdin);
   const taskDir = line?.trim();
