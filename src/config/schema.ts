@@ -162,6 +162,7 @@ export const userConfigSchema = z
       .optional(),
     /** `host: "auto"` may also pick this machine. */
     auto_includes_local: bool.optional(),
+    standby_runner: bool.optional(),
   })
   .strict();
 export type UserConfig = z.infer<typeof userConfigSchema>;

@@ -63,6 +63,8 @@ export interface Settings {
   readonly hosts: readonly HostConfig[];
   /** Whether `host: "auto"` may pick this machine too. */
   readonly autoIncludesLocal: boolean;
+  /** Whether a server keeps a runner process ready for the next read-only task. */
+  readonly standbyRunner: boolean;
 }
 
 export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
@@ -114,6 +116,8 @@ export const ENV_VARS = {
     "the MCP client's tool-call timeout (install sets it): a cancel at that time keeps the task running",
   CODEXMCP_RETENTION_DAYS: "days finished task directories are kept",
   CODEXMCP_TASK_LINKS: "0 = do not create <cwd>/.codex-tasks/<topic> links",
+  CODEXMCP_STANDBY_RUNNER:
+    "0 = start each read-only task's runner when the task starts (default: a server keeps one runner process ready)",
 } as const;
 
 export type EnvVarName = keyof typeof ENV_VARS;
@@ -271,5 +275,6 @@ export async function loadSettings(
     },
     hosts: file.hosts ?? [],
     autoIncludesLocal: file.auto_includes_local ?? false,
+    standbyRunner: bool("CODEXMCP_STANDBY_RUNNER", file.standby_runner, true),
   };
 }

@@ -1,4 +1,3 @@
-import { statSync } from "node:fs";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
 import { isTerminal, type RunnerRecord, type TaskMeta, type TaskResult } from "../core/types.js";
@@ -11,6 +10,7 @@ import type { Observation } from "./observation.js";
 
 export type { Observation } from "./observation.js";
 
+import { fileIdentity } from "../util/file-identity.js";
 import { recoverDeadTask } from "./recovery.js";
 
 /**
@@ -20,15 +20,6 @@ import { recoverDeadTask } from "./recovery.js";
  * damaged disk or a hand edit, must be read again).
  */
 const settledCache = new Map<string, { identity: string; obs: Observation }>();
-
-function fileIdentity(file: string): string | undefined {
-  try {
-    const st = statSync(file);
-    return `${st.ino}:${st.mtimeMs}:${st.size}`;
-  } catch {
-    return undefined;
-  }
-}
 
 /** How long a dispatched task may go without a runner before it counts as never started. */
 export const STARTUP_GRACE_MS = 60_000;

@@ -57,7 +57,12 @@ async function queueState(store: TaskStore): Promise<QueueState> {
   return { running, queued };
 }
 
-async function start(store: TaskStore, meta: TaskMeta, running: readonly TaskMeta[]): Promise<void> {
+async function start(
+  store: TaskStore,
+  meta: TaskMeta,
+  running: readonly TaskMeta[],
+  resolver: HostResolver,
+): Promise<void> {
   let port: number | null = null;
   if (meta.port_range) {
     const taken = new Set(running.map((m) => m.port).filter((p): p is number => typeof p === "number"));
@@ -74,7 +79,7 @@ async function start(store: TaskStore, meta: TaskMeta, running: readonly TaskMet
       m.starting_at = nowIso();
       m.port = port;
     })) ?? meta;
-  await hosts.hostOf(starting).launch(store, starting);
+  await resolver.hostOf(starting).launch(store, starting);
 }
 
 /** Records that a task could not start (so it does not block the queue) and says why. */
@@ -99,12 +104,13 @@ export async function scheduleTask(
   store: TaskStore,
   meta: TaskMeta,
   limit: number,
+  resolver: HostResolver = hosts,
 ): Promise<"started" | "queued"> {
   return withLock(schedulerLock(store), async () => {
     const { running, queued } = await queueState(store);
     const others = running.filter((m) => m.task_id !== meta.task_id);
     if (others.length < limit && queued.every((q) => q.task_id === meta.task_id)) {
-      await start(store, meta, others);
+      await start(store, meta, others, resolver);
       return "started";
     }
     await store.updateMeta(meta.task_id, (m) => {
@@ -116,7 +122,7 @@ export async function scheduleTask(
 }
 
 /** Starts queued tasks, oldest first, while slots are free. Returns the ids started. */
-export async function pumpQueue(store: TaskStore): Promise<string[]> {
+export async function pumpQueue(store: TaskStore, resolver: HostResolver = hosts): Promise<string[]> {
   return withLock(schedulerLock(store), async () => {
     const { running, queued } = await queueState(store);
     const started: string[] = [];
@@ -124,7 +130,7 @@ export async function pumpQueue(store: TaskStore): Promise<string[]> {
     for (const meta of queued) {
       if (busy.length >= (meta.max_parallel ?? 1)) break;
       try {
-        await start(store, meta, busy);
+        await start(store, meta, busy, resolver);
         started.push(meta.task_id);
         busy.push(meta);
       } catch (err) {

@@ -230,7 +230,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       ...(config.env ?? {}),
     });
     await store.writeMeta(meta);
-    await scheduleTask(store, meta, settings.maxParallel);
+    await scheduleTask(store, meta, settings.maxParallel, ctx.hosts);
     launched = true;
     if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo);
     return (await store.readMeta(taskId)) ?? meta;

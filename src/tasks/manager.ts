@@ -63,11 +63,19 @@ export class TaskManager {
     readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     services: StoreServices,
-    opts: { audience?: "mcp" | "cli" } = {},
+    opts: {
+      audience?: "mcp" | "cli";
+      /** Keep a runner ready for the next read-only task (long-lived servers; see hosts/local/standby.ts). */
+      standbyRunner?: boolean;
+    } = {},
   ) {
     this.listHint = TASK_LIST_HINT[opts.audience ?? "mcp"];
     this.store = new TaskStore(settings.home, services);
-    this.hosts = new TaskHosts(settings.home, { bin: settings.tmuxBin, socket: settings.tmuxSocket });
+    this.hosts = new TaskHosts(
+      settings.home,
+      { bin: settings.tmuxBin, socket: settings.tmuxSocket },
+      { standbyRunner: (opts.standbyRunner ?? false) && settings.standbyRunner },
+    );
   }
 
   private get dispatchContext(): DispatchContext {
@@ -110,7 +118,7 @@ export class TaskManager {
 
   /** Starts queued tasks while slots are free (any process may; the queue lock keeps it single). */
   pump(): Promise<string[]> {
-    return pumpQueue(this.store);
+    return pumpQueue(this.store, this.hosts);
   }
 
   /** A dead runner was found: its slot is free, so the queue may move (in the background). */

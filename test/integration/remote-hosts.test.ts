@@ -429,7 +429,8 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       path.join(home, "config.yaml"),
       `hosts:\n${hostEntry(box1, "box1", { max_parallel: 1 })}${hostEntry(box2, "box2", { max_parallel: 1 })}`,
     );
-    sb.model.script("remote-auto", [{ sh: "sleep 25" }, { say: "auto done" }]);
+    // Long enough to outlast three dispatches on a loaded machine; the test cancels them.
+    sb.model.script("remote-auto", [{ sh: "sleep 300" }, { say: "auto done" }]);
     const auto = await McpSession.start(sb.env({ CODEXMCP_HOME: home }));
     try {
       const placed: string[] = [];

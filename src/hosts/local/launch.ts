@@ -5,6 +5,7 @@ import { writeJsonOnce } from "../../util/files.js";
 import { packageFile } from "../../util/package-file.js";
 import { nowIso } from "../../util/time.js";
 import type { Tmux } from "../tmux/tmux.js";
+import type { StandbyRunners } from "./standby.js";
 
 /** The runner entry point (dist/runner/main.js), from dist/ (tsc or bundled) or src/ (tests). */
 export function runnerScriptPath(): string {
@@ -23,6 +24,7 @@ export async function launchRunner(
   store: TaskStore,
   meta: TaskMeta,
   tmux: Tmux | undefined,
+  standby?: StandbyRunners,
 ): Promise<RunnerRecord> {
   const taskDir = store.layout.taskDir(meta.task_id);
   const argv = [process.execPath, runnerScriptPath(), taskDir];
@@ -31,22 +33,7 @@ export async function launchRunner(
     if (!tmux || !meta.tmux_session) throw new Error("a tmux-hosted task needs a tmux session name");
     pid = await tmux.newSession(meta.tmux_session, meta.run_dir, argv);
   } else {
-    const [bin = process.execPath, ...args] = argv;
-    const logFile = store.layout.file(meta.task_id, "runnerLog");
-    const { execa } = await import("execa");
-    const child = execa(bin, args, {
-      cwd: meta.run_dir,
-      detached: true,
-      cleanup: false,
-      reject: false,
-      stdin: "ignore",
-      stdout: { file: logFile, append: true },
-      stderr: { file: logFile, append: true },
-    });
-    child.catch(() => undefined);
-    child.unref();
-    if (child.pid === undefined) throw new Error("the task runner could not be started");
-    pid = child.pid;
+    pid = standby?.adopt(taskDir) ?? (await startDetached(store, meta, argv));
   }
   const identity = processIdentity(pid);
   const record: RunnerRecord = {
@@ -59,4 +46,24 @@ export async function launchRunner(
   // already gone gets an empty start time, so it reads as dead and is recovered at once.
   await writeJsonOnce(store.layout.file(meta.task_id, "runner"), record);
   return (await store.readRunner(meta.task_id)) ?? record;
+}
+
+/** A runner in a detached process of its own session, its output in the task's runner.log. */
+async function startDetached(store: TaskStore, meta: TaskMeta, argv: readonly string[]): Promise<number> {
+  const [bin = process.execPath, ...args] = argv;
+  const logFile = store.layout.file(meta.task_id, "runnerLog");
+  const { execa } = await import("execa");
+  const child = execa(bin, args, {
+    cwd: meta.run_dir,
+    detached: true,
+    cleanup: false,
+    reject: false,
+    stdin: "ignore",
+    stdout: { file: logFile, append: true },
+    stderr: { file: logFile, append: true },
+  });
+  child.catch(() => undefined);
+  child.unref();
+  if (child.pid === undefined) throw new Error("the task runner could not be started");
+  return child.pid;
 }

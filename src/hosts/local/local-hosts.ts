@@ -3,6 +3,7 @@ import type { RunnerRecord, TaskMeta } from "../../core/types.js";
 import type { HostResolver, TaskHost } from "../host.js";
 import { Tmux } from "../tmux/tmux.js";
 import { launchRunner } from "./launch.js";
+import type { StandbyRunners } from "./standby.js";
 
 /** The tmux server a task's session lives on (the one recorded at dispatch). */
 export function tmuxOf(meta: TaskMeta): Tmux | undefined {
@@ -17,10 +18,12 @@ export class LocalHost implements TaskHost {
     private readonly tmux: Tmux | undefined,
     /** The server's configured tmux, whose name attach commands print. */
     private readonly shown: Tmux | undefined,
+    /** A runner kept ready for detached tasks (servers only). */
+    private readonly standby?: StandbyRunners,
   ) {}
 
   launch(store: TaskStore, meta: TaskMeta): Promise<RunnerRecord> {
-    return launchRunner(store, meta, this.tmux);
+    return launchRunner(store, meta, this.tmux, this.standby);
   }
 
   async close(meta: TaskMeta): Promise<boolean> {
@@ -44,7 +47,10 @@ export class LocalHost implements TaskHost {
  * settings), whose name attach commands print; without it they name the task's own.
  */
 export class LocalHosts implements HostResolver {
-  constructor(readonly shown?: Tmux) {}
+  constructor(
+    readonly shown?: Tmux,
+    private readonly standby?: StandbyRunners,
+  ) {}
 
   /** With the server's configured tmux binary and socket (`CODEXMCP_TMUX_BIN`, `--tmux-socket`). */
   static configured(bin: string, socket: string | undefined): LocalHosts {
@@ -52,6 +58,6 @@ export class LocalHosts implements HostResolver {
   }
 
   hostOf(meta: TaskMeta): TaskHost {
-    return new LocalHost(meta.host, tmuxOf(meta), this.shown);
+    return new LocalHost(meta.host, tmuxOf(meta), this.shown, this.standby);
   }
 }
