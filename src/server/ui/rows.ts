@@ -34,15 +34,13 @@ export interface BoardRow {
   readonly damaged?: boolean;
 }
 
-/** The host a task runs on, from meta.json when the store has the field (remote hosts). */
-function hostOf(meta: Observation["meta"]): string | undefined {
-  const host = (meta as { host?: unknown }).host;
-  if (typeof host === "string" && host !== "" && host !== "local") return host;
-  if (host && typeof host === "object") {
-    const name = (host as { name?: unknown; alias?: unknown }).name ?? (host as { alias?: unknown }).alias;
-    if (typeof name === "string" && name !== "local") return name;
-  }
-  return undefined;
+/**
+ * The remote host a task runs on (meta.remote.host, issue 14's placement record), undefined for
+ * a task on this machine (`meta.host` says only how it is hosted here: tmux or a process).
+ */
+export function remoteHostOf(meta: Observation["meta"]): string | undefined {
+  const host = (meta as { remote?: { host?: unknown } }).remote?.host;
+  return typeof host === "string" && host !== "" ? host : undefined;
 }
 
 export async function boardRow(manager: TaskManager, obs: Observation): Promise<BoardRow> {
@@ -56,7 +54,7 @@ export async function boardRow(manager: TaskManager, obs: Observation): Promise<
   if (result) activity = (result.error ?? result.result ?? "").split("\n")[0] ?? "";
   else if (obs.status === "running") activity = (await manager.lastActivity(obs).catch(() => "")) ?? "";
   else activity = obs.status;
-  const host = hostOf(meta);
+  const host = remoteHostOf(meta);
   const idle = await manager.idleSeconds(obs);
   const queue = obs.status === "queued" ? await manager.queuePosition(meta.task_id) : undefined;
   return {

@@ -5,6 +5,7 @@ import { DIFF_INPUT, runDiff } from "../../tools/diff.js";
 import { EVENTS_INPUT, runEvents } from "../../tools/events.js";
 import { parseToolInput } from "../../tools/strict.js";
 import { readHead } from "../../util/tail.js";
+import { remoteHostOf } from "./rows.js";
 
 /** The prompt shown on a task page at most (the file itself is never cut). */
 const PROMPT_BYTES = 64 * 1024;
@@ -17,14 +18,14 @@ export async function taskDetail(manager: TaskManager, taskId: string) {
   const promptFile = await manager.store.readablePath(id, "prompt");
   const prompt = await readHead(promptFile, PROMPT_BYTES + 1).catch(() => "");
   const merged = await readMergeRecord(manager, id).catch(() => undefined);
-  const host = (obs.meta as { host?: unknown }).host;
+  const host = remoteHostOf(obs.meta);
   return {
     view,
     ended: isTerminal(obs.status),
     prompt: prompt.slice(0, PROMPT_BYTES),
     prompt_truncated: Buffer.byteLength(prompt) > PROMPT_BYTES,
     repo: obs.meta.git?.repo_root ?? obs.meta.cwd,
-    ...(typeof host === "string" ? { host } : {}),
+    ...(host ? { host } : {}),
     ...(merged ? { merged } : {}),
     ...(obs.meta.git
       ? {}

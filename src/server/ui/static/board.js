@@ -1,6 +1,6 @@
 // The board: every task, newest first, a page at a time, filtered by repository, status, agent
 // and host; rows change in place as the server's event stream reports them.
-import { ACTIVE, api, cost, duration, h, setLive, statusBadge, tokens } from "./app.js";
+import { ACTIVE, api, cost, duration, fill, h, setLive, statusBadge, tokens } from "./ui.js";
 
 const PAGE = 100;
 
@@ -104,7 +104,8 @@ export function showBoard(main) {
       history.replaceState(null, "", `/?${query()}`);
       load();
     };
-    filters.replaceChildren(
+    fill(
+      filters,
       select("repo", "repository", page.facets.repo, state.repo, set("repo")),
       select("status", "status", page.facets.status, state.status, set("status")),
       select("agent", "agent", page.facets.agent, state.agent, set("agent")),
@@ -138,7 +139,7 @@ export function showBoard(main) {
       rows.set(r.task_id, { tr, r, showHost });
       body.append(tr);
     }
-    table.replaceChildren(h("thead", {}, head), body);
+    fill(table, h("thead", {}, head), body);
     if (page.rows.length === 0)
       body.append(
         h(
@@ -152,7 +153,8 @@ export function showBoard(main) {
         ),
       );
     const last = Math.min(page.offset + page.rows.length, page.matching);
-    pager.replaceChildren(
+    fill(
+      pager,
       h("button", { disabled: state.offset === 0, onclick: () => move(-PAGE) }, "← newer"),
       h("span", { class: "muted" }, page.matching ? ` ${page.offset + 1}–${last} of ${page.matching} ` : " "),
       h("button", { disabled: last >= page.matching, onclick: () => move(PAGE) }, "older →"),

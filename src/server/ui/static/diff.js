@@ -1,6 +1,7 @@
 // A unified diff (codex_diff's patch) as files of side-by-side rows.
-import { h } from "./app.js";
+
 import { languageOf, tokenize } from "./highlight.js";
+import { h } from "./ui.js";
 
 function unquote(p) {
   if (!p.startsWith('"')) return p;

@@ -1,6 +1,6 @@
 // A task page's actions: each one is a POST to the server, which runs the MCP tool's own body;
 // a refusal comes back as the tool's sentence and is shown as it is.
-import { ACTIVE, api, h, navigate } from "./app.js";
+import { ACTIVE, api, fill, h, navigate } from "./ui.js";
 
 /** Shows an answer's sentence (info) or a refusal's (error) in the page's notice. */
 export function tell(notice, text, kind = "info") {
@@ -88,7 +88,7 @@ function mergeBox(ctx, view) {
     results,
   );
   const check = async () => {
-    results.replaceChildren(h("p", { class: "muted" }, "Checking each strategy (nothing is changed)…"));
+    fill(results, h("p", { class: "muted" }, "Checking each strategy (nothing is changed)…"));
     let answer;
     try {
       answer = await api(
@@ -96,10 +96,11 @@ function mergeBox(ctx, view) {
         uncommitted.checked ? { commit_uncommitted: true } : {},
       );
     } catch (err) {
-      results.replaceChildren(h("p", { class: "notice error", "data-role": "refusal" }, err.message));
+      fill(results, h("p", { class: "notice error", "data-role": "refusal" }, err.message));
       return;
     }
-    results.replaceChildren(
+    fill(
+      results,
       ...["merge", "squash", "rebase"].map((strategy) => {
         const [kind, text] = describeCheck(answer.checks[strategy]);
         const go = h(
@@ -185,18 +186,17 @@ function cleanupBox(ctx) {
   };
   panel.addEventListener("toggle", async () => {
     if (!panel.open) return;
-    body.replaceChildren(
-      h("p", { class: "muted" }, "Looking at what would be removed and kept (nothing is changed)…"),
-    );
+    fill(body, h("p", { class: "muted" }, "Looking at what would be removed and kept (nothing is changed)…"));
     try {
       const a = await api(`/api/tasks/${ctx.enc}/cleanup-check`, {});
-      body.replaceChildren(
+      fill(
+        body,
         preview(a.plain, false),
         a.forced ? h("h4", {}, "With force") : null,
         a.forced ? preview(a.forced, true) : null,
       );
     } catch (err) {
-      body.replaceChildren(h("p", { class: "notice error", "data-role": "refusal" }, err.message));
+      fill(body, h("p", { class: "notice error", "data-role": "refusal" }, err.message));
     }
   });
   return panel;
@@ -221,7 +221,8 @@ function attachBox(view) {
 /** The actions that fit the task now. `ctx.act(action, body, sentence, isRefusal)` posts one. */
 export function renderActions(box, ctx, detail) {
   const v = detail.view;
-  box.replaceChildren(
+  fill(
+    box,
     ACTIVE.has(v.status) ? cancelBox(ctx) : null,
     replyBox(ctx),
     v.agent_branch ? mergeBox(ctx, v) : null,

@@ -1,8 +1,9 @@
 // A task's page: its facts and actions, its outcome, and tabs for the live transcript, the
 // normalized events, the diff and the prompt.
-import { ACTIVE, ApiError, api, cost, duration, h, setLive, statusBadge, tokens } from "./app.js";
+
 import { parsePatch, renderFile } from "./diff.js";
 import { renderActions, tell } from "./task-actions.js";
+import { ACTIVE, ApiError, api, cost, duration, fill, h, setLive, statusBadge, tokens } from "./ui.js";
 
 function facts(detail) {
   const v = detail.view;
@@ -121,7 +122,7 @@ function eventsPane(enc) {
       const page = await api(
         `/api/tasks/${enc}/events?view=${view.value}&cursor=${cursor}&limit=200&max_bytes=262144`,
       );
-      if (!append) list.replaceChildren();
+      if (!append) fill(list);
       for (const { cursor: at, event } of page.events) {
         const kind = event.kind ?? event.type ?? "";
         list.append(
@@ -172,7 +173,7 @@ function diffPane(enc) {
     try {
       d = await api(`/api/tasks/${enc}/diff?max_bytes=2097152`);
     } catch (err) {
-      pane.replaceChildren(h("p", { class: "notice error", "data-role": "refusal" }, err.message));
+      fill(pane, h("p", { class: "notice error", "data-role": "refusal" }, err.message));
       return;
     }
     const parsed = new Map(parsePatch(d.patch).map((f) => [f.path, f]));
@@ -215,7 +216,8 @@ function diffPane(enc) {
       }
       sections.append(section);
     }
-    pane.replaceChildren(
+    fill(
+      pane,
       h(
         "p",
         {},
@@ -260,10 +262,10 @@ export function showTask(main, id) {
       return;
     }
     document.getElementById("summary").textContent = detail.view.topic;
-    factsBox.replaceChildren(facts(detail));
+    fill(factsBox, facts(detail));
     if (detail.view.status !== lastStatus) renderActions(actions, ctx, detail);
     lastStatus = detail.view.status;
-    outcomeBox.replaceChildren(outcome(detail) ?? "");
+    fill(outcomeBox, outcome(detail) ?? "");
   };
 
   const ctx = {
@@ -298,14 +300,15 @@ export function showTask(main, id) {
     for (const b of tabsBar.children) b.classList.toggle("on", b.dataset.tab === name);
     if (name === "prompt") {
       current = { close() {} };
-      paneBox.replaceChildren(
+      fill(
+        paneBox,
         h("pre", { class: "prompt", "data-role": "prompt" }, detail?.prompt ?? ""),
         detail?.prompt_truncated ? h("p", { class: "muted" }, "(cut at 64 KiB)") : "",
       );
       return;
     }
     current = tabs[name]();
-    paneBox.replaceChildren(current.pane);
+    fill(paneBox, current.pane);
   };
   tabsBar.append(
     ...Object.keys(tabs).map((name) =>
