@@ -43,7 +43,7 @@ export async function runAction(
           checks[strategy] = await runMerge(manager, args, { dryRun: true });
         } catch (err) {
           if (!(err instanceof UserError)) throw err;
-          checks[strategy] = { refused: err.message };
+          checks[strategy] = { refusal: err.message };
         }
       }
       return { task_id: taskId, checks };
@@ -55,7 +55,7 @@ export async function runAction(
       );
     case "cleanup-check": {
       const plain = await preview(manager, taskId, false);
-      const forced = "refused" in plain ? await preview(manager, taskId, true) : undefined;
+      const forced = "refusal" in plain ? await preview(manager, taskId, true) : undefined;
       return { task_id: taskId, plain, ...(forced ? { forced } : {}) };
     }
     default:
@@ -71,6 +71,6 @@ async function preview(manager: TaskManager, taskId: string, force: boolean) {
     return await runCleanup(manager, { task_id: taskId, ...(force ? { force } : {}) }, { dryRun: true });
   } catch (err) {
     if (!(err instanceof UserError)) throw err;
-    return { refused: err.message };
+    return { refusal: err.message };
   }
 }

@@ -65,7 +65,7 @@ function replyBox(ctx) {
 
 function describeCheck(check) {
   if (!check) return ["", "checking…"];
-  if (check.refused) return ["error", check.refused];
+  if (check.refusal) return ["error", check.refusal];
   if (check.would_merge) return ["ok", check.hint];
   return ["warn", check.hint];
 }
@@ -143,7 +143,7 @@ function cleanupBox(ctx) {
     body,
   );
   const preview = (p, force) => {
-    if (p.refused) return h("p", { class: "notice error", "data-role": "refusal" }, p.refused);
+    if (p.refusal) return h("p", { class: "notice error", "data-role": "refusal" }, p.refusal);
     const item = p.would?.[0];
     if (!item) return h("p", { class: "muted" }, p.hint);
     const go = h(
