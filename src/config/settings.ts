@@ -5,7 +5,7 @@ import { DEFAULT_TOPIC_TYPES } from "../core/topic.js";
 import { UserError } from "../util/errors.js";
 import { durationSeconds } from "./duration.js";
 import { loadYamlConfig } from "./load.js";
-import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
+import { type HostConfig, type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
 
 export interface NotifySettings {
   readonly bell: boolean;
@@ -59,6 +59,12 @@ export interface Settings {
   readonly allowRepoEnv: readonly string[];
   /** How a person is told a task ended (config.yaml `notify:`). */
   readonly notify: NotifySettings;
+  /** Remote hosts tasks can run on (config.yaml `hosts:`). */
+  readonly hosts: readonly HostConfig[];
+  /** Whether `host: "auto"` may pick this machine too. */
+  readonly autoIncludesLocal: boolean;
+  /** Whether a server keeps a runner process ready for the next read-only task. */
+  readonly standbyRunner: boolean;
 }
 
 export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
@@ -110,6 +116,8 @@ export const ENV_VARS = {
     "the MCP client's tool-call timeout (install sets it): a cancel at that time keeps the task running",
   CODEXMCP_RETENTION_DAYS: "days finished task directories are kept",
   CODEXMCP_TASK_LINKS: "0 = do not create <cwd>/.codex-tasks/<topic> links",
+  CODEXMCP_STANDBY_RUNNER:
+    "0 = start each read-only task's runner when the task starts (default: a server keeps one runner process ready)",
 } as const;
 
 export type EnvVarName = keyof typeof ENV_VARS;
@@ -265,5 +273,8 @@ export async function loadSettings(
           }
         : {}),
     },
+    hosts: file.hosts ?? [],
+    autoIncludesLocal: file.auto_includes_local ?? false,
+    standbyRunner: bool("CODEXMCP_STANDBY_RUNNER", file.standby_runner, true),
   };
 }

@@ -142,8 +142,24 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
     if (group.tasks.length === 0) continue;
     const item = await cleanWorktree(manager, group.tasks, req.force === true, req.dryRun === true);
     if ("reasons" in item) refused.push(item);
-    else if ("dry_run" in item) would.push(item);
-    else cleaned.push(item);
+    else if ("dry_run" in item) {
+      const host = group.tasks.find((o) => o.meta.remote?.collected_at)?.meta.remote?.host;
+      would.push(
+        host
+          ? {
+              ...item,
+              keeps: [...item.keeps, `the worktree on host ${host} goes by that host's own cleanup rules`],
+            }
+          : item,
+      );
+    } else {
+      // Its branch came back from a host: the host's worktree goes too, by the host's rules.
+      const remote = group.tasks.find((o) => o.meta.remote?.collected_at)?.meta;
+      if (remote) {
+        const { cleanupRemote } = await import("../lifecycle/remote-observe.js");
+        cleaned.push({ ...item, remote: await cleanupRemote(manager.store, remote, req.force === true) });
+      } else cleaned.push(item);
+    }
   }
   if (req.dryRun) return { cleaned, refused, task_dirs_removed: [], damaged_archived, would };
   const task_dirs_removed = req.allFinished

@@ -88,7 +88,7 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
       import("./ui.js"),
     ],
   );
-  const manager = new TaskManager(settings, process.env, { postMortemAudit });
+  const manager = new TaskManager(settings, process.env, { postMortemAudit }, { standbyRunner: true });
   const board = await ui.boardFor(manager, token);
   const listen = (port: number) =>
     serveHttp(manager, {

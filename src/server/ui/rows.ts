@@ -16,6 +16,8 @@ export interface BoardRow {
   readonly repo_name: string;
   /** Where it runs, when not on this machine (remote hosts). */
   readonly host?: string;
+  /** Since when its host cannot be reached. */
+  readonly host_unreachable_since?: string;
   readonly branch: string | null;
   readonly base_branch: string | null;
   readonly created_at: string;
@@ -34,13 +36,9 @@ export interface BoardRow {
   readonly damaged?: boolean;
 }
 
-/**
- * The remote host a task runs on (meta.remote.host, issue 14's placement record), undefined for
- * a task on this machine (`meta.host` says only how it is hosted here: tmux or a process).
- */
+/** The remote host a task runs on (its placement record), undefined for a task on this machine. */
 export function remoteHostOf(meta: Observation["meta"]): string | undefined {
-  const host = (meta as { remote?: { host?: unknown } }).remote?.host;
-  return typeof host === "string" && host !== "" ? host : undefined;
+  return meta.remote?.host;
 }
 
 export async function boardRow(manager: TaskManager, obs: Observation): Promise<BoardRow> {
@@ -66,6 +64,7 @@ export async function boardRow(manager: TaskManager, obs: Observation): Promise<
     repo,
     repo_name: path.basename(repo),
     ...(host ? { host } : {}),
+    ...(meta.remote?.unreachable_since ? { host_unreachable_since: meta.remote.unreachable_since } : {}),
     branch: meta.git?.agent_branch ?? null,
     base_branch: meta.git?.base_branch ?? null,
     created_at: meta.created_at,

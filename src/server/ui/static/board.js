@@ -37,7 +37,14 @@ function rowOf(r, showHost, seenAt) {
       h("div", { class: "muted small" }, r.activity),
     ),
     h("td", { title: r.repo }, r.repo_name),
-    showHost ? h("td", {}, r.host ?? "local") : null,
+    showHost
+      ? h(
+          "td",
+          { title: r.host_unreachable_since ? `unreachable since ${r.host_unreachable_since}` : "" },
+          r.host ?? "local",
+          r.host_unreachable_since ? h("span", { class: "del" }, " (unreachable)") : null,
+        )
+      : null,
     h("td", {}, r.agent),
     h("td", { class: "mono small" }, r.branch ?? "—"),
     elapsed,
