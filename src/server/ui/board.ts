@@ -110,7 +110,10 @@ export function createBoard(manager: TaskManager, key: Buffer): BoardRoutes & { 
       const url = new URL(req.url ?? "/", "http://placeholder");
       try {
         if (req.headers["sec-fetch-site"] === "cross-site")
-          throw new RequestError(403, "Requests from other sites are refused.");
+          throw new RequestError(
+            403,
+            "Requests from other sites are refused: open the board (or its login link) by typing or pasting it into the address bar.",
+          );
         if (url.pathname === "/login" && req.method === "GET") return login(req, res, url);
         const cookie = readCookie(req.headers.cookie, cookieName(req.socket.localPort));
         const session = auth.validSession(cookie);
