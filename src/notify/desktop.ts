@@ -16,7 +16,7 @@ export async function notifyDesktop(
 ): Promise<void> {
   const stalled = payload.event === "task.stalled";
   const urgency = stalled || payload.status === "completed" ? "normal" : "critical";
-  await execa(
+  const r = await execa(
     bin,
     [
       "--app-name=codexmcp",
@@ -25,6 +25,11 @@ export async function notifyDesktop(
       `codexmcp: ${payload.task_id} ${stalled ? "stalled" : payload.status}`,
       payload.text,
     ],
-    { stdin: "ignore", timeout: 10_000, env, extendEnv: false },
+    { stdin: "ignore", timeout: 10_000, env, extendEnv: false, reject: false },
   );
+  if (r.exitCode !== 0 || r.failed) {
+    const why =
+      String(r.stderr).trim().split("\n")[0] || (r.timedOut ? "timed out" : `exit ${r.exitCode ?? r.signal}`);
+    throw new Error(`notify-send failed: ${why.slice(0, 200)}`);
+  }
 }
