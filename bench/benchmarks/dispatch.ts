@@ -1,3 +1,4 @@
+import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { alternate, series } from "../lib/alternate.js";
 import type { BenchContext, Benchmark } from "../lib/bench.js";
@@ -5,8 +6,11 @@ import { git, must, run } from "../lib/exec.js";
 import { McpClient } from "../lib/mcp.js";
 import { makeRepo, trackedFiles } from "../lib/repo.js";
 import { TMUX_SOCKET } from "../lib/sandbox.js";
+import { createFinishedTask, openStore } from "../lib/synthetic.js";
 
 const SCRIPT = "dispatch_done";
+/** Finished tasks in the store of the second server: a month of work at ~30 tasks a day. */
+const STORED = 1000;
 
 /**
  * codex_dispatch on a warm server; untimed afterwards: wait for the task's end (the model's
@@ -89,6 +93,17 @@ export const dispatch: Benchmark = {
       ctx.sandbox.serverEnv(ctx.sandbox.path("state"), { CODEXMCP_MAX_PARALLEL: "64" }),
     );
     ctx.sandbox.defer(() => server.close());
+    // The same dispatch into a store that already holds a month of finished tasks.
+    const fullHome = ctx.sandbox.path("state-full");
+    const store = openStore(fullHome);
+    await store.ensureHome();
+    const elsewhere = ctx.sandbox.path("elsewhere");
+    await fsp.mkdir(elsewhere, { recursive: true });
+    for (let i = 0; i < STORED; i++) await createFinishedTask(store, `codex-review-old${i}-v1`, elsewhere);
+    const fullServer = await McpClient.codexmcp(
+      ctx.sandbox.serverEnv(fullHome, { CODEXMCP_MAX_PARALLEL: "64" }),
+    );
+    ctx.sandbox.defer(() => fullServer.close());
 
     const samples = await alternate({
       n,
@@ -99,6 +114,7 @@ export const dispatch: Benchmark = {
         { name: "raw 20k", run: rawOn(ctx, big, "big") },
         { name: "ours tiny", run: oursOn(ctx, server, tiny, "tiny") },
         { name: "raw tiny", run: rawOn(ctx, tiny, "tiny") },
+        { name: "ours tiny, full store", run: oursOn(ctx, fullServer, tiny, "full") },
       ],
     });
     const memory = server.memory();
@@ -109,6 +125,7 @@ export const dispatch: Benchmark = {
         big_repo_files: bigFiles,
         tiny_repo_files: tinyFiles,
         big_repo_generation_seconds: genSeconds,
+        stored_tasks: STORED,
       },
       samples,
       extra: { server_memory_after: memory },
@@ -123,6 +140,12 @@ export const dispatch: Benchmark = {
           metric: `codex_dispatch, ${tinyFiles} files`,
           unit: "ms",
           ours: series(samples, "ours tiny"),
+          baseline: { name: "worktree add + tmux", samples: series(samples, "raw tiny") },
+        },
+        {
+          metric: `codex_dispatch, ${tinyFiles} files, ${STORED} finished tasks in the store`,
+          unit: "ms",
+          ours: series(samples, "ours tiny, full store"),
           baseline: { name: "worktree add + tmux", samples: series(samples, "raw tiny") },
         },
         {
@@ -150,6 +173,7 @@ export const dispatch: Benchmark = {
         "ours: the codex_dispatch call on a warm server (CODEXMCP_MAX_PARALLEL=64), untimed afterwards: codex_wait for the task's end. Worktrees are kept until the end (deleting 20k files slows file creation for ~30 s on ext4).",
         "raw: git worktree add -b <branch> <dir> HEAD, then tmux new-session -d -c <dir> -- sleep 5 on the bench's private socket.",
         "The 1-file repository separates the fixed per-dispatch cost from the checkout, which grows with the file count.",
+        `full store: a second server whose state home holds ${STORED} finished tasks (made through the product's store code), dispatching into the same 1-file repository.`,
       ],
     };
   },

@@ -36,6 +36,7 @@ usage:
                    clients: claude-code, codex, cursor, claude-desktop, gemini
   codexmcp trust [path] [--json]                               trust a repository's .codexmcp.yaml as it is now
   codexmcp trust --list | --revoke [path]                      what is trusted; forget a file
+  codexmcp hosts [--json]                                      remote hosts: reachable, version, load, tasks
   codexmcp doctor [--e2e] [--json]                             check this machine (--e2e: a real run)
   codexmcp doctor --client <client> [--scope S] [--name N]     … as that client starts the server
   codexmcp --version | --help
@@ -287,6 +288,19 @@ export async function main(argv: readonly string[]): Promise<number> {
       case "wait": {
         const { runAction } = await import("./actions/run.js");
         return await runAction(command, args);
+      }
+      case "hosts": {
+        const { values, positionals } = parse(args, { json: { type: "boolean" } });
+        if (values.help) return help();
+        if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
+        const { hosts } = await import("./commands/hosts.js");
+        return await hosts(settingOverrides(values), { json: values.json === true });
+      }
+      case "remote": {
+        // What another machine's codexmcp runs here over ssh (requests on stdin).
+        const { values, positionals } = parse(args, {});
+        const { remote } = await import("./commands/remote.js");
+        return await remote(settingOverrides(values), one(positionals, "remote verb"));
       }
       default:
         throw new UsageError(`unknown command "${command}"`);

@@ -105,6 +105,36 @@ export const notifySchema = z
       .optional(),
   })
   .strict();
+/** A word ssh could read as an option, or a shell as more than one word, is refused. */
+const sshWord = z
+  .string()
+  .min(1)
+  .max(1024)
+  .refine((s) => !s.startsWith("-") && !/[\s\0]/.test(s), "must not start with - or hold spaces");
+
+/** A remote host tasks can run on (`hosts:` in config.yaml; see README "Remote hosts"). */
+export const hostSchema = z
+  .object({
+    /** What the tools' `host` input names. */
+    name: z
+      .string()
+      .regex(/^[a-z0-9][a-z0-9_.-]{0,39}$/i, "host names are letters, digits, _ . - (up to 40)")
+      .refine((n) => !["local", "auto"].includes(n.toLowerCase()), '"local" and "auto" are reserved'),
+    /** An ~/.ssh/config alias, or user@host[:port]. */
+    ssh: sshWord,
+    /** Tasks this host runs at once (its own queue holds the rest). */
+    max_parallel: z.number().int().min(1).max(256).optional(),
+    /** The command that runs codexmcp there (a name on the remote PATH, a path, or ~/path). */
+    codexmcp: sshWord.optional(),
+    /** Where the host's worktrees go (absolute or ~/…). */
+    worktree_root: sshWord.optional(),
+    /** Extra ssh options, before the host (e.g. ["-F", "/path/ssh_config"] or ["-J", "jump"]). */
+    ssh_options: z.array(z.string().min(1).max(1024)).optional(),
+    /** Variables of this server's environment that travel to the task there (on ssh's stdin). */
+    env: z.array(envName).optional(),
+  })
+  .strict();
+export type HostConfig = z.infer<typeof hostSchema>;
 
 /** `$CODEXMCP_HOME/config.yaml`: machine-wide settings plus defaults for every repository. */
 export const userConfigSchema = z
@@ -153,6 +183,13 @@ export const userConfigSchema = z
       })
       .strict()
       .optional(),
+    hosts: z
+      .array(hostSchema)
+      .refine((hs) => new Set(hs.map((h) => h.name)).size === hs.length, "host names must be unique")
+      .optional(),
+    /** `host: "auto"` may also pick this machine. */
+    auto_includes_local: bool.optional(),
+    standby_runner: bool.optional(),
   })
   .strict();
 export type UserConfig = z.infer<typeof userConfigSchema>;

@@ -5,7 +5,7 @@ import { DEFAULT_TOPIC_TYPES } from "../core/topic.js";
 import { UserError } from "../util/errors.js";
 import { durationSeconds } from "./duration.js";
 import { loadYamlConfig } from "./load.js";
-import { type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
+import { type HostConfig, type RepoConfig, toBool, type UserConfig, userConfigSchema } from "./schema.js";
 
 export interface NotifySettings {
   readonly bell: boolean;
@@ -68,6 +68,12 @@ export interface Settings {
       { readonly input: number; readonly cached_input?: number | undefined; readonly output: number }
     >
   >;
+  /** Remote hosts tasks can run on (config.yaml `hosts:`). */
+  readonly hosts: readonly HostConfig[];
+  /** Whether `host: "auto"` may pick this machine too. */
+  readonly autoIncludesLocal: boolean;
+  /** Whether a server keeps a runner process ready for the next read-only task. */
+  readonly standbyRunner: boolean;
 }
 
 export const AGENT_MCP_SERVER_MODES = ["none", "inherit"] as const;
@@ -120,6 +126,8 @@ export const ENV_VARS = {
     "the MCP client's tool-call timeout (install sets it): a cancel at that time keeps the task running",
   CODEXMCP_RETENTION_DAYS: "days finished task directories are kept",
   CODEXMCP_TASK_LINKS: "0 = do not create <cwd>/.codex-tasks/<topic> links",
+  CODEXMCP_STANDBY_RUNNER:
+    "0 = start each read-only task's runner when the task starts (default: a server keeps one runner process ready)",
 } as const;
 
 export type EnvVarName = keyof typeof ENV_VARS;
@@ -277,5 +285,8 @@ export async function loadSettings(
         : {}),
     },
     usagePrices: file.usage?.prices ?? {},
+    hosts: file.hosts ?? [],
+    autoIncludesLocal: file.auto_includes_local ?? false,
+    standbyRunner: bool("CODEXMCP_STANDBY_RUNNER", file.standby_runner, true),
   };
 }

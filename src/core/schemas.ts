@@ -38,8 +38,17 @@ export const metaSchema = z.looseObject({
   codex_input: z.string().optional(),
   cwd: z.string().min(1),
   run_dir: z.string().min(1),
-  host: z.enum(["tmux", "process"]),
+  host: z.enum(["tmux", "process", "ssh"]),
   tmux_session: maybeString,
+  remote: z
+    .looseObject({
+      host: z.string().min(1),
+      ssh: z.string().min(1),
+      ssh_options: z.array(z.string()),
+      codexmcp: z.string().min(1),
+      dispatched_at: z.string().nullable(),
+    })
+    .optional(),
   tmux_socket: maybeString.optional(),
   git: gitPlacementSchema.nullable(),
   ran_in_place: z.boolean().optional(),

@@ -1,6 +1,7 @@
 import { constants, promises as fsp } from "node:fs";
 import path from "node:path";
 import { hasErrorCode, UserError } from "../util/errors.js";
+import { fileIdentity } from "../util/file-identity.js";
 import {
   appendLine,
   ensurePrivateDir,
@@ -48,6 +49,8 @@ export interface StoreServices {
 /** The task files under $CODEXMCP_HOME; every write is atomic, the outcome write-once. */
 export class TaskStore {
   readonly layout: Layout;
+  /** meta.json as last read, by the file's identity (util/file-identity.ts). */
+  private readonly metaCache = new Map<string, { identity: string; read: Validated<TaskMeta> }>();
 
   constructor(
     home: string,
@@ -102,11 +105,23 @@ export class TaskStore {
    * meta.json from before the agent seam is read as a Codex task's.
    */
   async readMetaChecked(taskId: string): Promise<Validated<TaskMeta> | undefined> {
-    const read = (await readCheckedIfExists(this.layout.file(taskId, "meta"), "meta", this.mode)) as
-      | Validated<TaskMeta>
-      | undefined;
-    if (!read?.ok) return read;
-    return { ok: true, value: upgradeMeta(read.value as unknown as TaskMeta) };
+    const file = this.layout.file(taskId, "meta");
+    // Listing, queueing and dispatch read every task's meta.json; most never change again.
+    const identity = fileIdentity(file);
+    if (identity === undefined) {
+      this.metaCache.delete(taskId);
+      return undefined;
+    }
+    const cached = this.metaCache.get(taskId);
+    if (cached?.identity === identity) return copyRead(cached.read);
+    const read = (await readCheckedIfExists(file, "meta", this.mode)) as Validated<TaskMeta> | undefined;
+    if (!read) return undefined;
+    const checked: Validated<TaskMeta> = read.ok
+      ? { ok: true, value: upgradeMeta(read.value as unknown as TaskMeta) }
+      : read;
+    // Only if the file is still the one stat saw: the read may have met a newer version.
+    if (fileIdentity(file) === identity) this.metaCache.set(taskId, { identity, read: checked });
+    return copyRead(checked);
   }
 
   readResultChecked(taskId: string): Promise<Validated<TaskResult> | undefined> {
@@ -320,4 +335,9 @@ export class TaskStore {
       m.finished_at = result.finished_at;
     });
   }
+}
+
+/** A cached read the caller may change (updateMeta does) without changing the cache. */
+function copyRead(read: Validated<TaskMeta>): Validated<TaskMeta> {
+  return read.ok ? { ok: true, value: { ...read.value } } : read;
 }

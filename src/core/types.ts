@@ -21,6 +21,32 @@ export interface GitPlacement {
   readonly base_commit: string;
 }
 
+/**
+ * A task placed on a remote host, recorded before the host is asked to run it (so a restart
+ * knows where each task is and never dispatches it twice).
+ */
+export interface RemotePlacement {
+  /** The configured host's name. */
+  readonly host: string;
+  readonly ssh: string;
+  readonly ssh_options: readonly string[];
+  readonly codexmcp: string;
+  /** When the host took the task (null: the placement record exists, the host may not know yet). */
+  dispatched_at: string | null;
+  /** On the host: the task directory, its worktree, and the argv that attaches to its tmux session. */
+  task_dir: string | null;
+  worktree_dir: string | null;
+  attach: readonly string[] | null;
+  /** Since when the host cannot be reached (cleared when it answers again). */
+  unreachable_since?: string | null;
+  /** When the outcome and the agent branch were brought back. */
+  collected_at?: string | null;
+  /** What bringing the branch back could not do (the local worktree had changes of its own …). */
+  collect_note?: string | null;
+  /** The host worktree's state brought back (a commit; see git/fetch-back.ts). */
+  collected_state?: string | null;
+}
+
 /** meta.json: the task's spec, written by the server; `status` is a cache, the files decide. */
 export interface TaskMeta {
   readonly schema: 1;
@@ -47,8 +73,11 @@ export interface TaskMeta {
   readonly cwd: string;
   /** Where codex runs: cwd, or the same subdirectory inside the worktree. */
   readonly run_dir: string;
-  readonly host: "tmux" | "process";
+  /** Where the runner lives: a tmux session or a detached process here, or another machine (remote). */
+  readonly host: "tmux" | "process" | "ssh";
   readonly tmux_session: string | null;
+  /** Tasks on a remote host: where, and how far the placement got (see hosts/ssh/). */
+  readonly remote?: RemotePlacement;
   readonly tmux_socket: string | null;
   readonly git: GitPlacement | null;
   /** Full-access outside a git repository: no isolation. */

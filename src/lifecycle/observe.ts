@@ -1,18 +1,16 @@
-import { statSync } from "node:fs";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
-import {
-  isTerminal,
-  type RunnerRecord,
-  type TaskMeta,
-  type TaskResult,
-  type TaskStatus,
-} from "../core/types.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import { isTerminal, type RunnerRecord, type TaskMeta, type TaskResult } from "../core/types.js";
+import type { HostResolver } from "../hosts/host.js";
 import { isAlive } from "../proc/liveness.js";
 import { taggedProcessesAsync } from "../proc/tree.js";
 import { hasErrorCode } from "../util/errors.js";
 import type { Damage } from "./damaged.js";
+import type { Observation } from "./observation.js";
+
+export type { Observation } from "./observation.js";
+
+import { fileIdentity } from "../util/file-identity.js";
 import { recoverDeadTask } from "./recovery.js";
 
 /**
@@ -23,30 +21,8 @@ import { recoverDeadTask } from "./recovery.js";
  */
 const settledCache = new Map<string, { identity: string; obs: Observation }>();
 
-function fileIdentity(file: string): string | undefined {
-  try {
-    const st = statSync(file);
-    return `${st.ino}:${st.mtimeMs}:${st.size}`;
-  } catch {
-    return undefined;
-  }
-}
-
 /** How long a dispatched task may go without a runner before it counts as never started. */
 export const STARTUP_GRACE_MS = 60_000;
-
-export interface Observation {
-  readonly meta: TaskMeta;
-  readonly result: TaskResult | undefined;
-  readonly runner: RunnerRecord | undefined;
-  readonly status: TaskStatus;
-  /** This observation found the runner dead and recorded the outcome (a queue slot freed up). */
-  readonly recovered?: boolean;
-  /** A store file of the task is damaged: which, why, and what can be recovered. */
-  readonly damage?: Damage;
-  /** The outcome could not be recorded (the disk is full): this status is computed, not stored. */
-  readonly unrecorded?: string;
-}
 
 /** Writes an observer makes (repairs, recovery) fail on a full or read-only disk; reads must not. */
 function isStorageFull(err: unknown): boolean {
@@ -88,7 +64,7 @@ async function damaged(
 export async function observeTask(
   store: TaskStore,
   taskId: string,
-  tmux?: Tmux,
+  hosts?: HostResolver,
 ): Promise<Observation | undefined> {
   const metaFile = store.layout.file(taskId, "meta");
   const resultFile = store.layout.file(taskId, "result");
@@ -143,10 +119,15 @@ export async function observeTask(
   };
   const done = await settled();
   if (done) return done;
+  if (meta.host === "ssh") {
+    // Loaded only for remote tasks: it brings the ssh client and git's fetch-back.
+    const { observeRemote } = await import("./remote-observe.js");
+    return observeRemote(store, meta);
+  }
 
   const recover = async (reason: string): Promise<Observation> => {
     try {
-      await recoverDeadTask(store, meta, reason, tmux);
+      await recoverDeadTask(store, meta, reason, hosts);
     } catch (err) {
       if (!isStorageFull(err)) throw err;
       const pending = await store.pendingOutcome(taskId);

@@ -7,7 +7,7 @@ import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
 import type { TaskMeta } from "../core/types.js";
 import { placementDiff } from "../git/placement-diff.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 import { killTree } from "../proc/tree.js";
 
 /**
@@ -20,10 +20,10 @@ export async function recoverDeadTask(
   store: TaskStore,
   meta: TaskMeta,
   reason: string,
-  tmux?: Tmux,
+  hosts?: HostResolver,
 ): Promise<boolean> {
   await killTree({ roots: [], tag: processTagOf(meta), graceMs: 1000 });
-  if (tmux && meta.tmux_session) await tmux.killSession(meta.tmux_session);
+  if (hosts) await hosts.hostOf(meta).close(meta);
   // The runner got as far as its outcome but could not record it (a full disk): that is the truth.
   const pending = await store.pendingOutcome(meta.task_id);
   if (pending) return store.finalize(pending);

@@ -4,11 +4,11 @@ import { buildResult } from "../core/result.js";
 import type { TaskStore } from "../core/store.js";
 import { EMPTY_SUMMARY } from "../core/summary.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
-import { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
+import { LocalHosts } from "../hosts/local/local-hosts.js";
 import { errorMessage } from "../util/errors.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
-import { launchRunner } from "./launcher.js";
 import { observeTask } from "./observe.js";
 import { allocatePort } from "./ports.js";
 
@@ -18,9 +18,8 @@ import { allocatePort } from "./ports.js";
  * frees a slot — a finishing runner, a cancel, crash recovery, a server starting — pumps the
  * queue under one lock, so a task never starts twice.
  */
-export function tmuxFor(meta: TaskMeta): Tmux | undefined {
-  return meta.host === "tmux" ? new Tmux(meta.tmux_bin ?? "tmux", meta.tmux_socket ?? undefined) : undefined;
-}
+/** Starting and observing need only what meta.json records of a task's host. */
+const hosts: HostResolver = new LocalHosts();
 
 function schedulerLock(store: TaskStore): string {
   return path.join(store.layout.locksDir, "scheduler");
@@ -38,9 +37,12 @@ async function queueState(store: TaskStore): Promise<QueueState> {
   const metas = await Promise.all(
     (await store.listIds()).map((id) => store.readMeta(id).catch(() => undefined)),
   );
-  const active = metas.filter((m): m is TaskMeta => m !== undefined && !isTerminal(m.status));
+  // A task on a remote host takes a slot of that host's queue, not of this machine's.
+  const active = metas.filter(
+    (m): m is TaskMeta => m !== undefined && !isTerminal(m.status) && m.host !== "ssh",
+  );
   const observed = await Promise.all(
-    active.map((m) => observeTask(store, m.task_id, tmuxFor(m)).catch(() => undefined)),
+    active.map((m) => observeTask(store, m.task_id, hosts).catch(() => undefined)),
   );
   for (const obs of observed) {
     if (!obs || isTerminal(obs.status)) continue;
@@ -55,7 +57,12 @@ async function queueState(store: TaskStore): Promise<QueueState> {
   return { running, queued };
 }
 
-async function start(store: TaskStore, meta: TaskMeta, running: readonly TaskMeta[]): Promise<void> {
+async function start(
+  store: TaskStore,
+  meta: TaskMeta,
+  running: readonly TaskMeta[],
+  resolver: HostResolver,
+): Promise<void> {
   let port: number | null = null;
   if (meta.port_range) {
     const taken = new Set(running.map((m) => m.port).filter((p): p is number => typeof p === "number"));
@@ -72,7 +79,7 @@ async function start(store: TaskStore, meta: TaskMeta, running: readonly TaskMet
       m.starting_at = nowIso();
       m.port = port;
     })) ?? meta;
-  await launchRunner(store, starting, tmuxFor(starting));
+  await resolver.hostOf(starting).launch(store, starting);
 }
 
 /** Records that a task could not start (so it does not block the queue) and says why. */
@@ -97,12 +104,13 @@ export async function scheduleTask(
   store: TaskStore,
   meta: TaskMeta,
   limit: number,
+  resolver: HostResolver = hosts,
 ): Promise<"started" | "queued"> {
   return withLock(schedulerLock(store), async () => {
     const { running, queued } = await queueState(store);
     const others = running.filter((m) => m.task_id !== meta.task_id);
     if (others.length < limit && queued.every((q) => q.task_id === meta.task_id)) {
-      await start(store, meta, others);
+      await start(store, meta, others, resolver);
       return "started";
     }
     await store.updateMeta(meta.task_id, (m) => {
@@ -114,7 +122,7 @@ export async function scheduleTask(
 }
 
 /** Starts queued tasks, oldest first, while slots are free. Returns the ids started. */
-export async function pumpQueue(store: TaskStore): Promise<string[]> {
+export async function pumpQueue(store: TaskStore, resolver: HostResolver = hosts): Promise<string[]> {
   return withLock(schedulerLock(store), async () => {
     const { running, queued } = await queueState(store);
     const started: string[] = [];
@@ -122,7 +130,7 @@ export async function pumpQueue(store: TaskStore): Promise<string[]> {
     for (const meta of queued) {
       if (busy.length >= (meta.max_parallel ?? 1)) break;
       try {
-        await start(store, meta, busy);
+        await start(store, meta, busy, resolver);
         started.push(meta.task_id);
         busy.push(meta);
       } catch (err) {

@@ -115,9 +115,7 @@ export function startNotifier(
       if (controller.signal.aborted) break;
       const payload = taskStalledPayload(stall, {
         lastActivity: await manager.lastActivity(stall.obs).catch(() => undefined),
-        attachCommand: stall.obs.meta.tmux_session
-          ? manager.tmux.attachCommand(stall.obs.meta.tmux_session)
-          : undefined,
+        attachCommand: manager.hosts.hostOf(stall.obs.meta).attachCommand(stall.obs.meta),
       });
       if (!(await deliver(channel, payload))) break;
       kept[stall.obs.meta.task_id] = {

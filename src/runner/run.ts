@@ -150,6 +150,7 @@ export async function runTask(
   timer.unref();
 
   let result: TaskResult;
+  let agentSwept = false;
   try {
     await hooks.beforeAgent?.(ctx);
     if (stopper.reason) throw new StoppedBeforeAgent();
@@ -198,6 +199,7 @@ export async function runTask(
           void writeJsonAtomic(files("runner"), { ...ownRecord, agent_pid: pid }).catch(() => undefined);
       },
     });
+    agentSwept = true;
     clearTimeout(timer);
     watchdog.stop();
     const cancelled = stopper.reason === "cancel" ? await readCancelRequest(files("cancel")) : undefined;
@@ -234,12 +236,14 @@ export async function runTask(
   }
 
   // Nothing of the task may outlive it (setup commands, or leftovers when the agent never ran).
-  await killTree({
-    roots: [],
-    tag: processTagOf(meta),
-    spare: [process.pid],
-    graceMs: 2000,
-  });
+  // An agent that ran was swept after its exit already (agent-process.ts), with the same tag.
+  if (!agentSwept)
+    await killTree({
+      roots: [],
+      tag: processTagOf(meta),
+      spare: [process.pid],
+      graceMs: 2000,
+    });
   const won = await store.finalize(result, { patienceMs: FINALIZE_PATIENCE_MS });
   const final = won ? result : ((await store.readResult(taskId)) ?? result);
   transcript.line(

@@ -36,7 +36,7 @@ async function reportSandbox(settings: Settings): Promise<void> {
  * leaving never stops one.
  */
 export async function serveStdio(settings: Settings): Promise<void> {
-  const manager = new TaskManager(settings, process.env, { postMortemAudit });
+  const manager = new TaskManager(settings, process.env, { postMortemAudit }, { standbyRunner: true });
   const server = createServer(manager);
   const transport = new StdioServerTransport();
   const closed = new Promise<void>((resolve) => {

@@ -1,7 +1,7 @@
 import type { CancelRequest } from "../core/cancel-request.js";
 import type { TaskStore } from "../core/store.js";
 import { processTagOf } from "../core/task-tag.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 import { type Observation, observeTask } from "../lifecycle/observe.js";
 import { recoverDeadTask } from "../lifecycle/recovery.js";
 import { isAlive } from "../proc/liveness.js";
@@ -21,7 +21,7 @@ const RUNNER_READY_WAIT_MS = 5000;
  */
 export async function cancelTask(
   store: TaskStore,
-  tmux: Tmux,
+  hosts: HostResolver,
   taskId: string,
   obs: Observation,
   why: Pick<CancelRequest, "by" | "reason"> = { by: "codex_cancel" },
@@ -59,10 +59,10 @@ export async function cancelTask(
       tag: processTagOf(obs.meta),
       graceMs: 1000,
     });
-    await recoverDeadTask(store, obs.meta, "the runner did not stop by itself and was killed.", tmux);
+    await recoverDeadTask(store, obs.meta, "the runner did not stop by itself and was killed.", hosts);
   }
   // Belt and braces: nothing tagged with this task may outlive a cancel.
   await killTree({ roots: [], tag: processTagOf(obs.meta), graceMs: 500 });
-  if (obs.meta.tmux_session) await tmux.killSession(obs.meta.tmux_session);
-  return (await observeTask(store, taskId, tmux)) ?? obs;
+  await hosts.hostOf(obs.meta).close(obs.meta);
+  return (await observeTask(store, taskId, hosts)) ?? obs;
 }

@@ -5,8 +5,8 @@ import { describeOperations } from "../git/operations.js";
 import { salvageMissingWorktree } from "../git/orphaned.js";
 import { branchExists, countCommits } from "../git/repo.js";
 import { assessWorktree, nestedWithWork, type WorktreeWork } from "../git/work.js";
+import type { HostResolver } from "../hosts/host.js";
 import type { Observation } from "../lifecycle/observe.js";
-import { tmuxFor } from "../lifecycle/scheduler.js";
 import { canonicalPath } from "../util/canonical-path.js";
 import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
@@ -25,6 +25,8 @@ export interface CleanedItem {
   readonly branch_deleted: boolean;
   /** Why the branch stays (unmerged commits), and where the work is. */
   readonly branch_kept?: string;
+  /** A task that ran on a remote host: whether its worktree there went too, or why not. */
+  readonly remote?: { readonly host: string; readonly removed: boolean; readonly reasons: readonly string[] };
   /** Uncommitted work saved before a forced removal (a commit: `git diff HEAD <ref>` shows it). */
   readonly saved_ref?: string;
   /** Every ref made to keep work that would otherwise be lost (in the repository, or another named one). */
@@ -50,13 +52,11 @@ function listed(paths: readonly string[], max = 6): string {
     : paths.join(", ");
 }
 
-async function closeSessions(tasks: readonly Observation[]): Promise<number> {
+async function closeSessions(hosts: HostResolver, tasks: readonly Observation[]): Promise<number> {
   let closed = 0;
   for (const obs of tasks) {
-    const tmux = tmuxFor(obs.meta);
-    if (tmux && obs.meta.tmux_session && (await tmux.hasSession(obs.meta.tmux_session))) {
-      if (await tmux.killSession(obs.meta.tmux_session)) closed++;
-    }
+    const host = hosts.hostOf(obs.meta);
+    if ((await host.hasSession(obs.meta)) && (await host.close(obs.meta))) closed++;
   }
   return closed;
 }
@@ -127,7 +127,7 @@ export async function cleanWorktree(
       worktree_removed: false,
       branch: null,
       branch_deleted: false,
-      sessions_closed: await closeSessions(listed_),
+      sessions_closed: await closeSessions(manager.hosts, listed_),
     };
   }
   const { worktree_dir: worktree, agent_branch: branch, repo_root: repo } = git_;
@@ -144,7 +144,7 @@ export async function cleanWorktree(
     repoLockPath(manager.store, commonDir),
     async () => {
       // Decided here, under the lock: a task dispatched since the listing counts too.
-      const busy = await activeTasksIn(manager.store, manager.tmux, worktree);
+      const busy = await activeTasksIn(manager.store, manager.hosts, worktree);
       const tasks = [...new Set([...ids, ...busy.map((o) => o.meta.task_id)])];
       if (busy.length > 0) {
         return {
@@ -235,7 +235,7 @@ async function removeWorktree(
   let saved = work
     ? await saveWorktreeWork(manager.store, { repo, stem, work, everything: reasons.length > 0 })
     : await saveBranchCommits(repo, { stem, worktree, dropRefs, tips: autoSave });
-  const sessions = await closeSessions(input.listed);
+  const sessions = await closeSessions(manager.hosts, input.listed);
   if (exists) await git(repo, ["worktree", "remove", "--force", "--force", worktree]);
   else {
     // Deleted by hand: what only its admin dir still reaches is kept; only that admin dir goes.

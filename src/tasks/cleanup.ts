@@ -122,7 +122,14 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
     if (group.tasks.length === 0) continue;
     const item = await cleanWorktree(manager, group.tasks, req.force === true);
     if ("reasons" in item) refused.push(item);
-    else cleaned.push(item);
+    else {
+      // Its branch came back from a host: the host's worktree goes too, by the host's rules.
+      const remote = group.tasks.find((o) => o.meta.remote?.collected_at)?.meta;
+      if (remote) {
+        const { cleanupRemote } = await import("../lifecycle/remote-observe.js");
+        cleaned.push({ ...item, remote: await cleanupRemote(manager.store, remote, req.force === true) });
+      } else cleaned.push(item);
+    }
   }
   const task_dirs_removed = req.allFinished
     ? await pruneTaskDirs(manager, manager.settings.retentionDays)

@@ -78,7 +78,7 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
   return withLock(
     lock,
     async () => {
-      const [user] = await activeTasksIn(ctx.store, ctx.tmux, dir, p.topic.taskId);
+      const [user] = await activeTasksIn(ctx.store, ctx.hosts, dir, p.topic.taskId);
       if (user) {
         throw new UserError(
           `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (the codex_wait tool of this server) or cancel it (codex_cancel), or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1).`,
@@ -93,7 +93,7 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
 async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> {
   const { store, settings } = ctx;
   const { taskId } = p.topic;
-  const existing = await observeTask(store, taskId, ctx.tmux);
+  const existing = await observeTask(store, taskId, ctx.hosts);
   if (existing && !isTerminal(existing.status)) {
     // The next version shares the worktree of a write task, so it would be refused too.
     const elsewhere = p.exclusive
@@ -107,6 +107,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   const taskDir = store.layout.taskDir(taskId);
   let worktree: WorktreeReady | undefined;
   let launched = false;
+  let built: TaskMeta | undefined;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
     await store.reserveOutcome(taskId);
@@ -117,10 +118,12 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
       worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
+      // Placed by a host's remote dispatch: it made the worktree (and undoes that itself).
+      if (r.placed) worktree = { ...worktree, baseCommit: r.placed.base_commit };
       // The agent's own git (Codex runs git status there when it starts) reads these files.
       for (const repair of await secureWorktreeAdmin(worktree.dir)) log.warn(repair);
       runDir = await mkdirNoFollow(worktree.dir, p.repo.subdir);
-      copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
+      if (!r.placed) copied = await copyUntracked(p.repo.toplevel, worktree.dir, config.worktree?.copy ?? []);
       if (r.sandbox === "workspace-write") {
         // A workspace-write sandbox keeps .git read-only, and a worktree's git dirs live
         // outside it anyway: the agent gets exactly what a commit on its own branch writes,
@@ -134,7 +137,9 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
     }
     const setupOn = config.worktree?.setup_on ?? "create";
     const setup =
-      worktree && (worktree.createdWorktree || setupOn === "always") ? (config.worktree?.setup ?? []) : [];
+      worktree && (worktree.createdWorktree || r.placed?.created || setupOn === "always")
+        ? (config.worktree?.setup ?? [])
+        : [];
     const model = r.model ?? config.model ?? settings.model;
     const profile = r.profile ?? config.profile ?? settings.profile;
     const effort = r.reasoning_effort ?? config.reasoning_effort ?? settings.reasoningEffort;
@@ -212,6 +217,7 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       started_at: null,
       finished_at: null,
     };
+    built = meta;
     await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
     if (p.readonlyFallback) {
       await fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
@@ -224,13 +230,17 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       ...(config.env ?? {}),
     });
     await store.writeMeta(meta);
-    await scheduleTask(store, meta, settings.maxParallel);
+    await scheduleTask(store, meta, settings.maxParallel, ctx.hosts);
     launched = true;
     if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo);
     return (await store.readMeta(taskId)) ?? meta;
   } catch (err) {
     if (launched) throw err;
-    if (p.host === "tmux") await ctx.tmux.killSession(taskId).catch(() => undefined);
+    if (built)
+      await ctx.hosts
+        .hostOf(built)
+        .close(built)
+        .catch(() => undefined);
     if (worktree && p.repo) await rollbackWorktree(p.repo.toplevel, worktree).catch(() => undefined);
     if (archived) await store.restoreRun(taskId, archived).catch(() => undefined);
     else await fsp.rm(taskDir, { recursive: true, force: true }).catch(() => undefined);

@@ -7,13 +7,15 @@ import { formatCursor, journalSize } from "../core/journal.js";
 import { type StoreServices, TaskStore } from "../core/store.js";
 import { parseTaskId, TASK_LIST_HINT } from "../core/topic.js";
 import { isTerminal } from "../core/types.js";
-import { Tmux } from "../hosts/tmux/tmux.js";
+import { TaskHosts } from "../hosts/registry.js";
 import { type Observation, observeTask } from "../lifecycle/observe.js";
-import { cancelQueued, pumpQueue, queuePosition, tmuxFor } from "../lifecycle/scheduler.js";
+import { cancelQueued, pumpQueue, queuePosition } from "../lifecycle/scheduler.js";
 import { UserError } from "../util/errors.js";
 import { nowIso } from "../util/time.js";
 import { cancelTask } from "./cancel.js";
 import { type DispatchContext, dispatchTask, type TaskRequest } from "./dispatch.js";
+import { chooseHost } from "./placement.js";
+import { dispatchRemote } from "./remote-dispatch.js";
 import { type DispatchView, dispatchView, idleSeconds, type TaskView, taskView } from "./view.js";
 import { waitFor } from "./waiter.js";
 
@@ -51,7 +53,8 @@ export interface ListOptions {
  */
 export class TaskManager {
   readonly store: TaskStore;
-  readonly tmux: Tmux;
+  /** Where each task runs (from its meta.json): this machine's tmux or a detached process. */
+  readonly hosts: TaskHosts;
 
   /** How messages tell the reader to list tasks: a model has tools, a person the CLI. */
   private readonly listHint: string;
@@ -60,29 +63,40 @@ export class TaskManager {
     readonly settings: Settings,
     private readonly env: NodeJS.ProcessEnv,
     services: StoreServices,
-    opts: { audience?: "mcp" | "cli" } = {},
+    opts: {
+      audience?: "mcp" | "cli";
+      /** Keep a runner ready for the next read-only task (long-lived servers; see hosts/local/standby.ts). */
+      standbyRunner?: boolean;
+    } = {},
   ) {
     this.listHint = TASK_LIST_HINT[opts.audience ?? "mcp"];
     this.store = new TaskStore(settings.home, services);
-    this.tmux = new Tmux(settings.tmuxBin, settings.tmuxSocket);
+    this.hosts = new TaskHosts(
+      settings.home,
+      { bin: settings.tmuxBin, socket: settings.tmuxSocket },
+      { standbyRunner: (opts.standbyRunner ?? false) && settings.standbyRunner },
+    );
   }
 
   private get dispatchContext(): DispatchContext {
-    return { settings: this.settings, store: this.store, tmux: this.tmux, env: this.env };
+    return { settings: this.settings, store: this.store, hosts: this.hosts, env: this.env };
   }
 
   async dispatch(request: TaskRequest): Promise<DispatchView> {
     // Taken before the task exists, so a codex_wait from this cursor cannot miss its end.
     const cursor = formatCursor(await journalSize(this.store.layout.completionsFile));
-    const meta = await dispatchTask(this.dispatchContext, request);
-    const obs = (await observeTask(this.store, meta.task_id, this.tmux)) ?? {
+    const target = await chooseHost(this.settings, this.store, request.host);
+    const meta = target
+      ? await dispatchRemote(this.dispatchContext, request, target)
+      : await dispatchTask(this.dispatchContext, request);
+    const obs = (await observeTask(this.store, meta.task_id, this.hosts)) ?? {
       meta,
       result: undefined,
       runner: undefined,
       status: meta.status,
     };
     const view = {
-      ...dispatchView(obs, this.store.layout, this.tmux),
+      ...dispatchView(obs, this.store.layout, this.hosts),
       cursor,
       hint: `${request.topic !== meta.topic ? `The topic is ${meta.topic} (a description joins its words with _). ` : ""}Running in the background. Call the codex_wait tool of this server with task_ids ["${meta.task_id}"] and cursor "${cursor}": it returns when the task ends. Its codex_status looks in, its codex_cancel stops it.`,
     };
@@ -96,7 +110,7 @@ export class TaskManager {
   /** The task's current observation; an unknown id is a UserError that says how to find tasks. */
   async observe(taskId: string): Promise<Observation> {
     const { taskId: id } = parseTaskId(taskId, this.listHint);
-    const obs = await observeTask(this.store, id, this.tmux);
+    const obs = await observeTask(this.store, id, this.hosts);
     if (!obs) throw new UserError(`No task ${id} exists; ${this.listHint}.`);
     if (obs.recovered) this.pumpSoon();
     return obs;
@@ -104,7 +118,7 @@ export class TaskManager {
 
   /** Starts queued tasks while slots are free (any process may; the queue lock keeps it single). */
   pump(): Promise<string[]> {
-    return pumpQueue(this.store);
+    return pumpQueue(this.store, this.hosts);
   }
 
   /** A dead runner was found: its slot is free, so the queue may move (in the background). */
@@ -116,7 +130,7 @@ export class TaskManager {
     const view = await taskView(obs, {
       layout: this.store.layout,
       driver: await loadDriver(obs.meta.agent),
-      tmux: this.tmux,
+      hosts: this.hosts,
       details,
       previousRuns: details ? await this.store.historyCount(obs.meta.task_id) : 0,
     });
@@ -154,7 +168,9 @@ export class TaskManager {
   /** Tasks, newest first. */
   async list(opts: ListOptions = {}): Promise<Observation[]> {
     const all = await Promise.all(
-      (await this.store.listIds()).map((id) => observeTask(this.store, id, this.tmux).catch(() => undefined)),
+      (await this.store.listIds()).map((id) =>
+        observeTask(this.store, id, this.hosts).catch(() => undefined),
+      ),
     );
     const observations: Observation[] = [];
     for (const obs of all) {
@@ -176,16 +192,14 @@ export class TaskManager {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     const id = obs.meta.task_id;
+    if (obs.meta.host === "ssh") {
+      const { cancelRemote } = await import("../lifecycle/remote-observe.js");
+      return { obs: await cancelRemote(this.store, obs.meta, why), wasRunning: true };
+    }
     if (obs.status === "queued" && (await cancelQueued(this.store, id, why))) {
       return { obs: await this.observe(id), wasRunning: true };
     }
-    const cancelled = await cancelTask(
-      this.store,
-      tmuxFor(obs.meta) ?? this.tmux,
-      id,
-      await this.observe(id),
-      why,
-    );
+    const cancelled = await cancelTask(this.store, this.hosts, id, await this.observe(id), why);
     this.pumpSoon();
     return { obs: cancelled, wasRunning: true };
   }
@@ -237,6 +251,8 @@ export class TaskManager {
       profile: sameAgent ? (meta.profile ?? undefined) : undefined,
       reasoning_effort: sameAgent ? (meta.reasoning_effort ?? undefined) : undefined,
       timeout_seconds: meta.timeout_seconds,
+      // A reply goes where the topic's worktree is.
+      host: meta.remote?.host ?? "local",
     });
     return { ...view, replied_to: meta.task_id };
   }
@@ -249,7 +265,7 @@ export class TaskManager {
     const { taskId: id } = parseTaskId(taskId);
     return waitFor(
       async () => {
-        const obs = await observeTask(this.store, id, this.tmux);
+        const obs = await observeTask(this.store, id, this.hosts);
         return obs && isTerminal(obs.status) ? obs : undefined;
       },
       {

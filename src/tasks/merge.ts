@@ -130,7 +130,7 @@ export async function mergeTask(
   return withLock(
     repoLockPath(manager.store, commonDir),
     async () => {
-      const [busy] = await activeTasksIn(manager.store, manager.tmux, worktree);
+      const [busy] = await activeTasksIn(manager.store, manager.hosts, worktree);
       if (busy)
         throw new UserError(
           `Task ${busy.meta.task_id} is ${busy.status} in ${worktree}; wait for it before merging ${branch}.`,

@@ -174,10 +174,10 @@ export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<
       note: `${cwd} is not in a git repository, so the task ran in place, without a worktree: its changes are not isolated and no diff stats can be computed.`,
     };
   }
-  const worktreeDir = path.join(
-    worktreeParent(top, config.worktree?.root),
-    `${path.basename(top)}-agent-${topic.stem}`,
-  );
+  // A host's remote dispatch placed cwd in the task's worktree already.
+  const worktreeDir = request.placed
+    ? top
+    : path.join(worktreeParent(top, config.worktree?.root), `${path.basename(top)}-agent-${topic.stem}`);
   if ((await fsp.lstat(worktreeDir).catch(() => null))?.isSymbolicLink()) {
     throw new UserError(
       `${worktreeDir} is a symbolic link; codexmcp makes and uses worktrees only at real paths. Remove the link and dispatch again.`,

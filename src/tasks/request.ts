@@ -1,7 +1,7 @@
 import type { Settings } from "../config/settings.js";
 import type { Sandbox } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 
 /** What a caller asks to run (the codex/codex_dispatch parameters, checked). */
 export interface TaskRequest {
@@ -16,11 +16,18 @@ export interface TaskRequest {
   readonly profile?: string | undefined;
   readonly reasoning_effort?: string | undefined;
   readonly timeout_seconds?: number | undefined;
+  /** "local" (default), "auto", or a configured remote host's name. */
+  readonly host?: string | undefined;
+  /**
+   * Set by a host's `codexmcp remote dispatch` only (never by a tool): cwd is already the task's
+   * worktree, made from the caller's snapshot; diffs count from `base_commit`.
+   */
+  readonly placed?: { readonly base_commit: string; readonly created: boolean } | undefined;
 }
 
 export interface DispatchContext {
   readonly settings: Settings;
   readonly store: TaskStore;
-  readonly tmux: Tmux;
+  readonly hosts: HostResolver;
   readonly env: NodeJS.ProcessEnv;
 }

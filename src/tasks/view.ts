@@ -4,7 +4,7 @@ import { recentEvents, sessionIdFromEvents } from "../agents/stream-file.js";
 import type { AgentUsage } from "../core/agent-events.js";
 import type { Layout } from "../core/layout.js";
 import { isTerminal, type TaskStatus } from "../core/types.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 import type { Observation } from "../lifecycle/observe.js";
 import { tailLines } from "../util/tail.js";
 import { secondsBetween } from "../util/time.js";
@@ -26,6 +26,9 @@ export interface DispatchView {
   base_commit?: string;
   tmux_session?: string;
   attach_command?: string;
+  /** Remote tasks: the configured host it runs on. */
+  host?: string;
+  host_unreachable_since?: string;
   resume_session_id?: string;
   ran_in_place?: boolean;
   note?: string;
@@ -72,6 +75,9 @@ export interface TaskView {
   deletions?: number;
   tmux_session?: string;
   attach_command?: string;
+  host?: string;
+  /** The host has not answered since then; the task still runs there as far as anyone knows. */
+  host_unreachable_since?: string;
   ran_in_place?: boolean;
   note?: string;
   readonly_audit?: unknown;
@@ -94,14 +100,15 @@ export interface TaskView {
 export interface ViewOptions {
   readonly layout: Layout;
   readonly driver: AgentDriver;
-  readonly tmux: Tmux;
+  readonly hosts: HostResolver;
   /** Include recent events and the transcript tail (single-task status of a running task). */
   readonly details?: boolean;
   readonly previousRuns?: number;
 }
 
-function placement(obs: Observation, tmux: Tmux) {
+function placement(obs: Observation, hosts: HostResolver) {
   const { meta } = obs;
+  const attach = hosts.hostOf(meta).attachCommand(meta);
   return {
     ...(meta.git
       ? {
@@ -111,9 +118,10 @@ function placement(obs: Observation, tmux: Tmux) {
           base_commit: meta.git.base_commit,
         }
       : {}),
-    ...(meta.tmux_session
-      ? { tmux_session: meta.tmux_session, attach_command: tmux.attachCommand(meta.tmux_session) }
-      : {}),
+    ...(meta.tmux_session ? { tmux_session: meta.tmux_session } : {}),
+    ...(attach ? { attach_command: attach } : {}),
+    ...(meta.remote ? { host: meta.remote.host } : {}),
+    ...(obs.hostUnreachableSince ? { host_unreachable_since: obs.hostUnreachableSince } : {}),
     ...(meta.ran_in_place ? { ran_in_place: true } : {}),
     ...(meta.note ? { note: meta.note } : {}),
     ...(typeof meta.port === "number" ? { port: meta.port } : {}),
@@ -140,7 +148,7 @@ export async function idleSeconds(obs: Observation, layout: Layout): Promise<num
   return from === undefined ? undefined : Math.max(0, Math.round((Date.now() - from) / 1000));
 }
 
-export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): DispatchView {
+export function dispatchView(obs: Observation, layout: Layout, hosts: HostResolver): DispatchView {
   const { meta } = obs;
   return {
     task_id: meta.task_id,
@@ -152,7 +160,7 @@ export function dispatchView(obs: Observation, layout: Layout, tmux: Tmux): Disp
     log_file: layout.file(meta.task_id, "log"),
     task_dir: layout.taskDir(meta.task_id),
     run_dir: meta.run_dir,
-    ...placement(obs, tmux),
+    ...placement(obs, hosts),
     ...(meta.resume_session_id ? { resume_session_id: meta.resume_session_id } : {}),
     hint: `Running in the background. The codex_wait tool of this server with task_ids ["${meta.task_id}"] returns when it ends; its codex_status looks in, its codex_cancel stops it.`,
   };
@@ -188,7 +196,7 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
     finished_at: result?.finished_at ?? null,
     log_file: logFile,
     task_dir: opts.layout.taskDir(meta.task_id),
-    ...placement(obs, opts.tmux),
+    ...placement(obs, opts.hosts),
   };
   if (result) {
     if (result.diff_stat !== undefined) {

@@ -1,7 +1,7 @@
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import type { TaskStore } from "../core/store.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
-import type { Tmux } from "../hosts/tmux/tmux.js";
+import type { HostResolver } from "../hosts/host.js";
 import { type Observation, observeTask } from "../lifecycle/observe.js";
 
 /** The directory a task works in and owns while it runs: its worktree, or cwd when it ran in place. */
@@ -18,7 +18,7 @@ export function workingDirOf(meta: TaskMeta): string | undefined {
  */
 export async function activeTasksIn(
   store: TaskStore,
-  tmux: Tmux,
+  hosts: HostResolver,
   dir: string,
   except?: string,
 ): Promise<Observation[]> {
@@ -29,7 +29,7 @@ export async function activeTasksIn(
     if (!read) continue;
     // A damaged meta.json: what could be salvaged of it says where it runs, if it still runs.
     if (read.ok && (isTerminal(read.value.status) || workingDirOf(read.value) !== dir)) continue;
-    const obs = await observeTask(store, ids[i] as string, tmux).catch(() => undefined);
+    const obs = await observeTask(store, ids[i] as string, hosts).catch(() => undefined);
     if (obs && !isTerminal(obs.status) && workingDirOf(obs.meta) === dir) found.push(obs);
   }
   return found;

@@ -6,7 +6,7 @@ import { clientCancelKind } from "./client-cancel.js";
 import { trackPending } from "./pending.js";
 import { ProgressReporter } from "./progress.js";
 import { guarded, ok } from "./result.js";
-import { taskInputShape, taskViewSchema } from "./schemas.js";
+import { hostInput, taskInputShape, taskViewSchema } from "./schemas.js";
 import { strictInput } from "./strict.js";
 
 export const MAX_WAIT_LIMIT_SECONDS = 7 * 24 * 3600;
@@ -61,7 +61,10 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
       description:
         "Runs a task (Codex by default) and blocks until it ends; returns status, result (the agent's last message), session_id, error, usage and, for worktree tasks, worktree_dir, agent_branch, diff_stat. For jobs over a few minutes use the codex_dispatch tool of this server, or max_wait_seconds. Cancelling this call cancels the task; your client's own timeout does not: the task goes on and the codex_wait tool of this server returns its result.",
       inputSchema: strictInput("codex", {
-        ...taskInputShape(manager.settings.topicTypes),
+        ...taskInputShape(
+          manager.settings.topicTypes,
+          manager.settings.hosts.map((h) => h.name),
+        ),
         max_wait_seconds: z
           .number()
           .min(0, "max_wait_seconds must be >= 0 (0 waits until the task ends)")
@@ -76,8 +79,8 @@ export function registerCodexTool(server: McpServer, manager: TaskManager): void
     },
     async (args, extra) =>
       guarded("codex", async () => {
-        const { max_wait_seconds, ...request } = args;
-        const dispatched = await manager.dispatch(request);
+        const { max_wait_seconds, host, ...request } = args;
+        const dispatched = await manager.dispatch({ ...request, host: hostInput(host) });
         const taskId = dispatched.task_id;
         const token = extra._meta?.progressToken;
         const reporter =

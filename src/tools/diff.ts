@@ -43,6 +43,11 @@ export async function runDiff(manager: TaskManager, args: DiffArgs) {
       `Task ${obs.meta.task_id} has no worktree (${obs.meta.sandbox}${obs.meta.ran_in_place ? ", ran in place outside git" : ""}); codex_diff works for full-access and workspace-write tasks in a git repository.`,
     );
   }
+  if (obs.meta.remote && !obs.meta.remote.collected_at) {
+    throw new UserError(
+      `Task ${obs.meta.task_id} runs on host ${obs.meta.remote.host}; its branch ${g.agent_branch} comes back into ${g.repo_root} when it ends. Wait for it (the codex_wait tool of this server), then call codex_diff again.`,
+    );
+  }
   if (!(await pathExists(g.worktree_dir))) {
     throw new UserError(
       `The worktree ${g.worktree_dir} of task ${obs.meta.task_id} no longer exists (cleaned up?); its branch ${g.agent_branch} may still hold the commits.`,

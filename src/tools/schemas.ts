@@ -60,8 +60,20 @@ export function promptField() {
     .describe("The instructions, sent byte-exact on stdin.");
 }
 
+function hostField(hosts: readonly string[]) {
+  return z
+    .string()
+    .optional()
+    .describe(`"local" (default), "auto", or ${hosts.map((h) => `"${h}"`).join(", ")}.`);
+}
+
+/** The host input as the tools pass it on (present only on a server with hosts). */
+export function hostInput(host: unknown): string | undefined {
+  return typeof host === "string" ? host : undefined;
+}
+
 /** Inputs shared by codex and codex_dispatch (the predecessor's five, then the optional ones). */
-export function taskInputShape(topicTypes: readonly string[]) {
+export function taskInputShape(topicTypes: readonly string[], hosts: readonly string[] = []) {
   return {
     prompt: promptField(),
     cwd: text("cwd", "the absolute path of the project directory")
@@ -100,6 +112,8 @@ export function taskInputShape(topicTypes: readonly string[]) {
       .max(MAX_TIMEOUT_SECONDS, `timeout_seconds must be at most ${MAX_TIMEOUT_SECONDS} (7 days)`)
       .optional()
       .describe("Wall-clock limit; the task ends timed_out (default 4 h)."),
+    // Only on a server with hosts: tools/list stays small (16 KB) for everyone else.
+    ...(hosts.length > 0 ? { host: hostField(hosts) } : ({} as { host?: ReturnType<typeof hostField> })),
   };
 }
 

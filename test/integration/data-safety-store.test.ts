@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { isAlive } from "../../src/proc/liveness.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
 import { until, untilEnded } from "../helpers/wait.js";
@@ -74,7 +75,13 @@ describe("data safety: the task store", () => {
   it("12: a truncated meta.json shows the task as damaged with what can be recovered; cleanup archives it and the topic runs again", async () => {
     const r = await run("implement-cut-v1", "commit", "full-access");
     const metaFile = path.join(sb.taskDir(String(r.task_id)), "meta.json");
-    const text = await fsp.readFile(metaFile, "utf8");
+    // The disk damages a file at rest: wait until the runner has marked meta.json and exited, or
+    // its last write could land after the damage and undo it.
+    const text = await until("the runner to mark meta.json and exit", async () => {
+      const t = await fsp.readFile(metaFile, "utf8");
+      const runner = JSON.parse(await fsp.readFile(path.join(path.dirname(metaFile), "runner.json"), "utf8"));
+      return JSON.parse(t).status === "completed" && !isAlive(runner) && t;
+    });
     await fsp.writeFile(metaFile, text.slice(0, Math.floor(text.length * 0.6)));
 
     const list = await mcp.ok("codex_status", {});

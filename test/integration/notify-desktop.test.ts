@@ -157,7 +157,9 @@ describe("desktop notifications (notify-send on the session bus)", () => {
       (await deliveries()).find((d) => d.task_id === "codex-implement-unseen-v1"),
     );
     expect(failed).toMatchObject({ channel: "desktop", ok: false, attempts: 1 });
-    expect(String(failed.error)).toMatch(/^notify-send failed: .*(ServiceUnknown|org.freedesktop.Notifications)/);
+    expect(String(failed.error)).toMatch(
+      /^notify-send failed: .*(ServiceUnknown|org.freedesktop.Notifications)/,
+    );
     expect(mcp.stderr.join("")).toContain("desktop notification for codex-implement-unseen-v1 failed");
   });
 

@@ -80,7 +80,7 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
     import("../../tasks/manager.js"),
     import("../../server/records.js"),
   ]);
-  const manager = new TaskManager(settings, process.env, { postMortemAudit });
+  const manager = new TaskManager(settings, process.env, { postMortemAudit }, { standbyRunner: true });
   const server = await serveHttp(manager, {
     host: opts.host,
     port: opts.port,

@@ -1,9 +1,9 @@
 import { realpathSync } from "node:fs";
 import { execa } from "execa";
 import { isTerminal } from "../../core/types.js";
+import { tmuxOf } from "../../hosts/local/local-hosts.js";
 import type { Tmux } from "../../hosts/tmux/tmux.js";
 import type { Observation } from "../../lifecycle/observe.js";
-import { tmuxFor } from "../../lifecycle/scheduler.js";
 import type { TaskView } from "../../tasks/view.js";
 import { UserError } from "../../util/errors.js";
 import { openReadNoFollow } from "../../util/tail.js";
@@ -194,7 +194,8 @@ function insideServer(tmux: Tmux): boolean {
 /** `codexmcp attach <task|topic>`: tmux attach to the task's session, on its server. */
 export async function attach(ctx: CliContext, taskId: string): Promise<number> {
   const obs = await ctx.manager.observe(taskId);
-  const tmux = tmuxFor(obs.meta);
+  if (obs.meta.host === "ssh") return attachRemote(ctx, obs);
+  const tmux = tmuxOf(obs.meta);
   if (!tmux || !obs.meta.tmux_session) {
     throw new UserError(
       `${obs.meta.task_id} is a ${obs.meta.sandbox} task and runs without tmux; follow it with: codexmcp logs -f ${obs.meta.task_id}`,
@@ -223,6 +224,22 @@ export async function attach(ctx: CliContext, taskId: string): Promise<number> {
       `attach needs a terminal; run it in one, or: ${tmux.attachCommand(obs.meta.tmux_session)}`,
     );
   const [bin = "tmux", ...args] = tmux.attachArgv(target);
+  const r = await execa(bin, args, { stdio: "inherit", reject: false });
+  return r.exitCode ?? EXIT.failure;
+}
+
+/** A task on a remote host: `ssh -t <host> tmux attach -t <session>` over the host's shared connection. */
+async function attachRemote(ctx: CliContext, obs: Observation): Promise<number> {
+  const host = ctx.manager.hosts.ssh;
+  const command = host.attachCommand(obs.meta);
+  const attach = obs.meta.remote?.attach;
+  if (isTerminal(obs.status) || !command || !attach) {
+    throw new UserError(
+      `${obs.meta.task_id} has ${obs.status} on host ${obs.meta.remote?.host} and its tmux session there is gone; read its transcript with: codexmcp logs ${obs.meta.task_id}`,
+    );
+  }
+  if (!process.stdin.isTTY) throw new UserError(`attach needs a terminal; run it in one, or: ${command}`);
+  const [bin = "ssh", ...args] = host.client(obs.meta).ssh.argv(attach, { tty: true });
   const r = await execa(bin, args, { stdio: "inherit", reject: false });
   return r.exitCode ?? EXIT.failure;
 }
