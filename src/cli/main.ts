@@ -28,6 +28,7 @@ usage:
   codexmcp events <task> [--cursor N|tail] [--view normalized] a page of a task's events
   codexmcp wait [<task>...] [--cursor C] [--timeout_seconds S] block until a task ends
                    (these seven take the MCP tool's fields as flags, and --json; <command> --help)
+  codexmcp usage [--since WHEN | --days N] [--repo DIR] [--json]  tokens and cost per day, repository, task
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
                    [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
@@ -279,6 +280,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           scope: values.scope ?? "user",
           name: values.name ?? "codex",
         });
+      }
+      case "usage": {
+        const { usageCommand } = await import("./commands/usage.js");
+        return await usageCommand(args);
       }
       case "dispatch":
       case "reply":
