@@ -47,7 +47,8 @@ async function main(): Promise<void> {
     for (const note of r.notes) console.log(`- ${note}`);
     console.log("");
   }
-  if (wanted.length === 0) console.log(`### issue 15's goals\n\n${goalsMarkdown(await checkGoals())}\n`);
+  if (wanted.length === 0)
+    console.log(`### goals (issue 15; #14: remote hosts)\n\n${goalsMarkdown(await checkGoals())}\n`);
 }
 
 void main();

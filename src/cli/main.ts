@@ -22,7 +22,7 @@ usage:
   codexmcp show <task> [--json]                                one task: result, audit, worktree
   codexmcp logs <task> [-f] [--lines N]                        the transcript (-f follows it)
   codexmcp attach <task|topic>                                 watch a full-access task in tmux
-  codexmcp cancel <task> [--json]                              stop a task and all it started
+  codexmcp cancel <task> [--json] [--abandon]                  stop a task and all it started
   codexmcp watch [--interval S] [--once] [--no-bell]           live view of all tasks; keys to act on them
   codexmcp dispatch --topic T --sandbox S [--cwd DIR] [--prompt-file F | < prompt]  start a task
   codexmcp reply <task> [--prompt-file F | < prompt]            continue a task's conversation
@@ -32,6 +32,7 @@ usage:
   codexmcp events <task> [--cursor N|tail] [--view normalized] a page of a task's events
   codexmcp wait [<task>...] [--cursor C] [--timeout_seconds S] block until a task ends
                    (these seven take the MCP tool's fields as flags, and --json; <command> --help)
+  codexmcp usage [--since WHEN | --days N] [--repo DIR] [--json]  tokens and cost per day, repository, task
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
                    [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
@@ -168,14 +169,20 @@ export async function main(argv: readonly string[]): Promise<number> {
       }
       case "show":
       case "cancel": {
-        const { values, positionals } = parse(args, { json: { type: "boolean" } });
+        const { values, positionals } = parse(args, {
+          json: { type: "boolean" },
+          ...(command === "cancel" ? { abandon: { type: "boolean" } } : {}),
+        });
         if (values.help) return help();
         const ctx = await cliContext(settingOverrides(values));
         const task = one(positionals, "task id");
         const { cancel, show } = await import("./commands/tasks.js");
         return command === "show"
           ? await show(ctx, task, { json: values.json === true })
-          : await cancel(ctx, task, { json: values.json === true });
+          : await cancel(ctx, task, {
+              json: values.json === true,
+              abandon: (values as { abandon?: boolean }).abandon === true,
+            });
       }
       case "logs": {
         const { values, positionals } = parse(args, {
@@ -289,6 +296,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           scope: values.scope ?? "user",
           name: values.name ?? "codex",
         });
+      }
+      case "usage": {
+        const { usageCommand } = await import("./commands/usage.js");
+        return await usageCommand(args);
       }
       case "dispatch":
       case "reply":

@@ -88,3 +88,11 @@ export function table(
       .trimEnd();
   return [line(header), ...rows.map(line)].join("\n");
 }
+
+/** A task as lists name it: its id, and `@host` for a task on a remote host. */
+export function taskLabel(meta: {
+  readonly task_id: string;
+  readonly remote?: { readonly host: string } | null;
+}): string {
+  return meta.remote ? `${meta.task_id} @${meta.remote.host}` : meta.task_id;
+}

@@ -116,6 +116,8 @@ export interface ResolveInput {
   readonly home: string;
   /** "a full-access task", for messages. */
   readonly what: string;
+  /** How to trust the file, when that is not `codexmcp trust` on this machine (a host's task). */
+  readonly trustAdvice?: string | undefined;
 }
 
 /**
@@ -137,7 +139,7 @@ export function resolveRepoConfig(input: ResolveInput): RepoConfig {
         ? `has changed since it was trusted (${input.trust.entry.trusted_at})`
         : "is not trusted";
     throw new UserError(
-      `${repo.file} ${why}, and ${input.what} would use its ${used.join(", ")}, which can run code as you or change how it is confined: read the file, then run \`${trustCommand(repo.root, input.home)}\` to trust exactly this content (or remove those keys).`,
+      `${repo.file} ${why}, and ${input.what} would use its ${used.join(", ")}, which can run code as you or change how it is confined: ${input.trustAdvice ?? `read the file, then run \`${trustCommand(repo.root, input.home)}\` to trust exactly this content (or remove those keys)`}.`,
     );
   }
   const trusted: RepoConfig = {};

@@ -31,6 +31,11 @@ export interface RemotePlacement {
   readonly ssh: string;
   readonly ssh_options: readonly string[];
   readonly codexmcp: string;
+  /**
+   * The task's id on the host: its topic with this caller's mark in the description, so callers
+   * never collide there (tasks/remote-names.ts). Absent in older records: the task's own id.
+   */
+  readonly task_id?: string;
   /** When the host took the task (null: the placement record exists, the host may not know yet). */
   dispatched_at: string | null;
   /** On the host: the task directory, its worktree, and the argv that attaches to its tmux session. */
@@ -146,6 +151,8 @@ export interface TaskResult {
   readonly usage: AgentUsage | null;
   /** Present where the agent reports a cost. */
   readonly cost_usd?: number | null;
+  /** The model the agent said it used, where its stream says (see meta.model for the one asked for). */
+  readonly model?: string;
   readonly agent?: string;
   readonly started_at: string | null;
   readonly finished_at: string;

@@ -3,6 +3,7 @@ import { errorMessage } from "../util/errors.js";
 import { agentChecks } from "./checks/agents.js";
 import { codexChecks } from "./checks/codex.js";
 import { codexAuthChecks } from "./checks/codex-auth.js";
+import { hostChecks } from "./checks/hosts.js";
 import { securityChecks } from "./checks/security.js";
 import { stateChecks } from "./checks/state.js";
 import { gitCheck, nodeCheck, tmuxCheck } from "./checks/system.js";
@@ -50,6 +51,7 @@ export async function runChecks(
   emit(await tmuxCheck(settings, env));
   if (await codexChecks(settings, env, emit)) await codexAuthChecks(settings, env, emit);
   await agentChecks(settings, env, emit);
+  await hostChecks(settings, emit);
   await stateChecks(settings, env, emit);
   for (const check of await securityChecks(settings, process.cwd())) emit(check);
   return checks;

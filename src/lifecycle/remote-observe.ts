@@ -42,6 +42,11 @@ function activeStatus(meta: TaskMeta): TaskStatus {
   return isTerminal(meta.status) ? "running" : meta.status;
 }
 
+/** The task's id on its host (older placement records have none: the same id). */
+export function hostTaskId(meta: TaskMeta): string {
+  return meta.remote?.task_id ?? meta.task_id;
+}
+
 function client(store: TaskStore, meta: TaskMeta): RemoteCodexmcp {
   return new RemoteCodexmcp(placementHost(meta.remote as NonNullable<TaskMeta["remote"]>), store.layout.home);
 }
@@ -99,7 +104,7 @@ async function syncRemote(store: TaskStore, stale: TaskMeta): Promise<Observatio
       const offsets = Object.fromEntries(
         await Promise.all(STREAMS.map(async (s) => [s, await localSize(store.layout.file(id, s))] as const)),
       ) as Record<(typeof STREAMS)[number], number>;
-      reply = (await remote.call<PullReply>("pull", { task_id: id, offsets })).header;
+      reply = (await remote.call<PullReply>("pull", { task_id: hostTaskId(meta), offsets })).header;
       let more = false;
       for (const s of STREAMS) {
         const bytes = Buffer.from(reply.chunks[s] ?? "", "base64");
@@ -152,16 +157,17 @@ async function collect(
   const g = meta.git;
   if (!g) return { note: null, state: null };
   const id = meta.task_id;
+  const there = hostTaskId(meta);
   const have = [g.base_commit];
   const { header, body } = await remote.call<CollectReply>(
     "collect",
-    { task_id: id, have },
+    { task_id: there, have },
     { timeoutMs: 10 * 60_000 },
   );
   if (body.length > 0) {
     await fetchBundle(g.repo_root, body, [
-      `+${bundleRef(id, "head")}:${bundleRef(id, "head")}`,
-      `+${bundleRef(id, "state")}:${bundleRef(id, "state")}`,
+      `+${bundleRef(there, "head")}:${bundleRef(id, "head")}`,
+      `+${bundleRef(there, "state")}:${bundleRef(id, "state")}`,
     ]);
   }
   const placed = await placeBranch({
@@ -215,23 +221,56 @@ export async function cancelRemote(
   store: TaskStore,
   meta: TaskMeta,
   why: { by?: string | undefined; reason?: string | undefined },
+  opts: { abandon?: boolean } = {},
 ): Promise<Observation> {
   try {
     await client(store, meta).call(
       "cancel",
-      { task_id: meta.task_id, by: why.by ?? "codex_cancel", ...(why.reason ? { reason: why.reason } : {}) },
+      {
+        task_id: hostTaskId(meta),
+        by: why.by ?? "codex_cancel",
+        ...(why.reason ? { reason: why.reason } : {}),
+      },
       {
         timeoutMs: 60_000,
       },
     );
   } catch (err) {
-    if (err instanceof SshUnreachable)
+    if (err instanceof SshUnreachable) {
+      if (opts.abandon) return abandon(store, meta, err);
       throw new UserError(
-        `${err.message}: task ${meta.task_id} could not be cancelled and keeps running there. Cancel it again once codexmcp hosts shows ${meta.remote?.host} reachable.`,
+        `${err.message}: task ${meta.task_id} could not be cancelled and keeps running there. Cancel it again once codexmcp hosts shows ${meta.remote?.host} reachable, or, if the host is gone for good, stop waiting for it: codexmcp cancel ${meta.task_id} --abandon`,
       );
+    }
     throw err;
   }
   return observeRemote(store, meta, { fresh: true });
+}
+
+/**
+ * A person gives up on a task whose host does not answer (gone for good): its outcome here is
+ * `cancelled`, saying so, and nothing of it is brought back later (the outcome is written once).
+ * The host keeps whatever it has; the sentence says where.
+ */
+async function abandon(store: TaskStore, meta: TaskMeta, err: SshUnreachable): Promise<Observation> {
+  const r = meta.remote;
+  const since = r?.unreachable_since ? ` since ${r.unreachable_since}` : "";
+  const result = buildResult(meta, {
+    status: "cancelled",
+    exitCode: null,
+    signal: null,
+    error: `abandoned by a person (codexmcp cancel --abandon): host ${r?.host} has not answered${since} (${err.why}); nothing of the task was brought back. If the host returns, the task there is ${hostTaskId(meta)}${r?.worktree_dir ? `, its worktree ${r.worktree_dir}` : ""}.`,
+    summary: EMPTY_SUMMARY,
+    finalizedBy: "cancel",
+  });
+  await store.finalize(result);
+  const settled = (await store.readResult(meta.task_id)) ?? result;
+  return {
+    meta: (await store.readMeta(meta.task_id)) ?? meta,
+    result: settled,
+    runner: undefined,
+    status: settled.status,
+  };
 }
 
 /** After the local worktree of a remote task is cleaned up: the host's worktree, by the host's rules. */
@@ -243,7 +282,7 @@ export async function cleanupRemote(
   const host = meta.remote?.host ?? "?";
   try {
     const { header } = await client(store, meta).call<CleanupReply>("cleanup", {
-      task_id: meta.task_id,
+      task_id: hostTaskId(meta),
       state: meta.remote?.collected_state ?? null,
       force,
     });

@@ -188,13 +188,14 @@ export class TaskManager {
   async cancel(
     taskId: string,
     why: Pick<CancelRequest, "by" | "reason"> = { by: "codex_cancel" },
+    opts: { abandon?: boolean } = {},
   ): Promise<{ obs: Observation; wasRunning: boolean }> {
     const obs = await this.observe(taskId);
     if (isTerminal(obs.status)) return { obs, wasRunning: false };
     const id = obs.meta.task_id;
     if (obs.meta.host === "ssh") {
       const { cancelRemote } = await import("../lifecycle/remote-observe.js");
-      return { obs: await cancelRemote(this.store, obs.meta, why), wasRunning: true };
+      return { obs: await cancelRemote(this.store, obs.meta, why, opts), wasRunning: true };
     }
     if (obs.status === "queued" && (await cancelQueued(this.store, id, why))) {
       return { obs: await this.observe(id), wasRunning: true };

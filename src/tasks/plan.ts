@@ -2,10 +2,15 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import type { AgentDriver } from "../agents/agent.js";
 import { loadDriver } from "../agents/registry.js";
-import { readRepoConfig, resolveRepoConfig, worktreeParent } from "../config/repo-config.js";
+import {
+  type RepoConfigFile,
+  readRepoConfig,
+  resolveRepoConfig,
+  worktreeParent,
+} from "../config/repo-config.js";
 import type { RepoConfig } from "../config/schema.js";
 import type { Settings } from "../config/settings.js";
-import { TrustStore } from "../config/trust.js";
+import { type TrustState, TrustStore } from "../config/trust.js";
 import { agentBinEnvVar } from "../core/agent-names.js";
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
@@ -99,6 +104,24 @@ async function checkSessionId(ctx: DispatchContext, driver: AgentDriver, session
   }
 }
 
+/**
+ * Whether a person trusted the repository's config as it is: this machine's trust store, or, for
+ * a host's task, the dispatching server vouching for exactly this content (its person trusted it
+ * there; the host checks the bytes that arrived, never the claim alone).
+ */
+async function trustState(
+  settings: Settings,
+  request: TaskRequest,
+  repoFile: RepoConfigFile,
+): Promise<TrustState> {
+  const own = await new TrustStore(settings.home).state(repoFile.file, repoFile.sha256);
+  if (own.kind === "trusted" || !request.placed || request.vouched_config !== repoFile.sha256) return own;
+  return {
+    kind: "trusted",
+    entry: { path: repoFile.file, sha256: repoFile.sha256, trusted_at: "by the dispatching server" },
+  };
+}
+
 /** Validation and placement: everything that can be refused is refused here, before anything is made. */
 export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<Plan> {
   const { settings, env } = ctx;
@@ -117,14 +140,19 @@ export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<
   const config = resolveRepoConfig({
     defaults: settings.repoDefaults,
     repo: repoFile,
-    trust: repoFile
-      ? await new TrustStore(settings.home).state(repoFile.file, repoFile.sha256)
-      : { kind: "untrusted" },
+    trust: repoFile ? await trustState(settings, request, repoFile) : { kind: "untrusted" },
     write: WRITE_SANDBOXES.includes(request.sandbox),
     requested: { profile: request.profile, agent: request.agent },
     allowedEnv: settings.allowRepoEnv,
     home: settings.home,
     what: `this ${request.sandbox} task`,
+    // A host's task: the person who can trust the file is at the machine that sent it.
+    ...(request.placed
+      ? {
+          trustAdvice:
+            "the server that sent this task did not vouch for exactly this content; trust the repository's .codexmcp.yaml on that machine (codexmcp trust <repository> there) and dispatch again",
+        }
+      : {}),
   });
   const topic = parseTopic(request.topic, config.topic_types ?? settings.topicTypes ?? DEFAULT_TOPIC_TYPES);
   const driver = await loadDriver(request.agent ?? config.agent ?? settings.defaultAgent);

@@ -1,8 +1,8 @@
-import { createHash } from "node:crypto";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { worktreeParent } from "../config/repo-config.js";
+import { readRepoConfig, resolveRepoConfig, worktreeParent } from "../config/repo-config.js";
 import type { HostConfig } from "../config/schema.js";
+import { TrustStore } from "../config/trust.js";
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import { newProcessTag } from "../core/task-tag.js";
 import { parseTopic } from "../core/topic.js";
@@ -21,6 +21,7 @@ import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
 import type { DispatchContext, TaskRequest } from "./dispatch.js";
 import { repoLockPath } from "./locks.js";
+import { originId, remoteRepoId, remoteTopic } from "./remote-names.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 /** Local refs that keep a remote task's commits (and tell later bundles what the host has). */
@@ -73,6 +74,8 @@ export async function dispatchRemote(
     );
   }
   const topic = parseTopic(request.topic, settings.topicTypes);
+  const top = await canonicalPath(repo.toplevel);
+  const { vouched, agent } = await repoDecisions(settings, request, top, host);
   const client = new RemoteCodexmcp(host, settings.home);
   try {
     await client.hello();
@@ -83,14 +86,15 @@ export async function dispatchRemote(
       );
     throw err;
   }
-  const top = await canonicalPath(repo.toplevel);
   const localWorktree = path.join(
     worktreeParent(top, settings.repoDefaults.worktree?.root),
     `${path.basename(top)}-agent-${topic.stem}`,
   );
   const branch = `agent/${topic.stem}`;
   const taskId = topic.taskId;
-  const repoId = createHash("sha256").update(repo.commonDir).digest("hex").slice(0, 32);
+  await store.ensureHome();
+  const repoId = remoteRepoId(await originId(settings.home), repo.commonDir);
+  const onHost = remoteTopic(topic, repoId);
 
   const placed = await withLock(repoLockPath(store, repo.commonDir), () =>
     store.lockTask(taskId, async () => {
@@ -115,7 +119,7 @@ export async function dispatchRemote(
         topic_type: topic.type,
         topic_stem: topic.stem,
         sandbox: request.sandbox,
-        agent: request.agent ?? settings.defaultAgent,
+        agent,
         agent_mode: request.sandbox,
         readonly_fallback: false,
         cwd,
@@ -128,6 +132,7 @@ export async function dispatchRemote(
           ssh: host.ssh,
           ssh_options: host.ssh_options ?? [],
           codexmcp: host.codexmcp ?? "codexmcp",
+          task_id: onHost.taskId,
           dispatched_at: null,
           task_dir: null,
           worktree_dir: null,
@@ -149,7 +154,7 @@ export async function dispatchRemote(
         profile: request.profile ?? null,
         reasoning_effort: request.reasoning_effort ?? null,
         timeout_seconds: request.timeout_seconds ?? settings.taskTimeoutSeconds,
-        agent_bin: request.agent ?? settings.defaultAgent,
+        agent_bin: agent,
         agent_args: [],
         max_parallel: host.max_parallel ?? settings.maxParallel,
         process_tag: newProcessTag(taskId, store.layout.home),
@@ -178,7 +183,7 @@ export async function dispatchRemote(
     reply = await sendToHost(client, top, repo.subdir, repoId, placed.snapshot, {
       topic: taskId,
       sandbox: request.sandbox,
-      ...(request.agent ? { agent: request.agent } : {}),
+      agent,
       ...(request.model ? { model: request.model } : {}),
       ...(request.profile ? { profile: request.profile } : {}),
       ...(request.reasoning_effort ? { reasoning_effort: request.reasoning_effort } : {}),
@@ -186,6 +191,7 @@ export async function dispatchRemote(
       ...(request.session_id ? { session_id: request.session_id } : {}),
       ...(host.worktree_root ? { worktree_root: host.worktree_root } : {}),
       ...(host.max_parallel ? { max_parallel: host.max_parallel } : {}),
+      ...(vouched ? { trusted_config: vouched } : {}),
       env: travellingEnv(host, ctx.env),
       prompt: request.prompt,
     });
@@ -214,6 +220,38 @@ export async function dispatchRemote(
       if (reply.status === "queued") m.queued_at = nowIso();
     })) ?? placed.meta
   );
+}
+
+/**
+ * What is decided here, where the person is, before anything is made or sent. Trust: a
+ * `.codexmcp.yaml` whose code-running keys are not trusted as it is refuses the task (the advice
+ * is this machine's `codexmcp trust`); a trusted one is vouched for by its hash, which the host
+ * checks against the file that arrives. The agent: the one a task here would run (the request's,
+ * the trusted repository's, this server's default), never the host's own default.
+ */
+async function repoDecisions(
+  settings: DispatchContext["settings"],
+  request: TaskRequest,
+  top: string,
+  host: HostConfig,
+): Promise<{ vouched: string | undefined; agent: string }> {
+  const file = await readRepoConfig(top);
+  if (!file) return { vouched: undefined, agent: request.agent ?? settings.defaultAgent };
+  const trust = await new TrustStore(settings.home).state(file.file, file.sha256);
+  const config = resolveRepoConfig({
+    defaults: settings.repoDefaults,
+    repo: file,
+    trust,
+    write: true,
+    requested: { profile: request.profile, agent: request.agent },
+    allowedEnv: settings.allowRepoEnv,
+    home: settings.home,
+    what: `this ${request.sandbox} task on host "${host.name}"`,
+  });
+  return {
+    vouched: trust.kind === "trusted" ? file.sha256 : undefined,
+    agent: request.agent ?? config.agent ?? settings.defaultAgent,
+  };
 }
 
 async function lostDispatch(store: DispatchContext["store"], taskId: string): Promise<string> {

@@ -31,6 +31,7 @@ import { withLock } from "../util/lock.js";
 import { VERSION } from "../version.js";
 import { cleanupTasks } from "./cleanup.js";
 import type { TaskManager } from "./manager.js";
+import { remoteTopic } from "./remote-names.js";
 
 /**
  * The host's side of `codexmcp remote <verb>`: the same task manager, store, queue, runner and
@@ -83,7 +84,9 @@ export async function remoteDispatch(
   spec: DispatchSpec,
   bundle: Buffer,
 ): Promise<DispatchReply> {
-  const topic = parseTaskId(spec.topic);
+  // The caller's task id names the snapshot in the bundle; the host's carries the caller's mark.
+  const callerId = parseTaskId(spec.topic).taskId;
+  const topic = remoteTopic(parseTaskId(spec.topic), spec.repo_id);
   const name = /^[A-Za-z0-9._-]{1,64}$/.test(spec.repo_name) ? spec.repo_name : "repo";
   if (spec.subdir.split("/").includes("..") || path.isAbsolute(spec.subdir))
     throw new UserError(`subdir ${JSON.stringify(spec.subdir)} must stay inside the repository.`);
@@ -96,7 +99,7 @@ export async function remoteDispatch(
     async () => {
       if (bundle.length > 0)
         await fetchBundle(mirror, bundle, [
-          `+${bundleRef(topic.taskId, "snapshot")}:refs/codexmcp/snapshots/${topic.taskId}`,
+          `+${bundleRef(callerId, "snapshot")}:refs/codexmcp/snapshots/${topic.taskId}`,
         ]);
       if (!(await revParse(mirror, spec.snapshot)))
         throw new UserError(
@@ -112,27 +115,44 @@ export async function remoteDispatch(
       await fsp.mkdir(root, { recursive: true });
       if (await branchExists(mirror, branch)) {
         await git(mirror, ["worktree", "add", "--quiet", dir, branch]);
-        return { base: (await mergeBase(mirror, spec.snapshot, branch)) ?? spec.snapshot, created: true };
+        return {
+          base: (await mergeBase(mirror, spec.snapshot, branch)) ?? spec.snapshot,
+          created: true,
+          newBranch: false,
+        };
       }
       await git(mirror, ["worktree", "add", "--quiet", "-b", branch, dir, spec.snapshot]);
-      return { base: spec.snapshot, created: true };
+      return { base: spec.snapshot, created: true, newBranch: true };
     },
   );
   const cwd = path.join(dir, spec.subdir);
   await fsp.mkdir(cwd, { recursive: true });
-  const view = await manager.dispatch({
-    prompt: spec.prompt,
-    agent: spec.agent,
-    cwd,
-    topic: topic.topic,
-    sandbox: spec.sandbox,
-    session_id: spec.session_id,
-    model: spec.model,
-    profile: spec.profile,
-    reasoning_effort: spec.reasoning_effort,
-    timeout_seconds: spec.timeout_seconds,
-    placed: { base_commit: placed.base, created: placed.created },
-  });
+  let view: Awaited<ReturnType<TaskManager["dispatch"]>>;
+  try {
+    view = await manager.dispatch({
+      prompt: spec.prompt,
+      agent: spec.agent,
+      cwd,
+      topic: topic.topic,
+      sandbox: spec.sandbox,
+      session_id: spec.session_id,
+      model: spec.model,
+      profile: spec.profile,
+      reasoning_effort: spec.reasoning_effort,
+      timeout_seconds: spec.timeout_seconds,
+      placed: { base_commit: placed.base, created: placed.created },
+      vouched_config: spec.trusted_config,
+    });
+  } catch (err) {
+    // Refused before anything ran: the worktree made for it goes again (git refuses to remove
+    // one that holds anything new, and then it stays).
+    if (placed.created) {
+      const removed = await gitMaybe(mirror, ["worktree", "remove", dir]);
+      if (removed !== undefined && "newBranch" in placed && placed.newBranch)
+        await gitMaybe(mirror, ["branch", "-D", branch]);
+    }
+    throw err;
+  }
   const meta = (await manager.observe(view.task_id)).meta;
   const tmux = tmuxOf(meta);
   return {

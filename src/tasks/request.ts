@@ -23,6 +23,12 @@ export interface TaskRequest {
    * worktree, made from the caller's snapshot; diffs count from `base_commit`.
    */
   readonly placed?: { readonly base_commit: string; readonly created: boolean } | undefined;
+  /**
+   * Set by a host's `codexmcp remote dispatch` only: the sha256 of the `.codexmcp.yaml` a person
+   * trusted on the dispatching machine. The file in the worktree applies as trusted when it is
+   * exactly that content; anything else is untrusted here as everywhere.
+   */
+  readonly vouched_config?: string | undefined;
 }
 
 export interface DispatchContext {

@@ -344,3 +344,34 @@ function isRunning(pid: number): boolean {
 export function shellQuote(word: string): string {
   return /^[A-Za-z0-9_./=:@%+,-]+$/.test(word) ? word : `'${word.replaceAll("'", `'\\''`)}'`;
 }
+
+/** The environment variables that travel to a test host (commits there get the tests' identity). */
+export const TRAVELLING_IDENTITY = [
+  "GIT_AUTHOR_NAME",
+  "GIT_AUTHOR_EMAIL",
+  "GIT_COMMITTER_NAME",
+  "GIT_COMMITTER_EMAIL",
+];
+
+/** One `hosts:` entry of config.yaml (a YAML flow mapping) reaching `h` as `name`. */
+export function hostEntry(h: SshHost, name: string, extra: Record<string, unknown> = {}): string {
+  const entry = {
+    name,
+    ssh: h.alias,
+    codexmcp: h.codexmcpBin,
+    ssh_options: ["-F", h.clientConfig],
+    env: TRAVELLING_IDENTITY,
+    ...extra,
+  };
+  return `  - ${JSON.stringify(entry)}\n`;
+}
+
+/** The id a remote task has on its host (its placement record in the local store says). */
+export function hostTaskId(stateHome: string, taskId: string): string {
+  const meta = JSON.parse(readFileSync(path.join(stateHome, "tasks", taskId, "meta.json"), "utf8")) as {
+    remote?: { task_id?: string };
+  };
+  const id = meta.remote?.task_id;
+  if (!id) throw new Error(`${taskId} has no host task id in its placement record`);
+  return id;
+}

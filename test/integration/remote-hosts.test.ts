@@ -1,11 +1,12 @@
-import { execFileSync } from "node:child_process";
+import { execFileSync, spawnSync } from "node:child_process";
 import { createHash } from "node:crypto";
 import { promises as fsp, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { controlDir } from "../../src/hosts/ssh/ssh.js";
 import { McpSession } from "../helpers/mcp.js";
-import { GIT_IDENTITY, gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
-import { SshHost, sshdAvailable } from "../helpers/sshd.js";
+import { gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
+import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
 import { until, untilEnded } from "../helpers/wait.js";
 
 /**
@@ -14,20 +15,6 @@ import { until, untilEnded } from "../helpers/wait.js";
  * scripted model. The local server reaches the host through the system ssh with a client config
  * of its own (ssh_options: -F).
  */
-const IDENTITY_NAMES = Object.keys(GIT_IDENTITY);
-
-function hostEntry(h: SshHost, name: string, extra: Record<string, unknown> = {}): string {
-  const entry = {
-    name,
-    ssh: h.alias,
-    codexmcp: h.codexmcpBin,
-    ssh_options: ["-F", h.clientConfig],
-    env: IDENTITY_NAMES,
-    ...extra,
-  };
-  return `  - ${JSON.stringify(entry)}\n`;
-}
-
 function indexDigest(repo: string): string {
   return createHash("sha256")
     .update(readFileSync(path.join(repo, ".git", "index")))
@@ -82,7 +69,7 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     });
     expect(String(d.attach_command)).toMatch(
       new RegExp(
-        `^ssh -t -F ${box.clientConfig.replaceAll(".", "\\.")} ${box.alias} -- \\S*tmux attach -t codex-implement-remote_feature-v1$`,
+        `^ssh -t -F ${box.clientConfig.replaceAll(".", "\\.")} ${box.alias} -- \\S*tmux attach -t codex-implement-remote_feature_[0-9a-f]{8}-v1$`,
       ),
     );
     // The user's index, work tree and HEAD are as they were.
@@ -155,7 +142,7 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     // Cleanup removes the local worktree and, by the host's rules, the host's worktree too.
     const onHost = async () =>
       (await fsp.readdir(path.join(box.home, "codexmcp-worktrees")).catch(() => [] as string[])).filter((n) =>
-        n.endsWith("-agent-implement-remote_feature"),
+        /-agent-implement-remote_feature_[0-9a-f]{8}$/.test(n),
       );
     expect(await onHost()).toHaveLength(1);
     const c = await mcp.ok("codex_cleanup", { task_id: "codex-implement-remote_feature-v2" });
@@ -236,6 +223,30 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     expect(rows[0]).toMatchObject({ name: "box1", reachable: true, error: null, running: 0 });
     expect(String(rows[0]?.version)).toMatch(/^\d+\.\d+\.\d+/);
     expect(typeof rows[0]?.load).toBe("number");
+    // The shared connection is up for the next call (any process): ssh's own check says so.
+    const masterUp = (home: string) =>
+      spawnSync(
+        "ssh",
+        [
+          ...box.sshOptions,
+          "-o",
+          `ControlPath=${path.join(controlDir(home), "%C")}`,
+          "-O",
+          "check",
+          box.alias,
+        ],
+        { stdio: "ignore" },
+      ).status;
+    expect(masterUp(sb.home)).toBe(0);
+    // A state directory whose ssh/ is 52 bytes long: a socket name fits there, but not the
+    // master's temporary one (58 more bytes); the connection is shared from the temp dir.
+    const deep = path.join(sb.root, "s".repeat(52 - sb.root.length - "/".length - "/ssh".length));
+    expect(Buffer.byteLength(path.join(deep, "ssh"))).toBe(52);
+    await fsp.mkdir(deep, { mode: 0o700 });
+    await fsp.copyFile(path.join(sb.home, "config.yaml"), path.join(deep, "config.yaml"));
+    expect(controlDir(deep)).not.toBe(path.join(deep, "ssh"));
+    execFileSync(process.execPath, [SERVER_BIN, "hosts"], { env: sb.env({ CODEXMCP_HOME: deep }) });
+    expect(masterUp(deep)).toBe(0);
   }, 60_000);
 
   it("attach_command, run under tmux, shows the task's pane on the host", async () => {
@@ -327,7 +338,9 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       "the task to end on the host",
       async () => {
         try {
-          await fsp.access(path.join(box.home, ".codexmcp/tasks", String(d.task_id), "result.json"));
+          await fsp.access(
+            path.join(box.home, ".codexmcp/tasks", hostTaskId(sb.home, String(d.task_id)), "result.json"),
+          );
           return true;
         } catch {
           return undefined;
@@ -372,7 +385,9 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       "the task to end on the host",
       async () => {
         try {
-          await fsp.access(path.join(box.home, ".codexmcp/tasks", String(d.task_id), "result.json"));
+          await fsp.access(
+            path.join(box.home, ".codexmcp/tasks", hostTaskId(sb.home, String(d.task_id)), "result.json"),
+          );
           return true;
         } catch {
           return undefined;
@@ -437,6 +452,8 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
           });
       }
       expect(new Set(placed.slice(0, 2))).toEqual(new Set(["box1", "box2"]));
+      // auto_includes_local is off: an idle local machine is not a candidate, the third waits on a host.
+      expect(placed[2]).toMatch(/^box[12]$/);
       const third = await auto.ok("codex_status", { task_id: ids[2] });
       expect(third.status).toBe("queued");
       for (const id of ids) await auto.ok("codex_cancel", { task_id: id }, { timeoutMs: 120_000 });

@@ -105,6 +105,14 @@ describe("web board: the board and a task page in a real browser", () => {
     await expect(page.locator("tbody").textContent()).resolves.toContain("No task matches");
     await page.selectOption('select[name="status"]', "");
     await first.waitFor();
+    // Totals per day and per repository, as `codexmcp usage --days 7` counts them.
+    await page.click('details[data-panel="usage"] summary');
+    const perRepo = page.locator('table[data-usage="repo"]');
+    await perRepo.waitFor();
+    await expect(perRepo.textContent()).resolves.toMatch(/project\s*1/);
+    await expect(perRepo.textContent()).resolves.toMatch(/second\s*1/);
+    await expect(page.locator('table[data-usage="day"] tr').count()).resolves.toBeGreaterThanOrEqual(2);
+    await page.click('details[data-panel="usage"] summary');
     await screenshot(page, "board.png");
     await page.context().close();
   });

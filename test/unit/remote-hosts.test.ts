@@ -5,7 +5,7 @@ import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { loadSettings } from "../../src/config/settings.js";
 import { frame, unframe } from "../../src/hosts/ssh/protocol.js";
-import { remoteWord, SshHostClient, sshDestination } from "../../src/hosts/ssh/ssh.js";
+import { controlDir, remoteWord, SshHostClient, sshDestination } from "../../src/hosts/ssh/ssh.js";
 
 describe("remote hosts: config, ssh argv and framing", () => {
   let home: string;
@@ -82,6 +82,42 @@ describe("remote hosts: config, ssh argv and framing", () => {
     expect(c.commandLine(["tmux", "attach", "-t", "codex-x-v1"])).toBe(
       "ssh -t -F /cfg box -- tmux attach -t codex-x-v1",
     );
+  });
+
+  it("control sockets go where the master's temporary socket path still fits (107 bytes)", () => {
+    // The master listens on <dir>/<40 hex>.<16 characters> first: 58 bytes after the directory.
+    const fits = `/${"h".repeat(41)}`; // + "/ssh" = 46 bytes
+    expect(controlDir(fits)).toBe(path.join(fits, "ssh"));
+    const long = `/${"h".repeat(42)}`;
+    expect(controlDir(long)).toBe(path.join(os.tmpdir(), `codexmcp-ssh-${process.getuid?.()}`));
+    expect(Buffer.byteLength(`${controlDir(fits)}/${"0".repeat(40)}.${"x".repeat(16)}`)).toBeLessThanOrEqual(
+      107,
+    );
+  });
+
+  it("a socket directory that is not this user's alone is never used: every call connects on its own", async () => {
+    for (const make of [
+      async (dir: string) => {
+        await fsp.mkdir(dir, { mode: 0o700 });
+        await fsp.chmod(dir, 0o777);
+      },
+      async (dir: string) => {
+        const elsewhere = path.join(home, "elsewhere");
+        await fsp.mkdir(elsewhere, { mode: 0o700 });
+        await fsp.symlink(elsewhere, dir);
+      },
+    ]) {
+      const dir = controlDir(home);
+      await fsp.rm(dir, { recursive: true, force: true });
+      await make(dir);
+      const c = new SshHostClient({ name: "b", ssh: "box" }, home, "/nonexistent/ssh");
+      expect(await c.prepare()).toBe(false);
+      expect(c.argv(["true"], { shared: false })).toContain("ControlPath=none");
+    }
+    await fsp.rm(controlDir(home), { recursive: true, force: true });
+    const ok = new SshHostClient({ name: "b", ssh: "box" }, home, "/nonexistent/ssh");
+    expect(await ok.prepare()).toBe(true);
+    expect((await fsp.stat(controlDir(home))).mode & 0o777).toBe(0o700);
   });
 
   it("frames a JSON line and raw bytes, newline-safe", () => {

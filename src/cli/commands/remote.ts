@@ -73,6 +73,11 @@ export async function remote(overrides: SettingsOverrides, verb: string): Promis
       case "cleanup":
         await write(frame(await serve.remoteCleanup(manager, header as never)));
         break;
+      case "doctor": {
+        const { hostSideReport } = await import("../../doctor/checks/host-side.js");
+        await write(frame(await hostSideReport(settings, process.env, header)));
+        break;
+      }
       case "collect": {
         const { reply, bundle } = await serve.remoteCollect(manager, header as never);
         await write(frame(reply, bundle));

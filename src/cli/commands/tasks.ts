@@ -9,7 +9,7 @@ import { UserError } from "../../util/errors.js";
 import { openReadNoFollow } from "../../util/tail.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
 import { type CliContext, EXIT } from "../context.js";
-import { paintStatus, table } from "../style.js";
+import { paintStatus, table, taskLabel } from "../style.js";
 
 function elapsed(obs: Observation): number {
   return obs.result?.elapsed_seconds ?? (obs.meta.started_at ? secondsBetween(obs.meta.started_at) : 0);
@@ -38,7 +38,7 @@ export async function ls(
     return EXIT.ok;
   }
   const rows = list.map((o) => [
-    o.meta.task_id,
+    taskLabel(o.meta),
     paintStatus(ctx.p, o.status),
     formatDuration(elapsed(o)),
     o.meta.git?.agent_branch ?? "-",
@@ -50,7 +50,11 @@ export async function ls(
   return EXIT.ok;
 }
 
-export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
+export function describe(
+  ctx: Pick<CliContext, "p">,
+  v: TaskView,
+  more: { hostTaskId?: string | undefined } = {},
+): string {
   const { p } = ctx;
   const lines: string[] = [];
   const mark = v.success === true ? p.green(" ✓") : v.success === false ? p.red(" ✗") : "";
@@ -62,6 +66,13 @@ export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
   };
   row("topic", v.topic);
   row("sandbox", v.sandbox);
+  if (v.host) {
+    const there = more.hostTaskId && more.hostTaskId !== v.task_id ? `, ${more.hostTaskId} there` : "";
+    row(
+      "host",
+      `${v.host}${there}${v.host_unreachable_since ? ` (unreachable since ${v.host_unreachable_since})` : ""}`,
+    );
+  }
   row("cwd", v.cwd);
   if (v.worktree_dir)
     row(
@@ -108,21 +119,34 @@ export function describe(ctx: Pick<CliContext, "p">, v: TaskView): string {
 
 /** `codexmcp show <task>`: one task's details. */
 export async function show(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
-  const v = await ctx.manager.status(taskId);
-  ctx.out.write(opts.json ? `${JSON.stringify(v, null, 2)}\n` : describe(ctx, v));
+  const obs = await ctx.manager.observe(taskId);
+  const v = await ctx.manager.view(obs, true);
+  ctx.out.write(
+    opts.json
+      ? `${JSON.stringify(v, null, 2)}\n`
+      : describe(ctx, v, { hostTaskId: obs.meta.remote?.task_id }),
+  );
   return EXIT.ok;
 }
 
 /** `codexmcp cancel <task>`. */
-export async function cancel(ctx: CliContext, taskId: string, opts: { json: boolean }): Promise<number> {
-  const { obs, wasRunning } = await ctx.manager.cancel(taskId, { by: "cli" });
+export async function cancel(
+  ctx: CliContext,
+  taskId: string,
+  opts: { json: boolean; abandon?: boolean },
+): Promise<number> {
+  const { obs, wasRunning } = await ctx.manager.cancel(
+    taskId,
+    { by: "cli" },
+    { abandon: opts.abandon === true },
+  );
   const v = await ctx.manager.view(obs);
   const cancelled = wasRunning && obs.status === "cancelled";
   if (opts.json) ctx.out.write(`${JSON.stringify({ ...v, cancelled }, null, 2)}\n`);
   else
     ctx.out.write(
       cancelled
-        ? `${v.task_id}: ${paintStatus(ctx.p, v.status)}; worktree and logs kept.\n`
+        ? `${v.task_id}: ${paintStatus(ctx.p, v.status)}; ${obs.result?.error?.startsWith("abandoned") ? obs.result.error : "worktree and logs kept."}\n`
         : wasRunning
           ? `${v.task_id} ended on its own as ${paintStatus(ctx.p, v.status)} before the cancel took effect; nothing was cancelled.\n`
           : `${v.task_id} had already ended (${paintStatus(ctx.p, v.status)}); nothing to cancel.\n`,
@@ -239,7 +263,8 @@ async function attachRemote(ctx: CliContext, obs: Observation): Promise<number> 
     );
   }
   if (!process.stdin.isTTY) throw new UserError(`attach needs a terminal; run it in one, or: ${command}`);
-  const [bin = "ssh", ...args] = host.client(obs.meta).ssh.argv(attach, { tty: true });
+  const ssh = host.client(obs.meta).ssh;
+  const [bin = "ssh", ...args] = ssh.argv(attach, { tty: true, shared: await ssh.prepare() });
   const r = await execa(bin, args, { stdio: "inherit", reject: false });
   return r.exitCode ?? EXIT.failure;
 }

@@ -28,18 +28,23 @@ export function lookUpAgents(settings: Settings, env: NodeJS.ProcessEnv): AgentL
 const VERSION_TIMEOUT_MS = 60_000;
 
 /** The first line `<bin> --version` prints, or why there is none. */
-async function versionOf(bin: string, env: NodeJS.ProcessEnv): Promise<{ line: string } | { error: string }> {
-  const r = await execa(bin, ["--version"], {
+export async function versionOf(
+  bin: string,
+  env: NodeJS.ProcessEnv,
+  args: readonly string[] = ["--version"],
+): Promise<{ line: string } | { error: string }> {
+  const r = await execa(bin, [...args], {
     env,
     reject: false,
     stdin: "ignore",
     timeout: VERSION_TIMEOUT_MS,
   });
-  if (r.timedOut) return { error: `\`--version\` did not answer in ${VERSION_TIMEOUT_MS / 1000} s` };
+  const what = `\`${args.join(" ")}\``;
+  if (r.timedOut) return { error: `${what} did not answer in ${VERSION_TIMEOUT_MS / 1000} s` };
   const line = String(r.stdout).trim().split("\n")[0];
   if (r.exitCode === 0 && line) return { line };
   const said = String(r.stderr).trim().split("\n").slice(-1)[0];
-  return { error: `\`--version\` exited with ${r.exitCode ?? r.signal}${said ? `: ${said}` : ""}` };
+  return { error: `${what} exited with ${r.exitCode ?? r.signal}${said ? `: ${said}` : ""}` };
 }
 
 function howToInstall(driver: AgentDriver): string {

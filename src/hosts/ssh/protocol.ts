@@ -9,7 +9,7 @@ import type { TaskResult, TaskStatus } from "../../core/types.js";
  */
 export const REMOTE_PROTOCOL = 1;
 
-export const REMOTE_VERBS = ["hello", "dispatch", "pull", "cancel", "collect", "cleanup"] as const;
+export const REMOTE_VERBS = ["hello", "dispatch", "pull", "cancel", "collect", "cleanup", "doctor"] as const;
 export type RemoteVerb = (typeof REMOTE_VERBS)[number];
 
 export interface HelloReply {
@@ -43,6 +43,12 @@ export interface DispatchSpec {
   readonly worktree_root?: string;
   /** The caller's `max_parallel` for this host: the host's queue runs this many of them at once. */
   readonly max_parallel?: number;
+  /**
+   * The sha256 of the repository's `.codexmcp.yaml` when a person trusted exactly that content on
+   * the caller's machine (absent otherwise): the host applies its setup, env and other
+   * trusted-only keys only when the file that arrived has this hash.
+   */
+  readonly trusted_config?: string;
   /** The allow-listed variables of the caller's environment (host config `env`). */
   readonly env: Readonly<Record<string, string>>;
   readonly prompt: string;
@@ -113,6 +119,32 @@ export interface CleanupRequest {
 export interface CleanupReply {
   readonly removed: boolean;
   readonly reasons: readonly string[];
+}
+
+/** `codexmcp doctor` asks a host what its tasks would need: its tmux, git and agent CLIs. */
+export interface DoctorRequest {
+  /** Agents to look up besides the host's own default (the caller's default, say). */
+  readonly agents: readonly string[];
+}
+
+/** One program as the host's codexmcp finds it (the PATH ssh commands get there). */
+export interface ProgramReport {
+  /** What was looked for (a name on PATH or a path). */
+  readonly looked_for: string;
+  /** Where it was found; null when it is not there. */
+  readonly path: string | null;
+  /** The first line of its version, or null. */
+  readonly version: string | null;
+  /** Why the version could not be read (it is there but does not answer). */
+  readonly error: string | null;
+}
+
+export interface DoctorReply {
+  readonly path_env: string;
+  readonly default_agent: string;
+  readonly tmux: ProgramReport;
+  readonly git: ProgramReport;
+  readonly agents: Readonly<Record<string, ProgramReport>>;
 }
 
 /** The refs a bundle carries: the snapshot a dispatch sends, the branch and state a collect returns. */

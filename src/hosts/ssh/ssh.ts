@@ -45,17 +45,36 @@ export function sshDestination(ssh: string): string[] {
 
 /**
  * Where control sockets live: the state directory when the path is short enough for a Unix
- * socket (~107 bytes; %C expands to 40 hex digits), else a private directory under the OS temp dir.
+ * socket, else a private directory under the OS temp dir. A socket path holds at most 107 bytes,
+ * and the master first listens on `<dir>/<%C: 40 hex digits>.<16 random characters>` before it
+ * renames that into place: 58 bytes after the directory. (Too long, and the master cannot start;
+ * every call then opens a connection of its own.)
  */
 export function controlDir(home: string): string {
   const own = path.join(home, "ssh");
-  if (Buffer.byteLength(own) + 42 < 100) return own;
+  if (Buffer.byteLength(own) + 58 <= 104) return own;
   return path.join(os.tmpdir(), `codexmcp-ssh-${process.getuid?.() ?? "u"}`);
+}
+
+/**
+ * Makes the socket directory, or checks one that is there: a real directory of this user that
+ * nobody else can enter. Under the OS temp dir someone else could have made it first, and a
+ * socket of theirs there would see every request (prompts, travelling keys) sent over it.
+ */
+async function privateSocketDir(dir: string): Promise<void> {
+  await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+  const st = await fsp.lstat(dir);
+  const uid = process.getuid?.();
+  if (!st.isDirectory() || (uid !== undefined && st.uid !== uid) || (st.mode & 0o077) !== 0)
+    throw new Error(
+      `${dir} is not a private directory of this user (a link, someone else's, or open to others); ssh connections are not shared until it is removed`,
+    );
 }
 
 export class SshHostClient {
   private readonly controlPath: string;
   private master: Promise<void> | undefined;
+  private socketDirOk: Promise<boolean> | undefined;
 
   constructor(
     readonly host: HostConfig,
@@ -65,8 +84,8 @@ export class SshHostClient {
     this.controlPath = path.join(controlDir(home), "%C");
   }
 
-  /** Options every call carries: the user's, then the shared connection. */
-  private baseOptions(): string[] {
+  /** Options every call carries: the user's, then the shared connection (or none). */
+  private baseOptions(shared = true): string[] {
     return [
       ...(this.host.ssh_options ?? []),
       "-o",
@@ -78,16 +97,19 @@ export class SshHostClient {
       "-o",
       "ServerAliveCountMax=3",
       "-o",
-      `ControlPath=${this.controlPath}`,
+      `ControlPath=${shared ? this.controlPath : "none"}`,
     ];
   }
 
-  /** The ssh argv that runs `remote` (words) on the host over the shared connection. */
-  argv(remote: readonly string[], opts: { tty?: boolean } = {}): string[] {
+  /**
+   * The ssh argv that runs `remote` (words) on the host over the shared connection (`shared`:
+   * false when its socket directory is not safe to use; see prepare()).
+   */
+  argv(remote: readonly string[], opts: { tty?: boolean; shared?: boolean } = {}): string[] {
     return [
       this.sshBin,
       ...(opts.tty ? ["-t"] : []),
-      ...this.baseOptions(),
+      ...this.baseOptions(opts.shared ?? true),
       "-o",
       "ControlMaster=no",
       ...sshDestination(this.host.ssh),
@@ -106,6 +128,25 @@ export class SshHostClient {
   }
 
   /**
+   * Before a call: whether the shared connection may be used (its socket directory is this
+   * user's alone), and if so, that it is up. A connection that cannot be shared still works:
+   * each call then connects on its own.
+   */
+  async prepare(): Promise<boolean> {
+    if (!(await this.socketDirUsable())) return false;
+    await this.ensureMaster().catch(() => undefined);
+    return true;
+  }
+
+  private socketDirUsable(): Promise<boolean> {
+    this.socketDirOk ??= privateSocketDir(path.dirname(this.controlPath)).then(
+      () => true,
+      () => false,
+    );
+    return this.socketDirOk;
+  }
+
+  /**
    * Starts the shared connection unless one is up: `ssh -f -N` with ControlPersist, so it
    * outlives this process for a while and every later call (any process) reuses it.
    */
@@ -118,8 +159,6 @@ export class SshHostClient {
 
   private async startMaster(): Promise<void> {
     const { execa } = await import("execa");
-    const dir = path.dirname(this.controlPath);
-    await fsp.mkdir(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
     const check = () =>
       execa(this.sshBin, [...this.baseOptions(), "-O", "check", ...sshDestination(this.host.ssh)], {
         reject: false,
@@ -159,9 +198,9 @@ export class SshHostClient {
     remote: readonly string[],
     opts: { input?: Buffer | string; timeoutMs?: number } = {},
   ): Promise<SshResult> {
-    await this.ensureMaster().catch(() => undefined);
+    const shared = await this.prepare();
     const { execa } = await import("execa");
-    const [bin = "ssh", ...args] = this.argv(remote);
+    const [bin = "ssh", ...args] = this.argv(remote, { shared });
     const r = await execa(bin, args, {
       reject: false,
       encoding: "buffer",
@@ -180,7 +219,7 @@ export class SshHostClient {
 
   /** Closes the shared connection (tests, and a host removed from the config). */
   async closeMaster(): Promise<void> {
-    if (!existsSync(path.dirname(this.controlPath))) return;
+    if (!existsSync(path.dirname(this.controlPath)) || !(await this.socketDirUsable())) return;
     const { execa } = await import("execa");
     await execa(this.sshBin, [...this.baseOptions(), "-O", "exit", ...sshDestination(this.host.ssh)], {
       reject: false,

@@ -1,5 +1,6 @@
 import type http from "node:http";
 import type { TaskManager } from "../../tasks/manager.js";
+import { usageReport } from "../../tasks/usage.js";
 import type { BoardRoutes } from "../http.js";
 import { runAction } from "./actions.js";
 import { BoardAuth, cookieName, readCookie, sessionCookie } from "./auth.js";
@@ -79,6 +80,20 @@ export function createBoard(manager: TaskManager, key: Buffer): BoardRoutes & { 
         }),
       );
     if (parts[1] === "board" && parts[2] === "stream" && get) return feed.subscribe(res);
+    if (parts[1] === "usage" && parts.length === 2 && get)
+      return answering(res, "usage", async () => {
+        const days = intParam(q, "days", 7, 3650);
+        // The same report as `codexmcp usage --days N` (today and the N-1 days before it).
+        const since = new Date();
+        since.setHours(0, 0, 0, 0);
+        since.setDate(since.getDate() - Math.max(0, days - 1));
+        const report = await usageReport(manager.store, {
+          since: days === 0 ? undefined : since,
+          repo: q.get("repo") || undefined,
+          prices: manager.settings.usagePrices,
+        });
+        return { days: report.days, repos: report.repos, total: report.total, time_zone: report.time_zone };
+      });
     if (parts[1] !== "tasks" || !parts[2]) throw new RequestError(404, `No API ${url.pathname}.`);
     const id = decodeURIComponent(parts[2]);
     const what = parts.slice(3).join("/");

@@ -77,6 +77,66 @@ function select(name, label, facets, value, onchange, all = "all") {
   return s;
 }
 
+function usageTable(title, key, label, rows) {
+  return h(
+    "table",
+    { class: "usage", dataset: { usage: key } },
+    h(
+      "tr",
+      {},
+      [title, "tasks", "tokens", "cost"].map((c) => h("th", {}, c)),
+    ),
+    rows.map((r) =>
+      h(
+        "tr",
+        {},
+        h("td", { title: r[key] }, label(r)),
+        h("td", { class: "num" }, r.tasks),
+        h("td", { class: "num" }, tokens(r.total_tokens)),
+        h(
+          "td",
+          { class: "num", title: r.unpriced_runs ? `${r.unpriced_runs} run(s) without a known price` : "" },
+          cost(r.cost_usd),
+        ),
+      ),
+    ),
+  );
+}
+
+/** Tokens and cost per day and per repository (what `codexmcp usage --days 7` prints). */
+function usagePanel(repo) {
+  const body = h("div", { class: "usage-body" });
+  const panel = h(
+    "details",
+    { class: "action", "data-panel": "usage" },
+    h("summary", {}, "Usage, last 7 days"),
+    body,
+  );
+  panel.addEventListener("toggle", async () => {
+    if (!panel.open) return;
+    try {
+      const u = await api(`/api/usage?days=7${repo() ? `&repo=${encodeURIComponent(repo())}` : ""}`);
+      fill(
+        body,
+        h(
+          "p",
+          {},
+          `${u.total.tasks} task(s), ${tokens(u.total.total_tokens)} tokens, ${cost(u.total.cost_usd)} (${u.time_zone})`,
+        ),
+        h(
+          "div",
+          { class: "usage-tables" },
+          usageTable("day", "day", (r) => r.day, u.days),
+          usageTable("repository", "repo", (r) => r.repo.split("/").pop(), u.repos),
+        ),
+      );
+    } catch (err) {
+      fill(body, h("p", { class: "notice error" }, err.message));
+    }
+  });
+  return panel;
+}
+
 export function showBoard(main) {
   const params = new URLSearchParams(location.search);
   const state = {
@@ -90,7 +150,13 @@ export function showBoard(main) {
   const notice = h("div", { class: "notice hidden" });
   const table = h("table", { class: "board" });
   const pager = h("div", { class: "pager" });
-  main.append(filters, notice, table, pager);
+  main.append(
+    filters,
+    usagePanel(() => state.repo),
+    notice,
+    table,
+    pager,
+  );
   let rows = new Map();
   let loading;
   let again = false;
