@@ -136,7 +136,12 @@ describe("desktop notifications (notify-send on the session bus)", () => {
         urgency: 2,
       },
     ]);
-    expect((await deliveries()).map((d) => [d.channel, d.task_id, d.status, d.ok])).toEqual([
+    // Each delivery is recorded once notify-send has returned, a moment after the desktop showed it.
+    const recorded = await until("three recorded deliveries", async () => {
+      const d = await deliveries();
+      return d.length >= 3 ? d : undefined;
+    });
+    expect(recorded.map((d) => [d.channel, d.task_id, d.status, d.ok])).toEqual([
       ["desktop", "codex-implement-paused-v1", "stalled", true],
       ["desktop", "codex-implement-paused-v1", "completed", true],
       ["desktop", "codex-implement-broken-v1", "failed", true],
