@@ -83,7 +83,11 @@ export const remote: Benchmark = {
     }
     const n = ctx.quick ? 3 : 8;
     const warmup = 1;
-    ctx.sandbox.model.script(SCRIPT, [{ sh: "sleep 600" }, { say: "never" }]);
+    // Steps of 20 s: Codex yields a command that runs past 30 s and the next step would end the turn.
+    ctx.sandbox.model.script(SCRIPT, [
+      ...Array.from({ length: 30 }, () => ({ sh: "sleep 20" })),
+      { say: "never" },
+    ]);
     const host = await BenchSshHost.start(ctx.sandbox.path("host"), (dir) =>
       ctx.sandbox.model.writeCodexHome(dir),
     );

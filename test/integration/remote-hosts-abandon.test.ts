@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
+import { holdFor } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { Sandbox } from "../helpers/sandbox.js";
 import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
@@ -19,7 +20,7 @@ describe.skipIf(!sshdAvailable())("abandoning a task on an unreachable host (rea
 
   beforeAll(async () => {
     sb = await Sandbox.create({ "README.md": "# demo\n" });
-    sb.model.script("remote-hold", [{ sh: "sleep 300" }, { say: "never" }]);
+    sb.model.script("remote-hold", [...holdFor(600), { say: "never" }]);
     box = await SshHost.start({ codexConfig: (dir) => sb.model.writeCodexHome(dir) });
     await fsp.mkdir(sb.home, { recursive: true, mode: 0o700 });
     await fsp.writeFile(path.join(sb.home, "config.yaml"), `hosts:\n${hostEntry(box, "box1")}`);

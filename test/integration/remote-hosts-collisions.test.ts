@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdUntil } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { makeRepo, Sandbox } from "../helpers/sandbox.js";
 import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
@@ -31,7 +32,8 @@ describe.skipIf(!sshdAvailable())("one topic from several callers on one host (r
     const gate = path.join(box.home, "collide-gate");
     for (const who of ["a", "b", "c"])
       sb.model.script(`collide-${who}`, [
-        { sh: `cat which.txt > seen.txt; while [ ! -f ${gate} ]; do sleep 0.2; done` },
+        { sh: "cat which.txt > seen.txt" },
+        ...holdUntil(gate),
         { say: `Done for ${who}.` },
       ]);
     for (const [i, extra] of [

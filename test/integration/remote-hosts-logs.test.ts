@@ -2,6 +2,7 @@ import { execFileSync, spawn } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdUntil } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { Sandbox, SERVER_BIN } from "../helpers/sandbox.js";
 import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
@@ -29,7 +30,8 @@ describe.skipIf(!sshdAvailable())("logs -f and watch of a remote task (real sshd
   it("logs -f prints the transcript as it grows, byte for byte (multi-byte text too), and ends with the task; watch shows it running on its host", async () => {
     const gate = path.join(box.home, "release-the-task");
     sb.model.script("remote-grow", [
-      { sh: `printf 'first line · 一\\n'; while [ ! -f ${gate} ]; do sleep 0.2; done` },
+      { sh: "printf 'first line · 一\\n'" },
+      ...holdUntil(gate),
       { sh: "printf 'second line — 二\\n'" },
       { say: "Grew and ended: 完成。" },
     ]);

@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdFor } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { Sandbox } from "../helpers/sandbox.js";
 import { hostEntry, SshHost, sshdAvailable } from "../helpers/sshd.js";
@@ -18,7 +19,7 @@ describe.skipIf(!sshdAvailable())("auto placement counting the local machine (re
 
   beforeAll(async () => {
     sb = await Sandbox.create({ "README.md": "# demo\n" });
-    sb.model.script("auto-hold", [{ sh: "sleep 300" }, { say: "never" }]);
+    sb.model.script("auto-hold", [...holdFor(600), { say: "never" }]);
     box = await SshHost.start({ codexConfig: (dir) => sb.model.writeCodexHome(dir) });
     await fsp.mkdir(sb.home, { recursive: true, mode: 0o700 });
     await fsp.writeFile(

@@ -4,6 +4,7 @@ import { promises as fsp, readFileSync } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { controlDir } from "../../src/hosts/ssh/ssh.js";
+import { holdFor } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox, SERVER_BIN, sh } from "../helpers/sandbox.js";
 import { hostEntry, hostTaskId, SshHost, sshdAvailable } from "../helpers/sshd.js";
@@ -290,7 +291,11 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
     await mcp.ok("codex_cancel", { task_id: d.task_id });
   }, 180_000);
   it("cancel runs the host's cancel: the outcome comes back cancelled and no process of the task is left on the host", async () => {
-    sb.model.script("remote-cancel", [{ sh: "sleep 300 & sleep 300; echo never" }, { say: "never" }]);
+    sb.model.script("remote-cancel", [
+      { sh: "sleep 300 & sleep 300; echo never" },
+      ...holdFor(600),
+      { say: "never" },
+    ]);
     const d = await mcp.ok("codex_dispatch", {
       prompt: "Hang [[script:remote-cancel]]",
       cwd: sb.repo,
@@ -429,8 +434,9 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       path.join(home, "config.yaml"),
       `hosts:\n${hostEntry(box1, "box1", { max_parallel: 1 })}${hostEntry(box2, "box2", { max_parallel: 1 })}`,
     );
-    // Long enough to outlast three dispatches on a loaded machine; the test cancels them.
-    sb.model.script("remote-auto", [{ sh: "sleep 300" }, { say: "auto done" }]);
+    // Long enough to outlast three dispatches on a loaded machine (one long command would end
+    // after Codex's 30 s yield: see holdFor); the test cancels them.
+    sb.model.script("remote-auto", [...holdFor(600), { say: "auto done" }]);
     const auto = await McpSession.start(sb.env({ CODEXMCP_HOME: home }));
     try {
       const placed: string[] = [];
@@ -454,8 +460,11 @@ describe.skipIf(!sshdAvailable())("remote hosts over ssh (real sshd, real Codex 
       expect(new Set(placed.slice(0, 2))).toEqual(new Set(["box1", "box2"]));
       // auto_includes_local is off: an idle local machine is not a candidate, the third waits on a host.
       expect(placed[2]).toMatch(/^box[12]$/);
-      const third = await auto.ok("codex_status", { task_id: ids[2] });
-      expect(third.status).toBe("queued");
+      const all = await Promise.all(ids.map((id) => auto.ok("codex_status", { task_id: id })));
+      const said = all.map(
+        (s) => `${String(s.task_id)}@${String(s.host)}: ${String(s.status)} ${String(s.error ?? "")}`,
+      );
+      expect(all[2]?.status, said.join("\n")).toBe("queued");
       for (const id of ids) await auto.ok("codex_cancel", { task_id: id }, { timeoutMs: 120_000 });
     } finally {
       await auto.close();
