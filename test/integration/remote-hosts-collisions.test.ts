@@ -77,14 +77,36 @@ describe.skipIf(!sshdAvailable())("one topic from several callers on one host (r
     for (const t of there) expect(t).toMatch(/^codex-implement-shared_name_[0-9a-f]{8}-v1$/);
 
     // While all three hold: three tasks, three tmux sessions, three worktrees, three mirrors there.
-    await until("all three to run on the host", async () => {
-      const all = await Promise.all(callers.map((c) => c.mcp.ok("codex_status", { task_id: id })));
-      return all.every((s) => s.status === "running") ? all : undefined;
+    let seen: Record<string, unknown>[] = [];
+    await until(
+      "all three to run on the host",
+      async () => {
+        seen = await Promise.all(callers.map((c) => c.mcp.ok("codex_status", { task_id: id })));
+        return seen.every((s) => s.status === "running") ? seen : undefined;
+      },
+      180_000,
+      500,
+    ).catch((err: unknown) => {
+      const said = seen.map((s) => `${String(s.status)} ${String(s.error ?? "")}`).join("; ");
+      throw new Error(`${String(err)}; here: ${said}; on the host:\n${box.ssh([box.codexmcpBin, "ls"])}`);
     });
     const hostTasks = await fsp.readdir(path.join(box.home, ".codexmcp", "tasks"));
     expect(hostTasks.filter((t) => there.includes(t))).toHaveLength(3);
-    const tmuxSessions = box.ssh(["tmux", "list-sessions", "-F", "#{session_name}"]).split("\n");
-    for (const t of there) expect(tmuxSessions).toContain(t);
+    // Each in its own tmux session there (looked at on the host itself, not through a mirror).
+    const tmuxSessions = () => {
+      try {
+        return box.ssh(["tmux", "list-sessions", "-F", "#{session_name}"]).split("\n");
+      } catch {
+        return [];
+      }
+    };
+    await until("the three tmux sessions on the host", async () =>
+      there.every((t) => tmuxSessions().includes(t)) ? true : undefined,
+    ).catch((err: unknown) => {
+      throw new Error(
+        `${String(err)}; sessions: ${tmuxSessions().join(" ")}; on the host:\n${box.ssh([box.codexmcpBin, "ls"])}`,
+      );
+    });
     const worktrees = (await fsp.readdir(path.join(box.home, "codexmcp-worktrees"))).filter((w) =>
       w.includes("shared_name"),
     );
