@@ -77,6 +77,8 @@ export function startNotifier(
         event: payload.event,
         task_id: payload.task_id,
         status: what,
+        // Which silence a stall was (one is told once).
+        ...(payload.event === "task.stalled" ? { last_output_at: payload.last_output_at } : {}),
         ...outcome,
       });
       if (!outcome.ok)

@@ -113,8 +113,11 @@ describe("webhook notifications when a task ends (config.yaml notify:)", () => {
       60_000,
     );
     expect(failed).toMatchObject({ channel: "webhook", ok: false, attempts: 3, error: "ECONNREFUSED" });
-    expect(mcp.stderr.join("")).toMatch(
-      /webhook notification for codex-implement-down-v1 failed after 3 attempt\(s\): ECONNREFUSED/,
+    // The log line follows the record: wait for it.
+    await until("the warning in the log", async () =>
+      /webhook notification for codex-implement-down-v1 failed after 3 attempt\(s\): ECONNREFUSED/.test(
+        mcp.stderr.join(""),
+      ),
     );
     expect(mcp.stderr.join("")).not.toContain("T0K3N");
     // The task's outcome is what it was.
