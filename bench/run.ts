@@ -1,6 +1,7 @@
 import { existsSync } from "node:fs";
 import { biglogs } from "./benchmarks/biglogs.js";
 import { blocking } from "./benchmarks/blocking.js";
+import { board } from "./benchmarks/board.js";
 import { coldStart } from "./benchmarks/cold-start.js";
 import { dispatch } from "./benchmarks/dispatch.js";
 import { fanout } from "./benchmarks/fanout.js";
@@ -26,6 +27,7 @@ const ALL: readonly Benchmark[] = [
   biglogs,
   fanout,
   remote,
+  board,
 ];
 
 const USAGE = `usage: node .bench-dist/run.js [--quick] [name...]

@@ -7,7 +7,7 @@
 // use. Chunks sit in dist/chunks/, one level below dist/ like bin/ and runner/, so paths that
 // modules compute from import.meta.url (the runner's entry, package.json) stay right.
 // Run by `npm run build` after tsc; the rest of dist/ (the API, types) is tsc's.
-import { chmodSync } from "node:fs";
+import { chmodSync, cpSync } from "node:fs";
 import { build } from "esbuild";
 
 const root = new URL("..", import.meta.url).pathname;
@@ -35,3 +35,9 @@ await build({
   },
 });
 chmodSync(new URL("../dist/bin/codexmcp.js", import.meta.url), 0o755);
+
+// The web board's page: plain HTML, CSS and browser JavaScript, shipped as they are (no CDN, no
+// build step on the user's machine). src/server/ui/static.ts serves them from here.
+cpSync(new URL("../src/server/ui/static", import.meta.url), new URL("../dist/ui/static", import.meta.url), {
+  recursive: true,
+});

@@ -13,7 +13,11 @@ usage:
   codexmcp serve [--transport stdio|http] [--host 127.0.0.1] [--port 8765] [--socket PATH]
                  [--token-env VAR | --no-auth] [--max-sessions N] [--max-sessions-per-client N]
                  [--session-idle S] [--allowed-host H]... [--allowed-origin O]... [--debug]
-                 (HTTP needs a bearer token: made in $CODEXMCP_HOME/http-token and shown at start)
+                 (HTTP needs a bearer token: made in $CODEXMCP_HOME/http-token and shown at start;
+                 the web board is at / on the same port)
+  codexmcp ui [--port 8766] [--host 127.0.0.1] [serve's HTTP flags]   the web board (and MCP at /mcp);
+                 prints a one-time login link first on stdout
+  codexmcp ui --login-url                                      a new login link for each running server
   codexmcp ls [--json] [--active] [--limit N] [--cwd DIR]     tasks, newest first
   codexmcp show <task> [--json]                                one task: result, audit, worktree
   codexmcp logs <task> [-f] [--lines N]                        the transcript (-f follows it)
@@ -28,6 +32,7 @@ usage:
   codexmcp events <task> [--cursor N|tail] [--view normalized] a page of a task's events
   codexmcp wait [<task>...] [--cursor C] [--timeout_seconds S] block until a task ends
                    (these seven take the MCP tool's fields as flags, and --json; <command> --help)
+  codexmcp usage [--since WHEN | --days N] [--repo DIR] [--json]  tokens and cost per day, repository, task
   codexmcp install <client> [--scope user|project] [--name codex] [--dry-run] [--no-client-cli]
                    [--tool-timeout S] [--env NAME=VALUE]... [--approve-tools (codex)]
                    [--transport http [--url URL] [--token-env VAR]]  (a running HTTP server, with its token)
@@ -93,7 +98,9 @@ export async function main(argv: readonly string[]): Promise<number> {
   const args = first === undefined || first.startsWith("-") ? argv : rest;
   try {
     switch (command) {
-      case "serve": {
+      case "serve":
+      case "ui": {
+        const board = command === "ui";
         const { values, positionals } = parse(args, {
           transport: { type: "string" },
           host: { type: "string" },
@@ -107,20 +114,30 @@ export async function main(argv: readonly string[]): Promise<number> {
           "allowed-host": { type: "string", multiple: true },
           "allowed-origin": { type: "string", multiple: true },
           debug: { type: "boolean" },
+          ...(board ? { "login-url": { type: "boolean" } } : {}),
         });
         if (values.help) return help();
         if (positionals.length > 0) throw new UsageError(`unexpected argument ${positionals[0]}`);
-        const transport = values.transport ?? "stdio";
+        const transport = board ? "http" : (values.transport ?? "stdio");
         if (transport !== "stdio" && transport !== "http")
           throw new UsageError('--transport is "stdio" or "http"');
+        if (board && (values.transport !== undefined || values.socket !== undefined))
+          throw new UsageError(
+            "codexmcp ui serves HTTP on a port; --transport and --socket are for codexmcp serve",
+          );
         const settings = await loadSettings(process.env, settingOverrides(values));
+        if (board && values["login-url"]) {
+          const { printLoginUrls } = await import("./commands/ui.js");
+          return await printLoginUrls(settings);
+        }
         // Each command loads only what it needs: a stdio server starting up must not pay for
         // the HTTP transport, the MCP client of doctor or the config editors of install.
         const { serve } = await import("./commands/serve.js");
         return await serve(settings, {
           transport,
           host: values.host ?? "127.0.0.1",
-          port: int("port", values.port ?? "8765") ?? 8765,
+          port: int("port", values.port ?? (board ? "8766" : "8765")) ?? 8765,
+          ...(board ? { board: { announce: true, anyPort: values.port === undefined } } : {}),
           tokenEnv: values["token-env"],
           noAuth: values["no-auth"] === true,
           socket: values.socket === undefined ? undefined : path.resolve(values.socket),
@@ -279,6 +296,10 @@ export async function main(argv: readonly string[]): Promise<number> {
           scope: values.scope ?? "user",
           name: values.name ?? "codex",
         });
+      }
+      case "usage": {
+        const { usageCommand } = await import("./commands/usage.js");
+        return await usageCommand(args);
       }
       case "dispatch":
       case "reply":

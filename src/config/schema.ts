@@ -79,6 +79,8 @@ export const notifySchema = z
     bell: bool.optional(),
     /** A desktop notification through notify-send, where it is installed (default on). */
     desktop: bool.optional(),
+    /** Tell when a running task's agent has printed nothing this long (default 10m; 0 = never). */
+    stall_after: durationSeconds("notify.stall_after").optional(),
     webhook: z
       .object({
         url: z
@@ -89,8 +91,15 @@ export const notifySchema = z
         /** Attempts after the first (default 3); waits 1 s, 2 s, 4 s, … between them. */
         retries: z.number().int().min(0).max(10).optional(),
         timeout: durationSeconds("notify.webhook.timeout").optional(),
-        /** Only endings with these statuses (default: all). */
-        on: z.array(z.enum(TERMINAL_STATUSES)).min(1).optional(),
+        /** Only these events: endings by status, and "stalled" (default: all). */
+        on: z
+          .array(
+            z.enum([...TERMINAL_STATUSES, "stalled"], {
+              message: `notify.webhook.on lists ${[...TERMINAL_STATUSES, "stalled"].join(", ")}`,
+            }),
+          )
+          .min(1)
+          .optional(),
       })
       .strict()
       .optional(),
@@ -156,6 +165,24 @@ export const userConfigSchema = z
     task_links: bool.optional(),
     readonly_fallback: z.object({ enabled: bool.optional(), restore: bool.optional() }).strict().optional(),
     notify: notifySchema.optional(),
+    /** `codexmcp usage`: prices (USD per million tokens) that add to or override the built-in table. */
+    usage: z
+      .object({
+        prices: z
+          .record(
+            z.string().min(1).max(200),
+            z
+              .object({
+                input: z.number().min(0),
+                cached_input: z.number().min(0).optional(),
+                output: z.number().min(0),
+              })
+              .strict(),
+          )
+          .optional(),
+      })
+      .strict()
+      .optional(),
     hosts: z
       .array(hostSchema)
       .refine((hs) => new Set(hs.map((h) => h.name)).size === hs.length, "host names must be unique")

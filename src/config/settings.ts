@@ -10,6 +10,8 @@ import { type HostConfig, type RepoConfig, toBool, type UserConfig, userConfigSc
 export interface NotifySettings {
   readonly bell: boolean;
   readonly desktop: boolean;
+  /** A running task whose agent printed nothing this long is reported as stalled (0 = never). */
+  readonly stallAfterSeconds: number;
   readonly webhook?: {
     readonly url: string;
     readonly secret?: string | undefined;
@@ -57,8 +59,15 @@ export interface Settings {
   readonly repoDefaults: RepoConfig;
   /** Launcher-loading variables a trusted `.codexmcp.yaml` may still set (config.yaml only). */
   readonly allowRepoEnv: readonly string[];
-  /** How a person is told a task ended (config.yaml `notify:`). */
+  /** How a person is told a task ended or stalled (config.yaml `notify:`). */
   readonly notify: NotifySettings;
+  /** Prices per model (USD per million tokens) beyond the built-in table (config.yaml `usage.prices`). */
+  readonly usagePrices: Readonly<
+    Record<
+      string,
+      { readonly input: number; readonly cached_input?: number | undefined; readonly output: number }
+    >
+  >;
   /** Remote hosts tasks can run on (config.yaml `hosts:`). */
   readonly hosts: readonly HostConfig[];
   /** Whether `host: "auto"` may pick this machine too. */
@@ -74,6 +83,7 @@ export const DEFAULTS = {
   taskTimeoutSeconds: 4 * 3600,
   unreachableTimeoutSeconds: 180,
   stallTimeoutSeconds: 0,
+  stallAfterSeconds: 600,
   agentMcpServers: "none" as AgentMcpServers,
   maxParallel: 4,
   maxWaitSeconds: 0,
@@ -261,6 +271,7 @@ export async function loadSettings(
     notify: {
       bell: file.notify?.bell ?? true,
       desktop: file.notify?.desktop ?? true,
+      stallAfterSeconds: file.notify?.stall_after ?? DEFAULTS.stallAfterSeconds,
       ...(file.notify?.webhook
         ? {
             webhook: {
@@ -273,6 +284,7 @@ export async function loadSettings(
           }
         : {}),
     },
+    usagePrices: file.usage?.prices ?? {},
     hosts: file.hosts ?? [],
     autoIncludesLocal: file.auto_includes_local ?? false,
     standbyRunner: bool("CODEXMCP_STANDBY_RUNNER", file.standby_runner, true),

@@ -1,7 +1,7 @@
 import { readJsonIfExists } from "../util/files.js";
 
 /** Who asked to stop a task: the recorded outcome says so in words. */
-export type CancelSource = "codex_cancel" | "cli" | "client" | "api";
+export type CancelSource = "codex_cancel" | "cli" | "client" | "api" | "ui";
 
 /** cancel.json: written before the runner is signalled, read back when the outcome is recorded. */
 export interface CancelRequest {
@@ -18,6 +18,7 @@ const BY: Record<CancelSource, string> = {
   cli: "cancelled on request (`codexmcp cancel`)",
   client: "cancelled by the client: it cancelled the blocking codex call",
   api: "cancelled on request (the TypeScript API's cancel)",
+  ui: "cancelled on request (the web board)",
 };
 
 /** The sentence a cancelled outcome starts with. */

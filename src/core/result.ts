@@ -41,6 +41,7 @@ export function buildResult(meta: TaskMeta, facts: OutcomeFacts): TaskResult {
     elapsed_seconds: secondsBetween(startedAt, finishedAt),
     usage: facts.summary.usage,
     ...(facts.summary.costUsd !== null ? { cost_usd: facts.summary.costUsd } : {}),
+    ...(facts.summary.model ? { model: facts.summary.model } : {}),
     agent: meta.agent,
     started_at: meta.started_at,
     finished_at: finishedAt,

@@ -6,6 +6,8 @@ export interface RunSummaryData {
   readonly result: string | null;
   readonly usage: AgentUsage | null;
   readonly costUsd: number | null;
+  /** The model the agent said it used (agents that say so in their stream). */
+  readonly model: string | null;
   /** Why the agent said its turn failed (its own words), if it did. */
   readonly turnFailed: string | null;
   readonly lastError: string | null;
@@ -23,6 +25,7 @@ export const EMPTY_SUMMARY: RunSummaryData = {
   result: null,
   usage: null,
   costUsd: null,
+  model: null,
   turnFailed: null,
   lastError: null,
   errorCause: null,
@@ -59,6 +62,7 @@ export class RunSummary {
   private finalMessage: string | null = null;
   private usage: AgentUsage | null = null;
   private costUsd: number | null = null;
+  private model: string | null = null;
   private turnFailed: string | null = null;
   private lastError: string | null = null;
   private errorCause: AgentErrorCause | null = null;
@@ -75,6 +79,7 @@ export class RunSummary {
     switch (event.kind) {
       case "session":
         this.sessionId = event.session_id || this.sessionId;
+        if (event.model) this.model = event.model;
         break;
       case "message":
         this.counts.messages++;
@@ -108,6 +113,7 @@ export class RunSummary {
       result: this.finalMessage ?? this.lastMessage,
       usage: this.usage,
       costUsd: this.costUsd,
+      model: this.model,
       turnFailed: this.turnFailed,
       lastError: this.lastError,
       errorCause: this.errorCause,

@@ -151,6 +151,8 @@ export interface TaskResult {
   readonly usage: AgentUsage | null;
   /** Present where the agent reports a cost. */
   readonly cost_usd?: number | null;
+  /** The model the agent said it used, where its stream says (see meta.model for the one asked for). */
+  readonly model?: string;
   readonly agent?: string;
   readonly started_at: string | null;
   readonly finished_at: string;

@@ -1,7 +1,7 @@
 import { createHmac } from "node:crypto";
 import type { NotifySettings } from "../config/settings.js";
 import { errorMessage } from "../util/errors.js";
-import type { TaskEndedPayload } from "./payload.js";
+import type { NotifyPayload } from "./payload.js";
 
 type Webhook = NonNullable<NotifySettings["webhook"]>;
 
@@ -29,7 +29,7 @@ function reason(err: unknown): string {
  */
 export async function deliverWebhook(
   hook: Webhook,
-  payload: TaskEndedPayload,
+  payload: NotifyPayload,
   opts: { sleep?: (ms: number) => Promise<void>; signal?: AbortSignal } = {},
 ): Promise<Delivery> {
   const body = JSON.stringify(payload);

@@ -26,6 +26,15 @@ export interface HttpOptions {
   readonly allowedOrigins?: readonly string[];
   readonly path?: string;
   readonly limits?: Partial<SessionLimits>;
+  /** Everything but the MCP path: the web board (after the same Host and Origin checks). */
+  readonly board?: BoardRoutes;
+}
+
+/** The web board's side of the server (src/server/ui/): it checks its own login. */
+export interface BoardRoutes {
+  /** `bearer`: the request carried the server's bearer token (never true for a server without one). */
+  handle(req: http.IncomingMessage, res: http.ServerResponse, info: { bearer: boolean }): Promise<void>;
+  close(): Promise<void>;
 }
 
 export interface RunningHttpServer {
@@ -146,16 +155,19 @@ export async function serveHttp(manager: TaskManager, opts: HttpOptions): Promis
   const httpServer = http.createServer(async (req, res) => {
     try {
       const url = new URL(req.url ?? "/", "http://placeholder");
-      if (url.pathname !== mountPath) return reject(res, 404, `Not found: MCP is served at ${mountPath}`);
+      if (url.pathname !== mountPath && !opts.board)
+        return reject(res, 404, `Not found: MCP is served at ${mountPath}`);
       const host = req.headers.host ?? "";
       if (!allowedHostnames().has(hostnameOf(host)))
         return reject(res, 403, `Host ${host || "(none)"} is not allowed`);
       const origin = req.headers.origin;
       if (origin && !allowedOrigins().has(origin)) return reject(res, 403, `Origin ${origin} is not allowed`);
+      const auth = req.headers.authorization ?? "";
+      const bearer =
+        opts.token !== undefined && sameToken(auth.startsWith("Bearer ") ? auth.slice(7) : "", opts.token);
+      if (url.pathname !== mountPath && opts.board) return await opts.board.handle(req, res, { bearer });
       if (opts.token) {
-        const auth = req.headers.authorization ?? "";
-        const given = auth.startsWith("Bearer ") ? auth.slice(7) : "";
-        if (!sameToken(given, opts.token)) {
+        if (!bearer) {
           return reject(res, 401, "Missing or wrong bearer token", {
             "www-authenticate": 'Bearer realm="codexmcp"',
           });
@@ -237,6 +249,7 @@ export async function serveHttp(manager: TaskManager, opts: HttpOptions): Promis
     port,
     ...(opts.socket ? { socket: opts.socket } : {}),
     async close() {
+      await opts.board?.close();
       await sessions.closeAll();
       httpServer.closeAllConnections();
       await new Promise<void>((resolve) => httpServer.close(() => resolve()));

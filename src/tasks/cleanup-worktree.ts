@@ -11,6 +11,7 @@ import { canonicalPath } from "../util/canonical-path.js";
 import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { shellQuote } from "../util/shell-quote.js";
+import { type CleanupPreviewItem, previewRemoval } from "./cleanup-preview.js";
 import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge-record.js";
@@ -107,7 +108,8 @@ export async function cleanWorktree(
   manager: TaskManager,
   listed_: readonly Observation[],
   force: boolean,
-): Promise<CleanedItem | RefusedItem> {
+  dryRun = false,
+): Promise<CleanedItem | RefusedItem | CleanupPreviewItem> {
   const newest = listed_[0]?.meta as TaskMeta;
   const git_ = newest.git;
   const ids = listed_.map((o) => o.meta.task_id);
@@ -121,6 +123,7 @@ export async function cleanWorktree(
         force_helps: false,
       };
     }
+    if (dryRun) return previewRemoval({ worktree: null, tasks: ids, branch: null, force });
     return {
       worktree_dir: null,
       tasks: ids,
@@ -165,6 +168,7 @@ export async function cleanWorktree(
         branch,
         base: git_.base_branch,
         force,
+        dryRun,
       });
     },
     REPO_LOCK_WAIT,
@@ -194,8 +198,9 @@ async function removeWorktree(
     branch: string;
     base: string | null;
     force: boolean;
+    dryRun: boolean;
   },
-): Promise<CleanedItem | RefusedItem> {
+): Promise<CleanedItem | RefusedItem | CleanupPreviewItem> {
   const { repo, worktree, branch, tasks } = input;
   const refuse = (reasons: string[], forceHelps = true): RefusedItem => ({
     worktree_dir: worktree,
@@ -230,6 +235,17 @@ async function removeWorktree(
   if (unmerged && unmerged.count > 0)
     reasons.push(`branch ${branch} has ${unmerged.count} commit(s) not in ${unmerged.into}`);
   if (reasons.length > 0 && !input.force) return refuse(reasons);
+  if (input.dryRun)
+    return previewRemoval({
+      worktree,
+      tasks,
+      branch: hasBranch ? branch : null,
+      force: reasons.length > 0,
+      exists,
+      deleteBranch,
+      unmerged,
+      work,
+    });
 
   const stem = input.listed[0]?.meta.topic_stem ?? branch;
   let saved = work

@@ -3,9 +3,11 @@ import path from "node:path";
 import { isTerminal } from "../core/types.js";
 import type { Observation } from "../lifecycle/observe.js";
 import { UserError } from "../util/errors.js";
+import type { CleanupPreviewItem } from "./cleanup-preview.js";
 import { type CleanedItem, cleanWorktree, type RefusedItem } from "./cleanup-worktree.js";
 import type { TaskManager } from "./manager.js";
 
+export type { CleanupPreviewItem } from "./cleanup-preview.js";
 export type { CleanedItem, RefusedItem } from "./cleanup-worktree.js";
 
 export interface CleanupRequest {
@@ -14,6 +16,8 @@ export interface CleanupRequest {
   readonly force?: boolean | undefined;
   /** all_finished: only worktrees whose newest task ended longer ago than this. */
   readonly olderThanSeconds?: number | undefined;
+  /** Decide everything, change nothing: `would` says what a real call would do. */
+  readonly dryRun?: boolean | undefined;
 }
 
 export interface CleanupReport {
@@ -22,6 +26,8 @@ export interface CleanupReport {
   readonly task_dirs_removed: string[];
   /** Damaged runs moved into their task's history/ (nothing deleted). */
   readonly damaged_archived: { task_id: string; archived_to: string }[];
+  /** Dry run: what a real call would do to each worktree it would not refuse. */
+  readonly would?: CleanupPreviewItem[];
 }
 
 /** A damaged run goes into history/, under the task's lock; its worktree (if any) is not touched. */
@@ -101,6 +107,14 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
         throw new UserError(
           `Task ${target.meta.task_id} is damaged but still ${target.status}; cancel it first.`,
         );
+      if (req.dryRun)
+        return {
+          cleaned: [],
+          refused: [],
+          task_dirs_removed: [],
+          damaged_archived: [{ task_id: target.meta.task_id, archived_to: "(would move into its history/)" }],
+          would: [],
+        };
       damaged_archived.push(await archiveDamaged(manager, target));
       return { cleaned: [], refused: [], task_dirs_removed: [], damaged_archived };
     }
@@ -108,7 +122,12 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
     groups = groupByWorktree(key ? all.filter((o) => o.meta.git?.worktree_dir === key) : [target]);
   } else {
     for (const obs of listed)
-      if (obs.damage && isTerminal(obs.status)) damaged_archived.push(await archiveDamaged(manager, obs));
+      if (obs.damage && isTerminal(obs.status))
+        damaged_archived.push(
+          req.dryRun
+            ? { task_id: obs.meta.task_id, archived_to: "(would move into its history/)" }
+            : await archiveDamaged(manager, obs),
+        );
     const cutoff = Date.now() - (req.olderThanSeconds ?? 0) * 1000;
     groups = groupByWorktree(all).filter((g) => {
       const newest = g.tasks[0];
@@ -118,11 +137,22 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
   }
   const cleaned: CleanedItem[] = [];
   const refused: RefusedItem[] = [];
+  const would: CleanupPreviewItem[] = [];
   for (const group of groups) {
     if (group.tasks.length === 0) continue;
-    const item = await cleanWorktree(manager, group.tasks, req.force === true);
+    const item = await cleanWorktree(manager, group.tasks, req.force === true, req.dryRun === true);
     if ("reasons" in item) refused.push(item);
-    else {
+    else if ("dry_run" in item) {
+      const host = group.tasks.find((o) => o.meta.remote?.collected_at)?.meta.remote?.host;
+      would.push(
+        host
+          ? {
+              ...item,
+              keeps: [...item.keeps, `the worktree on host ${host} goes by that host's own cleanup rules`],
+            }
+          : item,
+      );
+    } else {
       // Its branch came back from a host: the host's worktree goes too, by the host's rules.
       const remote = group.tasks.find((o) => o.meta.remote?.collected_at)?.meta;
       if (remote) {
@@ -131,6 +161,7 @@ export async function cleanupTasks(manager: TaskManager, req: CleanupRequest): P
       } else cleaned.push(item);
     }
   }
+  if (req.dryRun) return { cleaned, refused, task_dirs_removed: [], damaged_archived, would };
   const task_dirs_removed = req.allFinished
     ? await pruneTaskDirs(manager, manager.settings.retentionDays)
     : [];

@@ -34,6 +34,12 @@ export interface MergeOutcome {
   readonly diff_stat?: string;
   /** Rebase: the branch's commits as they were before rebasing, kept under refs/codexmcp/kept/. */
   readonly saved_ref?: string;
+  /** A check (the web board's pre-check): every refusal and the conflict prediction, nothing changed. */
+  readonly dry_run?: true;
+  /** Dry run: whether the merge would go in. */
+  readonly would_merge?: boolean;
+  /** Dry run: the commits it would bring in. */
+  readonly commits_to_merge?: number;
   readonly hint: string;
 }
 
@@ -94,7 +100,13 @@ async function undoOwnMerge(repo: string, baseBefore: string, branchHead: string
 export async function mergeTask(
   manager: TaskManager,
   taskId: string,
-  opts: { strategy: MergeStrategy; message?: string | undefined; commitUncommitted?: boolean | undefined },
+  opts: {
+    strategy: MergeStrategy;
+    message?: string | undefined;
+    commitUncommitted?: boolean | undefined;
+    /** Check only: the same refusals and prediction, nothing changed (uncommitted work stays so). */
+    dryRun?: boolean | undefined;
+  },
 ): Promise<MergeOutcome> {
   const obs = await manager.observe(taskId);
   if (obs.damage) throw damagedError(obs, "merged");
@@ -154,7 +166,7 @@ export async function mergeTask(
             `The worktree ${worktree} has uncommitted work (${listed(pending)}); only commits are merged. Commit it (or ask the agent to with codex_reply), or pass commit_uncommitted: true to commit it as is. Nothing was changed.`,
           );
         }
-        if (pending.length > 0) {
+        if (pending.length > 0 && !opts.dryRun) {
           await git(worktree, ["add", "--all"]);
           await git(worktree, [
             "commit",
@@ -182,13 +194,16 @@ async function mergeChecked(
     branch: string;
     strategy: MergeStrategy;
     message?: string | undefined;
+    dryRun?: boolean | undefined;
   },
 ): Promise<MergeOutcome> {
   const { outcome, meta, repo, worktree, base, branch, strategy } = input;
+  const check = input.dryRun ? ({ dry_run: true, would_merge: false } as const) : {};
   const notMerged = (hint: string, extra: Partial<MergeOutcome> = {}): MergeOutcome => ({
     ...outcome,
     merged: false,
     commits_merged: 0,
+    ...check,
     ...extra,
     hint,
   });
@@ -236,6 +251,11 @@ async function mergeChecked(
     );
   }
   await checkCollisions(repo, resultTree);
+  if (input.dryRun)
+    return notMerged(
+      `${strategy} would bring ${ahead} commit(s) of ${branch} into ${base} without conflicts. This was a check: nothing was changed.`,
+      { would_merge: true, commits_to_merge: ahead },
+    );
 
   let savedRef: string | undefined;
   try {

@@ -129,18 +129,23 @@ function placement(obs: Observation, hosts: HostResolver) {
 }
 
 /**
- * Seconds since an active task's agent last printed anything: the age of its events file, or of
- * its start while there is none. undefined for tasks that are not running.
+ * When an active task's agent last printed anything (ms since the epoch): the time its events
+ * file last changed, or its start while there is none. undefined for tasks that are not running.
  */
-export async function idleSeconds(obs: Observation, layout: Layout): Promise<number | undefined> {
+export async function lastOutputAt(obs: Observation, layout: Layout): Promise<number | undefined> {
   if (obs.status !== "running" && obs.status !== "starting") return undefined;
   const since = await fsp
     .stat(layout.file(obs.meta.task_id, "events"))
     .then((st) => st.mtimeMs)
     .catch(() => undefined);
   const started = obs.meta.started_at ?? obs.meta.starting_at ?? obs.meta.created_at;
-  const from = since ?? Date.parse(started);
-  return Math.max(0, Math.round((Date.now() - from) / 1000));
+  return since ?? Date.parse(started);
+}
+
+/** Seconds since an active task's agent last printed anything; undefined for tasks that are not running. */
+export async function idleSeconds(obs: Observation, layout: Layout): Promise<number | undefined> {
+  const from = await lastOutputAt(obs, layout);
+  return from === undefined ? undefined : Math.max(0, Math.round((Date.now() - from) / 1000));
 }
 
 export function dispatchView(obs: Observation, layout: Layout, hosts: HostResolver): DispatchView {

@@ -60,6 +60,10 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
     );
   const history = ids !== undefined && given === undefined;
   let cursor = given ?? (await journalSize(journal));
+  // History mode answers from the tasks' state, not by reading the journal, so the cursor it
+  // hands back is where the journal ended when the last look began: an ending journaled during
+  // or after that look lies beyond it (one journaled before it was seen by the look).
+  let lookedFrom = cursor;
 
   // A task whose result is written but whose meta.json is not yet terminal is between the
   // outcome and its journal line (finalize writes result → journal → meta): its completion is
@@ -103,14 +107,15 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
       if (!best || (entry && (!best.entry || entry.offset < best.entry.offset))) best = { obs, entry };
     }
     if (!best) return undefined;
-    return completion(best.obs, best.entry, best.entry?.next ?? (await journalSize(journal)));
+    return completion(best.obs, best.entry, best.entry?.next ?? lookedFrom);
   };
 
   const check = async (): Promise<WaitOutcome | undefined> => {
     if (history) {
+      lookedFrom = await journalSize(journal);
       const found = await ended();
       if (found) return found;
-      return (await active()).length === 0 ? { kind: "idle", cursor: formatCursor(cursor) } : undefined;
+      return (await active()).length === 0 ? { kind: "idle", cursor: formatCursor(lookedFrom) } : undefined;
     }
     for (;;) {
       const { entries, end } = await readJournal(journal, cursor);
@@ -140,7 +145,7 @@ export async function waitForCompletion(manager: TaskManager, req: WaitRequest):
     signal: req.signal,
   });
   if (found) return found;
-  if (history) cursor = await journalSize(journal);
+  if (history) cursor = lookedFrom;
   return {
     kind: "timeout",
     cursor: formatCursor(cursor),

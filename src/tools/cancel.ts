@@ -9,7 +9,7 @@ import { strictInput } from "./strict.js";
 export async function runCancel(
   manager: TaskManager,
   taskId: string,
-  by: "codex_cancel" | "cli" = "codex_cancel",
+  by: "codex_cancel" | "cli" | "ui" = "codex_cancel",
 ) {
   const { obs, wasRunning } = await manager.cancel(taskId, { by });
   const view = await manager.view(obs);

@@ -23,8 +23,12 @@ export const CLEANUP_INPUT = {
 
 export type CleanupArgs = z.infer<z.ZodObject<typeof CLEANUP_INPUT>>;
 
-/** codex_cleanup's answer (shared with the command line): refusals are UserErrors. */
-export async function runCleanup(manager: TaskManager, args: CleanupArgs) {
+/**
+ * codex_cleanup's answer (shared with the command line and the web board): refusals are
+ * UserErrors. `dryRun` (the board's preview; not a tool parameter) decides the same way and
+ * changes nothing.
+ */
+export async function runCleanup(manager: TaskManager, args: CleanupArgs, opts: { dryRun?: boolean } = {}) {
   let olderThan: number | undefined;
   if (args.older_than !== undefined) {
     const parsed = durationSeconds("older_than").safeParse(args.older_than);
@@ -37,6 +41,7 @@ export async function runCleanup(manager: TaskManager, args: CleanupArgs) {
     allFinished: args.all_finished,
     force: args.force,
     olderThanSeconds: olderThan,
+    dryRun: opts.dryRun,
   });
   if (args.task_id && report.refused.length > 0 && report.cleaned.length === 0) {
     const reasons = report.refused.flatMap((r) => r.reasons).join("; ");
@@ -47,6 +52,16 @@ export async function runCleanup(manager: TaskManager, args: CleanupArgs) {
     throw new UserError(`Not cleaned up: ${reasons}. ${advice}`);
   }
   const forceable = report.refused.filter((r) => r.force_helps).length;
+  if (opts.dryRun) {
+    const n = report.would?.length ?? 0;
+    return {
+      ...report,
+      hint:
+        report.refused.length > 0
+          ? `${report.refused.length} worktree(s) would be refused (see reasons); ${n} would be cleaned up. Nothing was changed.`
+          : `${n} would be cleaned up. Nothing was changed.`,
+    };
+  }
   const hint =
     report.refused.length > 0
       ? `${report.refused.length} worktree(s) refused (see reasons)${forceable > 0 ? `; force: true removes the ${forceable} with uncommitted or unmerged work while keeping it reachable` : ""}.`

@@ -25,12 +25,16 @@ export const MERGE_INPUT = {
 
 export type MergeArgs = z.infer<z.ZodObject<typeof MERGE_INPUT>>;
 
-/** codex_merge's answer (shared with the command line). */
-export function runMerge(manager: TaskManager, args: MergeArgs) {
+/**
+ * codex_merge's answer (shared with the command line and the web board). `dryRun` (the board's
+ * pre-check; not a tool parameter) runs every check and the conflict prediction, changing nothing.
+ */
+export function runMerge(manager: TaskManager, args: MergeArgs, opts: { dryRun?: boolean } = {}) {
   return mergeTask(manager, args.task_id, {
     strategy: args.strategy,
     message: args.message,
     commitUncommitted: args.commit_uncommitted,
+    dryRun: opts.dryRun,
   });
 }
 

@@ -100,6 +100,21 @@ describe("every action as a command: dispatch, wait, diff, events, reply, merge,
       .map((l) => (JSON.parse(l) as { event: { kind: string } }).event.kind);
     expect(kinds).toContain("message");
     expect(new Set(kinds)).toEqual(new Set(["message", "turn_completed"]));
+    // --json is the tool's page, field for field; a page with more after it says the command
+    // that reads on, in command-line words.
+    const pageArgs = { task_id: dispatched.task_id, limit: 2, view: "normalized" };
+    const evJson = await run(
+      ["events", dispatched.task_id, "--limit", "2", "--view", "normalized", "--json"],
+      env,
+    );
+    expect(JSON.parse(evJson.stdout)).toEqual(await mcp.ok("codex_events", pageArgs));
+    const evMore = await run(["events", dispatched.task_id, "--limit", "2"], env);
+    const next = (JSON.parse(evJson.stdout) as { next_cursor: number }).next_cursor;
+    expect(evMore.stderr).toContain(`run codexmcp events ${dispatched.task_id} --cursor ${next}`);
+    expect(evMore.stderr).not.toContain("codex_events");
+    // wait --json: the tool's answer for a task that has ended.
+    const waitJson = JSON.parse((await run(["wait", dispatched.task_id, "--json"], env)).stdout);
+    expect(waitJson).toEqual(await mcp.ok("codex_wait", { task_ids: [dispatched.task_id] }));
 
     // A follow-up from a prompt file continues the conversation in the same worktree.
     const promptFile = path.join(sb.root, "follow-up.md");
@@ -119,6 +134,9 @@ describe("every action as a command: dispatch, wait, diff, events, reply, merge,
     );
     expect(merged.code, merged.stderr).toBe(0);
     expect(merged.stdout).toMatch(/merged agent\/implement-cli_flow into main \(squash/);
+    // The advice is a command that works: it is run below.
+    expect(merged.stdout).toContain(`codexmcp cleanup ${replied.task_id} removes the worktree`);
+    expect(merged.stdout).not.toContain("codex_cleanup");
     expect(gitIn(sb.repo, "log", "-1", "--format=%s")).toBe("cli squash");
     expect(await fsp.readFile(path.join(sb.repo, "src/c.ts"), "utf8")).toBe("export const c = 3;\n");
 
@@ -247,12 +265,28 @@ describe("every action as a command: dispatch, wait, diff, events, reply, merge,
 
   it("has --help for each command, listing the tool's fields", async () => {
     const fields: Record<string, string[]> = {
-      dispatch: ["--topic", "--sandbox", "--cwd", "--session_id", "--timeout_seconds", "--prompt-file"],
+      dispatch: [
+        "--topic",
+        "--sandbox read-only|workspace-write|full-access",
+        "--agent codex|claude|",
+        "--cwd",
+        "--session_id",
+        "--timeout_seconds",
+        "--prompt-file",
+      ],
       reply: ["<task>", "--agent", "--prompt-file"],
       diff: ["<task>", "--path", "--max_bytes"],
-      merge: ["<task>", "--strategy", "--message", "--commit_uncommitted"],
+      merge: ["<task>", "--strategy merge|squash|rebase", "--message", "--commit_uncommitted"],
       cleanup: ["[task]", "--all_finished", "--force", "--older_than"],
-      events: ["<task>", "--cursor", "--limit", "--view", "--types", "--truncate", "--max_bytes"],
+      events: [
+        "<task>",
+        "--cursor",
+        "--limit",
+        "--view raw|normalized",
+        "--types",
+        "--truncate",
+        "--max_bytes",
+      ],
       wait: ["[task]...", "--cursor", "--timeout_seconds"],
     };
     for (const [command, expected] of Object.entries(fields)) {

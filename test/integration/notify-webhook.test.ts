@@ -1,44 +1,11 @@
 import { createHmac } from "node:crypto";
 import { promises as fsp } from "node:fs";
-import http from "node:http";
-import type { AddressInfo } from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { Sandbox } from "../helpers/sandbox.js";
 import { until, untilEnded } from "../helpers/wait.js";
-
-interface Received {
-  readonly headers: http.IncomingHttpHeaders;
-  readonly body: string;
-}
-
-/** A local receiver: answers each request with the next status of `answers` (then 200). */
-async function receiver(answers: number[] = []) {
-  const got: Received[] = [];
-  const server = http.createServer((req, res) => {
-    const chunks: Buffer[] = [];
-    req.on("data", (c: Buffer) => chunks.push(c));
-    req.on("end", () => {
-      got.push({ headers: req.headers, body: Buffer.concat(chunks).toString("utf8") });
-      res.writeHead(answers.shift() ?? 200).end("ok");
-    });
-  });
-  await new Promise<void>((r) => server.listen(0, "127.0.0.1", r));
-  const { port } = server.address() as AddressInfo;
-  return {
-    got,
-    url: `http://127.0.0.1:${port}/hooks/T0K3N-in-the-path?key=secret-query`,
-    close: () => new Promise<void>((r) => server.close(() => r())),
-  };
-}
-
-/** A port nothing listens on. */
-async function deadUrl(): Promise<string> {
-  const r = await receiver();
-  await r.close();
-  return r.url;
-}
+import { deadUrl, receiver } from "../helpers/webhook-receiver.js";
 
 describe("webhook notifications when a task ends (config.yaml notify:)", () => {
   let sb: Sandbox;
@@ -146,8 +113,11 @@ describe("webhook notifications when a task ends (config.yaml notify:)", () => {
       60_000,
     );
     expect(failed).toMatchObject({ channel: "webhook", ok: false, attempts: 3, error: "ECONNREFUSED" });
-    expect(mcp.stderr.join("")).toMatch(
-      /webhook notification for codex-implement-down-v1 failed after 3 attempt\(s\): ECONNREFUSED/,
+    // The log line follows the record: wait for it.
+    await until("the warning in the log", async () =>
+      /webhook notification for codex-implement-down-v1 failed after 3 attempt\(s\): ECONNREFUSED/.test(
+        mcp.stderr.join(""),
+      ),
     );
     expect(mcp.stderr.join("")).not.toContain("T0K3N");
     // The task's outcome is what it was.

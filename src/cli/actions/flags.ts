@@ -12,12 +12,20 @@ export interface FieldFlag {
   readonly kind: FlagKind;
   readonly description: string;
   readonly required: boolean;
+  /** The values an enum field takes (shown in --help). */
+  readonly choices?: readonly string[];
 }
 
-type Internal = { _zod: { def: { type: string; innerType?: Internal } } } & { description?: string };
+type Internal = {
+  _zod: { def: { type: string; innerType?: Internal; entries?: Record<string, string | number> } };
+} & { description?: string };
 
 /** The kind of value a field takes, seen through optional(). */
-function fieldKind(schema: Internal): { kind: FlagKind; description: string | undefined } {
+function fieldKind(schema: Internal): {
+  kind: FlagKind;
+  description: string | undefined;
+  choices?: string[];
+} {
   let s = schema;
   let description = s.description;
   while (s._zod.def.type === "optional" && s._zod.def.innerType) {
@@ -27,6 +35,8 @@ function fieldKind(schema: Internal): { kind: FlagKind; description: string | un
   const type = s._zod.def.type;
   const kind: FlagKind =
     type === "boolean" ? "boolean" : type === "array" ? "list" : type === "number" ? "number" : "string";
+  if (type === "enum" && s._zod.def.entries)
+    return { kind, description, choices: Object.values(s._zod.def.entries).map(String) };
   // A union of a number and words ("7d", "tail") is read as a number when it is one.
   return { kind: type === "union" ? "number" : kind, description };
 }
@@ -35,12 +45,13 @@ export function fieldFlags(shape: z.ZodRawShape, skip: readonly string[]): Field
   return Object.entries(shape)
     .filter(([field]) => !skip.includes(field))
     .map(([field, schema]) => {
-      const { kind, description } = fieldKind(schema as unknown as Internal);
+      const { kind, description, choices } = fieldKind(schema as unknown as Internal);
       return {
         field,
         kind,
         description: description ?? "",
         required: !(schema as z.ZodType).safeParse(undefined).success,
+        ...(choices ? { choices } : {}),
       };
     });
 }
@@ -88,8 +99,15 @@ export function fieldValues(
 export function flagHelp(flags: readonly FieldFlag[]): string[] {
   return flags.map((f) => {
     const names = f.field.includes("_") ? `--${f.field}, --${kebab(f.field)}` : `--${f.field}`;
-    const value =
-      f.kind === "boolean" ? "" : f.kind === "list" ? " A[,B]" : f.kind === "number" ? " N" : " VALUE";
+    const value = f.choices
+      ? ` ${f.choices.join("|")}`
+      : f.kind === "boolean"
+        ? ""
+        : f.kind === "list"
+          ? " A[,B]"
+          : f.kind === "number"
+            ? " N"
+            : " VALUE";
     const left = `  ${names}${value}`;
     const text = `${f.required ? "(required) " : ""}${f.description}`;
     return left.length >= 34 ? `${left}\n${" ".repeat(34)}${text}` : `${left.padEnd(34)}${text}`;

@@ -12,6 +12,22 @@ export interface Rendered {
   readonly code: number;
 }
 
+/**
+ * A tool's advice in command-line words, for what a command prints on success: a person reads
+ * `codexmcp cleanup <task>`, not `codex_cleanup(task_id="<task>")`. (Refusals stay word for word
+ * the tool's, with a line on how its names map.)
+ */
+export function forPerson(text: string, taskId?: string): string {
+  return text
+    .replace(/\bcodex_([a-z]+)\(task_id="([^"]+)"\)/g, "codexmcp $1 $2")
+    .replace(/\bcall codex_events again with cursor (\d+)/g, (_, n: string) =>
+      taskId ? `run codexmcp events ${taskId} --cursor ${n}` : `run codexmcp events --cursor ${n}`,
+    )
+    .replace(/\bforce: true\b/g, "--force")
+    .replace(/\bcommit_uncommitted: true\b/g, "--commit_uncommitted")
+    .replace(/\bcodex_(merge|cleanup|diff|reply|wait|events|dispatch|cancel)\b/g, "codexmcp $1");
+}
+
 function dispatched(p: Paint, v: DispatchView & { replied_to?: string }): Rendered {
   const lines = [
     `${p.bold(v.task_id)}  ${paintStatus(p, v.status)}${v.queue_position ? ` (#${v.queue_position} in the queue)` : ""}`,
@@ -76,7 +92,7 @@ function merge(p: Paint, m: MergeOutcome): Rendered {
   if (m.base_before && m.base_after)
     lines.push(`  ${m.base_branch}  ${m.base_before.slice(0, 12)} → ${m.base_after.slice(0, 12)}`);
   if (m.saved_ref) lines.push(`  kept      ${m.saved_ref}`);
-  lines.push(`  ${m.hint}`);
+  lines.push(`  ${forPerson(m.hint)}`);
   return { out: `${lines.join("\n")}\n`, code: EXIT.ok };
 }
 
@@ -106,11 +122,12 @@ function cleanup(
     lines.push(
       `${r.task_dirs_removed.length} old task director${r.task_dirs_removed.length === 1 ? "y" : "ies"} removed`,
     );
-  lines.push(p.dim(r.hint));
+  lines.push(p.dim(forPerson(r.hint)));
   return { out: `${lines.join("\n")}\n`, code: EXIT.ok };
 }
 
 function events(page: {
+  task_id: string;
   events: unknown[];
   next_cursor: number;
   has_more: boolean;
@@ -119,7 +136,9 @@ function events(page: {
   const out = page.events.map((e) => JSON.stringify(e)).join("\n");
   return {
     out: out ? `${out}\n` : "",
-    note: page.hint ?? (page.has_more ? undefined : `next cursor ${page.next_cursor}`),
+    note: page.hint
+      ? forPerson(page.hint, page.task_id).replace(/(?<![-\w])(max_bytes|truncate|types)\b/g, "--$1")
+      : `next cursor ${page.next_cursor} (events written later start there)`,
     code: EXIT.ok,
   };
 }

@@ -4,7 +4,7 @@ import { postMortemAudit } from "../../audit/post-mortem-lazy.js";
 import type { Settings } from "../../config/settings.js";
 import { ensureHttpToken, httpTokenPath } from "../../core/http-token.js";
 import { serveStdio } from "../../server/stdio.js";
-import { UserError } from "../../util/errors.js";
+import { hasErrorCode, UserError } from "../../util/errors.js";
 import { log, setDebugLogFile } from "../../util/log.js";
 import { nowIso } from "../../util/time.js";
 import { VERSION } from "../../version.js";
@@ -24,6 +24,11 @@ export interface ServeOptions {
   readonly maxSessions?: number | undefined;
   readonly maxSessionsPerClient?: number | undefined;
   readonly sessionIdleSeconds?: number | undefined;
+  /**
+   * `codexmcp ui`: print the board's login link as the first line on stdout; `anyPort`: the port
+   * was not asked for, so a busy default gives way to a free one.
+   */
+  readonly board?: { readonly announce: boolean; readonly anyPort: boolean };
 }
 
 /** The variable that hands the debug log's path to runners, which add Codex's stderr to it. */
@@ -74,27 +79,39 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
     return EXIT.ok;
   }
   const token = await resolveToken(settings, opts);
-  const [{ serveHttp }, { startHousekeeping }, { TaskManager }, { recordHttpServer }] = await Promise.all([
-    import("../../server/http.js"),
-    import("../../server/housekeeping.js"),
-    import("../../tasks/manager.js"),
-    import("../../server/records.js"),
-  ]);
+  const [{ serveHttp }, { startHousekeeping }, { TaskManager }, { recordHttpServer }, ui] = await Promise.all(
+    [
+      import("../../server/http.js"),
+      import("../../server/housekeeping.js"),
+      import("../../tasks/manager.js"),
+      import("../../server/records.js"),
+      import("./ui.js"),
+    ],
+  );
   const manager = new TaskManager(settings, process.env, { postMortemAudit }, { standbyRunner: true });
-  const server = await serveHttp(manager, {
-    host: opts.host,
-    port: opts.port,
-    socket: opts.socket,
-    token,
-    noAuth: opts.noAuth,
-    allowedHosts: opts.allowedHosts,
-    allowedOrigins: opts.allowedOrigins,
-    limits: {
-      ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
-      ...(opts.maxSessionsPerClient ? { maxPerClient: opts.maxSessionsPerClient } : {}),
-      ...(opts.sessionIdleSeconds ? { idleMs: opts.sessionIdleSeconds * 1000 } : {}),
-    },
+  const board = await ui.boardFor(manager, token);
+  const listen = (port: number) =>
+    serveHttp(manager, {
+      host: opts.host,
+      port,
+      socket: opts.socket,
+      token,
+      noAuth: opts.noAuth,
+      allowedHosts: opts.allowedHosts,
+      allowedOrigins: opts.allowedOrigins,
+      limits: {
+        ...(opts.maxSessions ? { maxSessions: opts.maxSessions } : {}),
+        ...(opts.maxSessionsPerClient ? { maxPerClient: opts.maxSessionsPerClient } : {}),
+        ...(opts.sessionIdleSeconds ? { idleMs: opts.sessionIdleSeconds * 1000 } : {}),
+      },
+      board,
+    });
+  const server = await listen(opts.port).catch((err: unknown) => {
+    if (opts.board?.anyPort && hasErrorCode(err, "EADDRINUSE")) return listen(0);
+    throw err;
   });
+  const loginUrl = server.socket ? undefined : ui.loginUrl(server.url, board.auth.mintLogin());
+  if (loginUrl && opts.board?.announce) process.stdout.write(`${loginUrl}\n`);
   const unrecord = await recordHttpServer(settings.home, {
     pid: process.pid,
     url: server.url,
@@ -112,6 +129,10 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
   log.info(
     `codexmcp ${VERSION} serving MCP over Streamable HTTP at ${where}; ${auth}; state in ${settings.home}`,
   );
+  if (loginUrl)
+    log.info(
+      `web board: ${loginUrl} (a one-time login link, valid 15 minutes; codexmcp ui --login-url makes another)`,
+    );
   if (!token && !server.socket)
     log.warn(
       `--no-auth: every user and program on this machine that can connect to ${server.url} can run code as you. Use it only on a machine nobody else uses.`,

@@ -1,4 +1,7 @@
 import { journalSize, readJournal } from "../../core/journal.js";
+import { isStalled } from "../../tasks/stalls.js";
+import { formatDuration } from "../../util/time.js";
+import type { WatchRow } from "./frame.js";
 
 const BEL = "\u0007";
 const ESC = "\u001b";
@@ -37,5 +40,33 @@ export class EndingBell {
     const { entries, end } = await readJournal(this.journal, this.cursor ?? 0);
     this.cursor = end;
     return entries.map((e) => bellSequence(`codexmcp: ${e.task_id} ${e.status}`)).join("");
+  }
+}
+
+/**
+ * Rings once per stall: when a running task's agent has been silent for the stall threshold
+ * (notify.stall_after). The task rings again only after it has printed something and gone
+ * quiet again for as long.
+ */
+export class StallBell {
+  private readonly rung = new Set<string>();
+
+  constructor(private readonly afterSeconds: number) {}
+
+  ring(rows: readonly WatchRow[]): string {
+    let out = "";
+    const stalledNow = new Set<string>();
+    for (const { obs, idleSeconds } of rows) {
+      if (idleSeconds === undefined || !isStalled(obs, idleSeconds, this.afterSeconds)) continue;
+      const key = `${obs.meta.task_id}\0${obs.meta.created_at}`;
+      stalledNow.add(key);
+      if (this.rung.has(key)) continue;
+      this.rung.add(key);
+      out += bellSequence(
+        `codexmcp: ${obs.meta.task_id} stalled (no output for ${formatDuration(idleSeconds)})`,
+      );
+    }
+    for (const key of this.rung) if (!stalledNow.has(key)) this.rung.delete(key);
+    return out;
   }
 }

@@ -1,4 +1,5 @@
 import type { Observation } from "../../lifecycle/observe.js";
+import { isStalled } from "../../tasks/stalls.js";
 import { formatDuration, secondsBetween } from "../../util/time.js";
 import { type Paint, paintStatus, table, taskLabel, visibleLength } from "../style.js";
 
@@ -52,6 +53,8 @@ export interface WatchFrameOptions {
   readonly message?: string | undefined;
   /** Interactive: the keys. */
   readonly footer?: string | undefined;
+  /** Idle times at or past this (notify.stall_after) are shown as a stall. */
+  readonly stallAfterSeconds?: number | undefined;
 }
 
 /** Cuts a line to the terminal's width, so nothing wraps and the frame keeps its height. */
@@ -90,7 +93,12 @@ export function renderWatch(rows: readonly WatchRow[], opts: WatchFrameOptions):
     const o = r.obs;
     const secs = o.result?.elapsed_seconds ?? (o.meta.started_at ? secondsBetween(o.meta.started_at) : 0);
     const where = o.status === "queued" ? `queued #${r.queuePosition ?? "?"}` : r.activity;
-    const idle = r.idleSeconds === undefined ? "" : formatDuration(r.idleSeconds);
+    const idle =
+      r.idleSeconds === undefined
+        ? ""
+        : isStalled(o, r.idleSeconds, opts.stallAfterSeconds ?? 0)
+          ? p.yellow(`${formatDuration(r.idleSeconds)}!`)
+          : formatDuration(r.idleSeconds);
     const mark = interactive ? (o.meta.task_id === opts.selected ? "› " : "  ") : "";
     return [
       `${mark}${taskLabel(o.meta)}`,
