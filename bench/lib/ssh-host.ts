@@ -32,6 +32,17 @@ async function freePort(): Promise<number> {
   });
 }
 
+/** useradd/usermod/userdel lock /etc/passwd, which something else may hold a moment: try again. */
+async function accountCommand(cmd: string, args: readonly string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    const r = await run(cmd, args);
+    if (r.code === 0) return;
+    if (!/lock|try again/i.test(r.stderr) || attempt >= 240)
+      throw new Error(`${cmd} ${args.join(" ")} failed (${r.code}): ${r.stderr.trim()}`);
+    await sleep(250);
+  }
+}
+
 export class BenchSshHost {
   user = "";
   home = "";
@@ -52,8 +63,8 @@ export class BenchSshHost {
     h.user = `cmb${randomBytes(4).toString("hex")}`;
     h.alias = `bench-${h.user}`;
     try {
-      await must("useradd", ["-m", "-s", "/bin/bash", h.user]);
-      await must("usermod", ["-p", "*", h.user]);
+      await accountCommand("useradd", ["-m", "-s", "/bin/bash", h.user]);
+      await accountCommand("usermod", ["-p", "*", h.user]);
       h.home = (await must("getent", ["passwd", h.user])).split(":")[5] ?? `/home/${h.user}`;
       const key = path.join(dir, "id_ed25519");
       await must("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", h.user, "-f", key]);
@@ -166,7 +177,9 @@ export class BenchSshHost {
       }
       await sleep(300);
     }
-    await run("userdel", ["-r", "-f", this.user]);
+    await accountCommand("userdel", ["-r", "-f", this.user]).catch(() => undefined);
+    if ((await run("getent", ["passwd", this.user])).code === 0)
+      console.error(`  the bench host's user ${this.user} could not be removed: userdel -r -f ${this.user}`);
     if (this.shared) await fsp.rm(this.shared, { recursive: true, force: true });
   }
 }

@@ -115,35 +115,45 @@ export class SshHost {
     await fsp.chmod(h.dir, 0o755);
     h.user = `cmx${randomBytes(4).toString("hex")}`;
     h.alias = `host-${h.user}`;
-    run("useradd", ["-m", "-s", "/bin/bash", h.user]);
+    await accountCommand("useradd", ["-m", "-s", "/bin/bash", h.user]);
+    try {
+      await h.setUp(opts);
+    } catch (err) {
+      await h.destroy();
+      throw err;
+    }
+    return h;
+  }
+
+  private async setUp(opts: SshHostOptions): Promise<void> {
     // No password, but not locked: sshd (without PAM) refuses a locked account even with a key.
-    run("usermod", ["-p", "*", h.user]);
-    h.home = run("getent", ["passwd", h.user]).split(":")[5] ?? `/home/${h.user}`;
+    await accountCommand("usermod", ["-p", "*", this.user]);
+    this.home = run("getent", ["passwd", this.user]).split(":")[5] ?? `/home/${this.user}`;
     // The client's key, and the user's authorized_keys (0600 in a 0700 ~/.ssh).
-    const key = path.join(h.dir, "id_ed25519");
-    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", h.user, "-f", key]);
-    const ssh = path.join(h.home, ".ssh");
+    const key = path.join(this.dir, "id_ed25519");
+    run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-C", this.user, "-f", key]);
+    const ssh = path.join(this.home, ".ssh");
     await fsp.mkdir(ssh, { recursive: true, mode: 0o700 });
     await fsp.copyFile(`${key}.pub`, path.join(ssh, "authorized_keys"));
     await fsp.chmod(path.join(ssh, "authorized_keys"), 0o600);
     // The server: its own host key, config and pid file.
-    const hostKey = path.join(h.dir, "ssh_host_ed25519_key");
+    const hostKey = path.join(this.dir, "ssh_host_ed25519_key");
     run("ssh-keygen", ["-q", "-t", "ed25519", "-N", "", "-f", hostKey]);
-    h.port = await freePort();
-    h.pidFile = path.join(h.dir, "sshd.pid");
-    h.sshdConfig = path.join(h.dir, "sshd_config");
+    this.port = await freePort();
+    this.pidFile = path.join(this.dir, "sshd.pid");
+    this.sshdConfig = path.join(this.dir, "sshd_config");
     await fsp.writeFile(
-      h.sshdConfig,
+      this.sshdConfig,
       [
-        `Port ${h.port}`,
+        `Port ${this.port}`,
         "ListenAddress 127.0.0.1",
         `HostKey ${hostKey}`,
-        `PidFile ${h.pidFile}`,
+        `PidFile ${this.pidFile}`,
         "PasswordAuthentication no",
         "KbdInteractiveAuthentication no",
         "PubkeyAuthentication yes",
         "AuthorizedKeysFile .ssh/authorized_keys",
-        `AllowUsers ${h.user}`,
+        `AllowUsers ${this.user}`,
         "UsePAM no",
         "PrintMotd no",
         "MaxSessions 64",
@@ -152,17 +162,17 @@ export class SshHost {
       ].join("\n"),
     );
     // The client: this host by alias, its key, its own known_hosts holding the host key.
-    const known = path.join(h.dir, "known_hosts");
+    const known = path.join(this.dir, "known_hosts");
     const pub = readFileSync(`${hostKey}.pub`, "utf8").split(" ").slice(0, 2).join(" ");
-    await fsp.writeFile(known, `[127.0.0.1]:${h.port} ${pub}\n`);
-    h.clientConfig = path.join(h.dir, "ssh_config");
+    await fsp.writeFile(known, `[127.0.0.1]:${this.port} ${pub}\n`);
+    this.clientConfig = path.join(this.dir, "ssh_config");
     await fsp.writeFile(
-      h.clientConfig,
+      this.clientConfig,
       [
-        `Host ${h.alias}`,
+        `Host ${this.alias}`,
         "  HostName 127.0.0.1",
-        `  Port ${h.port}`,
-        `  User ${h.user}`,
+        `  Port ${this.port}`,
+        `  User ${this.user}`,
         `  IdentityFile ${key}`,
         "  IdentitiesOnly yes",
         `  UserKnownHostsFile ${known}`,
@@ -172,14 +182,13 @@ export class SshHost {
         "",
       ].join("\n"),
     );
-    if (opts.codexConfig) await opts.codexConfig(path.join(h.home, ".codex"));
-    h.codexBin = await sharedCodex();
-    if (opts.codexmcp !== false) h.codexmcpBin = await sharedCodexmcp();
-    await fsp.mkdir(path.join(h.home, ".codexmcp"), { recursive: true, mode: 0o700 });
-    await fsp.writeFile(path.join(h.home, ".codexmcp", "config.yaml"), `codex_bin: ${h.codexBin}\n`);
-    run("chown", ["-R", `${h.user}:${h.user}`, h.home]);
-    await h.startSshd();
-    return h;
+    if (opts.codexConfig) await opts.codexConfig(path.join(this.home, ".codex"));
+    this.codexBin = await sharedCodex();
+    if (opts.codexmcp !== false) this.codexmcpBin = await sharedCodexmcp();
+    await fsp.mkdir(path.join(this.home, ".codexmcp"), { recursive: true, mode: 0o700 });
+    await fsp.writeFile(path.join(this.home, ".codexmcp", "config.yaml"), `codex_bin: ${this.codexBin}\n`);
+    run("chown", ["-R", `${this.user}:${this.user}`, this.home]);
+    await this.startSshd();
   }
 
   /** argv options that make the system ssh reach this host by its alias. */
@@ -322,12 +331,37 @@ export class SshHost {
       }
       await new Promise((r) => setTimeout(r, 300));
     }
-    try {
-      run("userdel", ["-r", "-f", this.user]);
-    } catch {
-      // userdel -r complains about a missing mail spool; the user is gone anyway
-    }
+    await accountCommand("userdel", ["-r", "-f", this.user]).catch(() => undefined);
+    // userdel -r may complain (a missing mail spool) and still have removed the user: check.
+    if (userExists(this.user))
+      throw new Error(`the test host's user ${this.user} could not be removed (userdel -r -f ${this.user})`);
     await fsp.rm(this.dir, { recursive: true, force: true });
+  }
+}
+
+function userExists(user: string): boolean {
+  try {
+    run("getent", ["passwd", user]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/**
+ * useradd, usermod and userdel lock /etc/passwd; test files running side by side may find it
+ * held ("cannot lock /etc/passwd; try again later"): try again, for up to a minute.
+ */
+async function accountCommand(cmd: string, args: readonly string[]): Promise<void> {
+  for (let attempt = 0; ; attempt++) {
+    try {
+      run(cmd, args);
+      return;
+    } catch (err) {
+      const said = String((err as { stderr?: string }).stderr ?? err);
+      if (!/lock|try again/i.test(said) || attempt >= 240) throw err;
+      await new Promise((r) => setTimeout(r, 250));
+    }
   }
 }
 
