@@ -126,7 +126,8 @@ describe("runs that cannot reach their model", () => {
 
   it("a stalled run shows its idle time while it runs, and the stall limit fails it with the reason", async () => {
     sb.model.script("stall", [{ hang: true }]);
-    mcp = await McpSession.start(sb.env({ CODEXMCP_STALL_TIMEOUT: "6" }));
+    // A heartbeat every second: the default 10 s one can come after the stall limit has ended the call.
+    mcp = await McpSession.start(sb.env({ CODEXMCP_STALL_TIMEOUT: "8", CODEXMCP_PROGRESS_INTERVAL: "1" }));
     try {
       const progress: string[] = [];
       const call = mcp.call(
@@ -147,7 +148,7 @@ describe("runs that cannot reach their model", () => {
       const ended = await call;
       expect(ended.data.status).toBe("failed");
       expect(String(ended.data.error)).toMatch(
-        /^Codex printed nothing for 6\.0s and was stopped \(stall limit CODEXMCP_STALL_TIMEOUT\)/,
+        /^Codex printed nothing for 8\.0s and was stopped \(stall limit CODEXMCP_STALL_TIMEOUT\)/,
       );
       expect(ended.data.idle_seconds).toBeUndefined();
       expect(progress.some((m) => /\(idle \d/.test(m))).toBe(true);

@@ -102,7 +102,9 @@ describe("web board: the board and a task page in a real browser", () => {
     await expect(page.locator("tbody tr[data-task-id]").count()).resolves.toBe(1);
     await page.selectOption('select[name="repo"]', "");
     await page.selectOption('select[name="status"]', "active");
-    await expect(page.locator("tbody").textContent()).resolves.toContain("No task matches");
+    // The filter re-renders after the change event: wait for it rather than read at once.
+    await page.locator("tbody", { hasText: "No task matches" }).waitFor();
+    await expect(page.locator("tbody tr[data-task-id]").count()).resolves.toBe(0);
     await page.selectOption('select[name="status"]', "");
     await first.waitFor();
     // Totals per day and per repository, as `codexmcp usage --days 7` counts them.
