@@ -68,6 +68,15 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
     );
   }
   const dir = await canonicalPath(req.dir);
+  // The usual dispatch: a new topic, so neither the directory nor an admin entry for it exists.
+  // Then `worktree add -b` goes ahead without asking git for the worktree list first (each git
+  // process costs a dispatch a fork of the server); any other case takes the full way below.
+  let branchExisted = false;
+  if (!(await pathExists(dir)) && !(await mayBeRegistered(repo.commonDir, dir))) {
+    const made = await addOnNewBranch({ toplevel: repo.toplevel, head: repo.head }, dir, branch, []);
+    if (made) return made;
+    branchExisted = true;
+  }
   let entries = await listWorktrees(repo.toplevel);
   const find = async () => {
     for (const e of entries) if ((await canonicalPath(e.dir)) === dir) return e;
@@ -103,20 +112,64 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
       `Branch ${branch} is already checked out in ${holder.dir}; a branch can back only one worktree. Remove that worktree or pick another topic.`,
     );
   }
+  const made = branchExisted
+    ? undefined
+    : await addOnNewBranch({ toplevel: repo.toplevel, head: repo.head }, dir, branch, kept);
+  if (made) return made;
+  await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
+  const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
+  const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
+  return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false, kept };
+}
+
+/**
+ * `worktree add -b`: the usual case is a new branch, so that is tried rather than asked about
+ * beforehand. `-b` refuses an existing branch before it checks anything out: then undefined, and
+ * the caller adds the worktree on that branch. Any other failure is thrown.
+ */
+async function addOnNewBranch(
+  repo: { readonly toplevel: string; readonly head: string },
+  dir: string,
+  branch: string,
+  kept: string[],
+): Promise<WorktreeReady | undefined> {
   await fsp.mkdir(path.dirname(dir), { recursive: true });
-  // The usual case is a new branch: try that first rather than ask git beforehand (each git
-  // process costs a dispatch a fork of the server). `-b` refuses an existing branch before it
-  // checks anything out; then the worktree is added on that branch instead.
   try {
     await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
     return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true, kept };
   } catch (err) {
     if ((await pathExists(dir)) || !(await branchExists(repo.toplevel, branch))) throw err;
+    return undefined;
   }
-  await git(repo.toplevel, ["worktree", "add", "--quiet", dir, branch]);
-  const tip = (await revParse(repo.toplevel, branch)) ?? repo.head;
-  const base = (await mergeBase(repo.toplevel, repo.head, tip)) ?? repo.head;
-  return { dir, branch, baseCommit: base, createdWorktree: true, createdBranch: false, kept };
+}
+
+/**
+ * Whether a linked worktree's admin entry (`<common dir>/worktrees/<id>/gitdir`) may name `dir`.
+ * Compared by the last path component, so a yes can be wrong but a no is sure; anything
+ * unreadable is a yes. Git refuses such a `dir` ("missing but already registered") only after
+ * `-b` has made the branch, which would then not count as made by this dispatch (and a failed
+ * dispatch would leave it behind).
+ */
+export async function mayBeRegistered(commonDir: string, dir: string): Promise<boolean> {
+  const admin = path.join(commonDir, "worktrees");
+  let ids: string[];
+  try {
+    ids = await fsp.readdir(admin);
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code !== "ENOENT";
+  }
+  const name = path.basename(dir);
+  const named = await Promise.all(
+    ids.map(async (id) => {
+      const entry = path.join(admin, id);
+      const text = await fsp.readFile(path.join(entry, "gitdir"), "utf8").catch(() => undefined);
+      if (text === undefined) return true;
+      // Newer git may write the path relative to the admin entry (worktree.useRelativePaths).
+      const gitdir = path.resolve(entry, text.replace(/\r?\n$/, ""));
+      return path.basename(path.dirname(gitdir)) === name || path.basename(gitdir) === name;
+    }),
+  );
+  return named.includes(true);
 }
 
 /** Undo what ensureWorktree just made (a dispatch that failed after creating it). */
