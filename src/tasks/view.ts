@@ -220,16 +220,18 @@ export async function taskView(obs: Observation, opts: ViewOptions): Promise<Tas
   const idle = await idleSeconds(obs, opts.layout);
   if (idle !== undefined) view.idle_seconds = idle;
   if (opts.details) {
+    const running = !isTerminal(obs.status);
+    // The transcript is written from the events, so read it first: the events read after it
+    // hold every event it says again.
+    const transcript = running ? await tailLines(logFile, 20) : [];
     const events = await recentEvents(opts.driver, eventsFile, 10);
     if (events.length > 0) view.last_activity = events[events.length - 1];
-    if (!isTerminal(obs.status)) {
+    if (running) {
       view.recent_events = events;
       // The transcript says each event again ("[12:00:01] running: npm test"); only what the
       // events do not (command output, setup lines, whole messages) is worth its bytes.
       const said = new Set(events);
-      const tail = (await tailLines(logFile, 20)).filter(
-        (l) => !said.has(l.replace(/^\[\d\d:\d\d:\d\d\] /, "")),
-      );
+      const tail = transcript.filter((l) => !said.has(l.replace(/^\[\d\d:\d\d:\d\d\] /, "")));
       if (tail.length > 0) view.log_tail = tail;
     }
     if (opts.previousRuns) view.previous_runs = opts.previousRuns;

@@ -201,10 +201,12 @@ describe("the tool surface a model sees", () => {
     });
     const s = await until("the chatty task's output", async () => {
       const v = await mcp.ok("codex_status", { task_id: "codex-review-chatty-v1" });
-      return (v.log_tail as string[] | undefined)?.some((l) => l.includes("line 10")) ? v : undefined;
+      const ran = (v.recent_events as string[] | undefined)?.some((e) =>
+        e.startsWith("ran (exit 0): for i in"),
+      );
+      return ran && (v.log_tail as string[] | undefined)?.some((l) => l.includes("line 10")) ? v : undefined;
     });
     const events = s.recent_events as string[];
-    expect(events.some((e) => e.startsWith("ran (exit 0): for i in"))).toBe(true);
     for (const line of s.log_tail as string[])
       expect(events).not.toContain(line.replace(/^\[\d\d:\d\d:\d\d\] /, ""));
     await mcp.ok("codex_cancel", { task_id: "codex-review-chatty-v1" });
