@@ -2,7 +2,7 @@
 // Bundles the two entry points a user's machine starts over and over — the server/CLI
 // (dist/bin/codexmcp.js) and the task runner (dist/runner/main.js) — each into one file plus
 // shared chunks, over the per-module output of tsc. Node then reads a handful of files instead
-// of ~500 (our modules, the MCP SDK, zod, execa, simple-git, …): start-up is mostly module
+// of ~500 (our modules, the MCP SDK, zod, execa, …): start-up is mostly module
 // loading (docs/performance.md). Dynamic import() stays lazy: each becomes a chunk loaded on first
 // use. Chunks sit in dist/chunks/, one level below dist/ like bin/ and runner/, so paths that
 // modules compute from import.meta.url (the runner's entry, package.json) stay right.

@@ -1,6 +1,5 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
-import { type SimpleGit, simpleGit } from "simple-git";
 import { sleep } from "../util/time.js";
 import { driverOverrides, gitlinkPaths, hardenArgs, needsDriverScan, parseScopedConfig } from "./harden.js";
 
@@ -50,49 +49,42 @@ export function gitEnv(extra?: Record<string, string>): Record<string, string> {
   return { ...env, GIT_TERMINAL_PROMPT: "0", GIT_OPTIONAL_LOCKS: "0", ...extra };
 }
 
-function client(dir: string, env?: Record<string, string>): SimpleGit {
-  return simpleGit({
-    baseDir: dir,
-    maxConcurrentProcesses: 8,
-    trimmed: false,
-    unsafe: {
-      // The user's choice of config files (GIT_CONFIG_GLOBAL, GIT_CONFIG_COUNT…) stays in effect.
-      allowUnsafeConfigPaths: true,
-      allowUnsafeConfigEnvCount: true,
-      // simple-git refuses any `-c` naming these keys; codexmcp passes them only to switch the
-      // programs off (harden.ts), never with a value from outside.
-      allowUnsafeAskPass: true,
-      allowUnsafeCredentialHelper: true,
-      allowUnsafeDiffExternal: true,
-      allowUnsafeDiffTextConv: true,
-      allowUnsafeEditor: true,
-      allowUnsafeFilter: true,
-      allowUnsafeFsMonitor: true,
-      allowUnsafeGpgProgram: true,
-      allowUnsafeHooksPath: true,
-      allowUnsafeMergeDriver: true,
-      allowUnsafePager: true,
-      allowUnsafeProtocolOverride: true,
-      // Only keep.ts's local fetch sets an upload-pack, and only to pin git's own.
-      allowUnsafePack: true,
-    },
-    // simple-git's default only fails when stderr is non-empty; `show-ref --quiet` and
-    // `merge-base --is-ancestor` answer with the exit code alone, so any non-zero exit is an error.
-    errors: (error, result) => {
-      if (error || result.exitCode === 0) return error;
-      const text = Buffer.concat([...result.stdErr, ...result.stdOut])
-        .toString("utf8")
-        .trim();
-      return Buffer.from(text || `git exited with code ${result.exitCode}`);
-    },
-  }).env(gitEnv(env));
+/** What a git run may print before it is cut off (a V8 string holds at most ~512 MiB). */
+const MAX_OUTPUT = 256 * 1024 * 1024;
+
+/**
+ * Runs git with `argv` in `dir` and returns its stdout; any non-zero exit is an error whose
+ * message is git's stderr then stdout (`show-ref --quiet` and `merge-base --is-ancestor` answer
+ * with the exit code alone, and merge-tree puts its answer on stdout). Run through execa rather
+ * than simple-git: simple-git holds every command that prints nothing for another 50 ms (its
+ * completion plugin), which cost a dispatch's `worktree add` more than the command itself.
+ */
+async function run(dir: string, argv: readonly string[], env?: Record<string, string>): Promise<string> {
+  // Loaded on first use: a server starting up does not pay for execa.
+  const { execa } = await import("execa");
+  const r = await execa("git", argv, {
+    cwd: dir,
+    env: gitEnv(env),
+    extendEnv: false,
+    stdin: "ignore",
+    reject: false,
+    stripFinalNewline: false,
+    maxBuffer: MAX_OUTPUT,
+  });
+  if (r.exitCode === 0 && !r.failed) return r.stdout;
+  if (r.exitCode === undefined)
+    throw new Error(
+      `git could not run in ${dir}: ${r.cause instanceof Error ? r.cause.message : r.shortMessage}`,
+    );
+  const text = `${r.stderr}${r.stdout}`.trim();
+  throw new Error(text || `git exited with code ${r.exitCode}`);
 }
 
 /** Entries of `git config --list` as git reads them in `dir`, scopes included. */
 async function scopedConfig(dir: string, env?: Record<string, string>) {
-  const listed = await client(dir, env)
-    .raw(hardenArgs(["config", "--list", "--show-scope", "-z"], []))
-    .catch(() => "");
+  const listed = await run(dir, hardenArgs(["config", "--list", "--show-scope", "-z"], []), env).catch(
+    () => "",
+  );
   return parseScopedConfig(listed);
 }
 
@@ -103,15 +95,9 @@ async function scopedConfig(dir: string, env?: Record<string, string>) {
  * itself (FIXED_CONFIG), so one level is enough.
  */
 async function nestedDriverOverrides(dir: string, env?: Record<string, string>) {
-  const top = (
-    await client(dir, env)
-      .raw(hardenArgs(["rev-parse", "--show-toplevel"], []))
-      .catch(() => "")
-  ).trim();
+  const top = (await run(dir, hardenArgs(["rev-parse", "--show-toplevel"], []), env).catch(() => "")).trim();
   if (!top) return [];
-  const stage = await client(top, env)
-    .raw(hardenArgs(["ls-files", "--stage", "-z"], []))
-    .catch(() => "");
+  const stage = await run(top, hardenArgs(["ls-files", "--stage", "-z"], []), env).catch(() => "");
   const out: [string, string][] = [];
   for (const rel of gitlinkPaths(stage)) {
     const sub = path.join(top, rel);
@@ -151,7 +137,7 @@ export async function git(
   const deadline = Date.now() + 15_000;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await client(dir, env).raw(await hardenedArgv(dir, args, env));
+      return await run(dir, await hardenedArgv(dir, args, env), env);
     } catch (err) {
       if (!isGitLockError(err) || Date.now() > deadline) throw err;
       await sleep(Math.min(1000, 25 * 2 ** attempt) + Math.random() * 50);

@@ -31,7 +31,7 @@ export async function predictMerge(repo: string, base: string, branch: string): 
     return { clean: true, conflicts: rest.filter(Boolean), tree: tree.trim() };
   } catch (err) {
     const text = err instanceof Error ? err.message : String(err);
-    // Exit 1 with a tree id first: a conflict. simple-git hands us the output as the message.
+    // Exit 1 with a tree id first: a conflict. git.ts hands us the output as the message.
     const fields = text.split("\0");
     if (/^[0-9a-f]{40,64}$/.test(fields[0]?.trim() ?? ""))
       return { clean: false, conflicts: [...new Set(fields.slice(1).filter(Boolean))] };
