@@ -94,7 +94,11 @@ export const blocking: Benchmark = {
           const r = await run(
             CODEX_BIN,
             ["exec", "--json", "--skip-git-repo-check", "-C", project, "-s", "read-only", "-"],
-            { input: prompt, env: { ...baseEnv(), CODEX_HOME: sandbox.codexHome }, timeoutMs: 120_000 },
+            {
+              input: prompt,
+              env: { ...baseEnv(), HOME: sandbox.userHome, CODEX_HOME: sandbox.codexHome },
+              timeoutMs: 120_000,
+            },
           );
           const ms = performance.now() - t0;
           if (r.code !== 0 || !r.stdout.includes('"type":"agent_message","text":"done"'))
@@ -113,6 +117,7 @@ export const blocking: Benchmark = {
         ...baseEnv(),
         // The peer finds `codex` on PATH: the same pinned binary codexmcp runs.
         PATH: `${path.dirname(CODEX_BIN)}${path.delimiter}${process.env.PATH ?? ""}`,
+        HOME: sandbox.userHome,
         CODEX_HOME: sandbox.codexHome,
       };
       const client = McpClient.create(process.execPath, [peer.entry], env);

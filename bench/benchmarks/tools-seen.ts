@@ -36,7 +36,10 @@ export const toolsSeen: Benchmark = {
         const child = spawn(
           CODEX_BIN,
           ["exec", "--json", "--skip-git-repo-check", "-C", home, "-s", "read-only", "-"],
-          { env: { ...process.env, CODEX_HOME: home }, stdio: ["pipe", "ignore", "ignore"] },
+          {
+            env: { ...process.env, HOME: ctx.sandbox.userHome, CODEX_HOME: home },
+            stdio: ["pipe", "ignore", "ignore"],
+          },
         );
         child.stdin.end("[[script:tools-seen]]");
         child.once("error", reject);

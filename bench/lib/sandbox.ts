@@ -32,6 +32,8 @@ export class BenchSandbox {
   readonly model = new ScriptedModel();
   root = "";
   codexHome = "";
+  /** HOME for everything a benchmark starts (see create). */
+  userHome = "";
   private readonly cleanups: (() => Promise<unknown> | unknown)[] = [];
   private disposed = false;
 
@@ -44,6 +46,11 @@ export class BenchSandbox {
     s.root = await fsp.realpath(await fsp.mkdtemp(path.join(parent, `bench-${name}-`)));
     await s.model.start();
     s.codexHome = await s.model.writeCodexHome(path.join(s.root, "codex-home"));
+    // Agents run shell commands as login shells, which source the machine's shell init; a task
+    // swept mid `pyenv rehash` there leaves a lock that stalls every later login shell. Every
+    // process a benchmark starts gets a HOME of its own.
+    s.userHome = path.join(s.root, "home");
+    await fsp.mkdir(s.userHome, { recursive: true });
     return s;
   }
 
@@ -56,6 +63,7 @@ export class BenchSandbox {
     return {
       ...baseEnv(),
       ...GIT_IDENTITY,
+      HOME: this.userHome,
       CODEXMCP_HOME: home,
       CODEX_HOME: this.codexHome,
       CODEX_BIN,

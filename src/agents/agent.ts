@@ -89,6 +89,8 @@ export interface AgentDriver {
    * the agent's config lists, to switch off). Without it the dispatch-time argv is used as is.
    */
   prepareArgs?(args: readonly string[], ctx: RunContext): Promise<string[]>;
+  /** Loads what `prepareArgs` loads on first use (a standby runner calls it while nobody waits). */
+  preload?(): Promise<unknown>;
   /**
    * The names the agent's raw events answer to in a codex_events filter: event types and the
    * types of what they carry (items, subtypes); "type:subtype" combines one of each. Absent: not

@@ -172,13 +172,21 @@ export async function killTree(opts: KillTreeOptions): Promise<number> {
   signalAll(first, "SIGTERM");
   const deadline = Date.now() + (opts.graceMs ?? 3000);
   const allGone = async () => identities.every((id) => !isAlive(id)) && (await collect(opts)).size === 0;
-  while (Date.now() < deadline && !(await allGone())) await sleep(50);
-  for (let round = 0; round < 10 && !(await allGone()); round++) {
+  // Collected again even when the first look found nothing: a child forked by a process that
+  // exited while /proc was being read escapes one look, not the next. Once all is gone the
+  // answer stands (the old loop asked a third time for nothing).
+  let gone = await allGone();
+  while (!gone && Date.now() < deadline) {
+    await sleep(50);
+    gone = await allGone();
+  }
+  for (let round = 0; round < 10 && !gone; round++) {
     const left = await collect(opts);
     for (const id of identities) if (isAlive(id)) left.add(id.pid);
     for (const pid of opts.spare ?? []) left.delete(pid);
     signalAll(left, "SIGKILL");
     await sleep(50);
+    gone = await allGone();
   }
   return first.size;
 }

@@ -43,7 +43,7 @@ export async function standBy(home: string, logFile: string): Promise<void> {
   const warm = Promise.all([
     import("./run.js"),
     import("../agents/registry.js").then(({ loadDriver }) =>
-      Promise.all(AGENT_NAMES.map((n) => loadDriver(n))),
+      Promise.all(AGENT_NAMES.map(async (n) => (await loadDriver(n)).preload?.())),
     ),
   ]).catch(() => undefined);
 

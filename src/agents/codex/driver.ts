@@ -38,6 +38,7 @@ export const codexDriver: AgentDriver = {
   },
   // Loaded when a run starts only: the TOML parser is not worth every server's start-up.
   prepareArgs: async (args, ctx) => (await import("./mcp-servers.js")).isolateMcpServers(args, ctx),
+  preload: () => import("./mcp-servers.js"),
   rawEventTypes: { types: CODEX_EVENT_TYPES, subtypes: CODEX_ITEM_TYPES },
   streamReader: () => new CodexStreamReader(),
   explainFailure: (cause: AgentErrorCause, message: string) =>
