@@ -1,4 +1,5 @@
 import path from "node:path";
+import { setTimeout as sleep } from "node:timers/promises";
 import { alternate, series, type Variant } from "../lib/alternate.js";
 import type { Benchmark } from "../lib/bench.js";
 import { run } from "../lib/exec.js";
@@ -10,6 +11,8 @@ import type { Row } from "../lib/table.js";
 
 const SCRIPT = "blocking_ls";
 const PEER = "codex-mcp-server@1.4.10";
+/** Longer than the server's refill delay (1 s after a launch) plus a standby's start. */
+const STANDBY_SETTLE_MS = 1500;
 
 /** Installs the peer wrapper into `dir`; its entry point, or why it is unavailable. */
 async function installPeer(dir: string): Promise<{ entry: string } | { unavailable: string }> {
@@ -52,6 +55,9 @@ export const blocking: Benchmark = {
           });
           const ms = performance.now() - t0;
           const wall1 = Date.now();
+          // Untimed: the server starts its next standby runner a second after each launch;
+          // it must not land on the next sample (ours or a baseline's).
+          await sleep(STANDBY_SETTLE_MS);
           if (r.status !== "completed" || r.result !== "done")
             throw new Error(`codex ended ${String(r.status)}: ${String(r.error ?? r.result)}`);
           // The task's own timestamps (ms resolution) split the call into its phases.
@@ -190,7 +196,8 @@ export const blocking: Benchmark = {
       rows,
       extra: { peer: "entry" in peer ? { installed: true, install_seconds: peerInstallSeconds } : peer },
       notes: [
-        "Each codexmcp call is a new topic (review-b<i>-v1) in the same project directory; raw is codex exec with the prompt on stdin and the same CODEX_HOME.",
+        "Each codexmcp call is a new topic (review-b<i>-v1) in the same project directory; raw is codex exec with the prompt on stdin and the same CODEX_HOME and HOME.",
+        `After each codexmcp call the benchmark waits ${STANDBY_SETTLE_MS / 1000} s untimed: the server starts its next standby runner 1 s after a launch, and that start must land on no sample.`,
         "Phases come from the task's own timestamps (created_at, started_at, finished_at; ms resolution, wall clock): started_at is set by the runner once it has loaded and recorded itself; finished_at when it builds the result, after codex exited and the task's processes were swept.",
         "runner entry: `node dist/runner/main.js` without a task — node start plus the runner's static imports, then the usage exit — against a bare `node -e 0`.",
         peerNote,

@@ -5,8 +5,13 @@ import path from "node:path";
 import { isAlive, type ProcessIdentity, processIdentity } from "../../proc/liveness.js";
 import { fileIdentity } from "../../util/file-identity.js";
 
-/** How long after a launch the next standby runner starts (the launch's own reply goes first). */
-const REFILL_DELAY_MS = 100;
+/**
+ * How long after a launch the next standby runner starts. Its Node start takes a core for a
+ * fifth of a second; started at once it would compete with the agent the launch just started,
+ * whose start-up is what the caller is waiting for. A task launched sooner starts cold, as it
+ * would without a standby.
+ */
+const REFILL_DELAY_MS = 1000;
 
 interface Ready {
   readonly child: ChildProcess;
