@@ -21,7 +21,10 @@ async function readAll(
     const v = await fn();
     return [performance.now() - t0, v];
   };
-  const page = (args: Record<string, unknown>) => server.ok("codex_events", { task_id: taskId, ...args });
+  // Pages are bounded in bytes too (16 KiB by default, for a model's context): the widest bound
+  // lets 50 of these events through, so every page reads what the figures have always measured.
+  const page = (args: Record<string, unknown>) =>
+    server.ok("codex_events", { task_id: taskId, max_bytes: 4 * MiB, ...args });
   const events = (p: Record<string, unknown>) => (p.events as unknown[]).length;
   const [status, s] = await timed(() => server.ok("codex_status", { task_id: taskId }));
   if (s.status !== "completed") throw new Error(`codex_status: ${String(s.status)}`);

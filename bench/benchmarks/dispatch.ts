@@ -41,8 +41,18 @@ function oursOn(ctx: BenchContext, server: McpClient, repo: string, tag: string)
       throw new Error(`${String(d.task_id)} ended ${String(w.status)}: ${String(task?.error ?? w.hint)}`);
     }
     ctx.sandbox.model.requests.length = 0;
+    await settleDisk();
     return ms;
   };
+}
+
+/**
+ * Untimed, after each sample: write back what the sample left dirty. A 20,000-file checkout
+ * leaves ~80 MB for ext4 to write; the next sample's first fsync (a dispatch makes several, the
+ * raw commands none) would wait for all of it.
+ */
+async function settleDisk(): Promise<void> {
+  await must("sync", []);
 }
 
 /** What dispatch cannot avoid: a worktree on a new branch and a detached tmux session in it. */
@@ -69,6 +79,7 @@ function rawOn(ctx: BenchContext, repo: string, tag: string) {
     ]);
     const t2 = performance.now();
     await run("tmux", ["-L", TMUX_SOCKET, "kill-session", "-t", `=${session}`]);
+    await settleDisk();
     return { value: t2 - t0, worktree_add: t1 - t0, tmux_new_session: t2 - t1 };
   };
 }
@@ -172,6 +183,7 @@ export const dispatch: Benchmark = {
       notes: [
         "ours: the codex_dispatch call on a warm server (CODEXMCP_MAX_PARALLEL=64), untimed afterwards: codex_wait for the task's end. Worktrees are kept until the end (deleting 20k files slows file creation for ~30 s on ext4).",
         "raw: git worktree add -b <branch> <dir> HEAD, then tmux new-session -d -c <dir> -- sleep 5 on the bench's private socket.",
+        "After every sample (untimed) `sync` writes back what it left dirty: a dispatch fsyncs its task files, and right after a 20,000-file checkout the first fsync waited for ~80 MB of someone else's writes (+60 to +700 ms in an earlier run, on the 2-file rows only).",
         "The 1-file repository separates the fixed per-dispatch cost from the checkout, which grows with the file count.",
         `full store: a second server whose state home holds ${STORED} finished tasks (made through the product's store code), dispatching into the same 1-file repository.`,
       ],

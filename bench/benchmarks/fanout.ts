@@ -11,6 +11,8 @@ import { makeRepo, trackedFiles } from "../lib/repo.js";
 import { createFinishedTask, openStore } from "../lib/synthetic.js";
 
 const SCRIPT = "fanout_done";
+/** The agent waits on the model until cancelled: it costs no CPU once started. */
+const HOLD_SCRIPT = "fanout_hold";
 const WIDTH = 32;
 const TRACKED = 200;
 
@@ -25,8 +27,18 @@ interface Round {
   readonly machine_cpu_s: number;
 }
 
-/** 32 codex_dispatch calls at once; then (timed until the last one ends) codex_wait for each. */
-async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round: number, perCall: number[]) {
+/**
+ * 32 codex_dispatch calls at once; then (timed until the last one ends) codex_wait for each. With
+ * `hold`, every task's agent waits on the model instead, and after the calls all are cancelled.
+ */
+async function fanOut(
+  ctx: BenchContext,
+  server: McpClient,
+  repo: string,
+  round: number,
+  perCall: number[],
+  hold = false,
+) {
   const cpu0 = server.cpuSeconds();
   const busy0 = machineBusySeconds();
   const t0 = performance.now();
@@ -35,7 +47,7 @@ async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round:
       const started = performance.now();
       const out = await server
         .call("codex_dispatch", {
-          prompt: `Nothing to do; just say done. [[script:${SCRIPT}]]`,
+          prompt: `Nothing to do; just say done. [[script:${hold ? HOLD_SCRIPT : SCRIPT}]]`,
           cwd: repo,
           topic: `implement-f${round}_${i}-v1`,
           sandbox: "full-access",
@@ -52,6 +64,21 @@ async function fanOut(ctx: BenchContext, server: McpClient, repo: string, round:
   for (const c of calls.filter((x) => x.isError)) ctx.log(`dispatch failed: ${c.text.slice(0, 300)}`);
   const ids = ok.map((c) => String(c.data.task_id));
   const ended = new Map<string, string>();
+  if (hold) {
+    for (const id of ids) {
+      const c = await server.ok("codex_cancel", { task_id: id }, 60_000);
+      ended.set(id, String(c.status));
+    }
+    const cancelled = [...ended.values()].filter((s) => s === "cancelled").length;
+    return {
+      value: dispatched,
+      all_ended: performance.now() - t0,
+      successes: ok.length,
+      completed: cancelled,
+      server_cpu_s: serverCpu,
+      machine_cpu_s: machineCpu,
+    } satisfies Round;
+  }
   let cursor: string | undefined;
   const deadline = Date.now() + 300_000;
   while (ended.size < ids.length && Date.now() < deadline) {
@@ -151,6 +178,7 @@ export const fanout: Benchmark = {
     const memRounds = ctx.quick ? 2 : 4;
     const { sandbox } = ctx;
     sandbox.model.script(SCRIPT, [{ say: "done" }]);
+    sandbox.model.script(HOLD_SCRIPT, [{ hang: true }]);
     const repo = await makeRepo(sandbox.path("repo"), 20, 100);
     const files = await trackedFiles(repo);
 
@@ -159,7 +187,14 @@ export const fanout: Benchmark = {
       sandbox.serverEnv(sandbox.path("state"), { CODEXMCP_MAX_PARALLEL: "64" }),
     );
     sandbox.defer(() => server.close());
+    // The same 32 dispatches on a server that runs two tasks at a time: the other 30 wait in the
+    // queue, so what the dispatches cost is not hidden behind 32 agents starting at once.
+    const queuing = await McpClient.codexmcp(
+      sandbox.serverEnv(sandbox.path("state-queued"), { CODEXMCP_MAX_PARALLEL: "2" }),
+    );
+    sandbox.defer(() => queuing.close());
     const perCall: number[] = [];
+    const perCallQueued: number[] = [];
     const samples = await alternate({
       n: rounds,
       warmup: 0,
@@ -167,6 +202,10 @@ export const fanout: Benchmark = {
       variants: [
         { name: "ours", run: async (r) => ({ ...(await fanOut(ctx, server, repo, r, perCall)) }) },
         { name: "raw", run: (r) => rawWorktrees(ctx, repo, r) },
+        {
+          name: "ours, queued",
+          run: async (r) => ({ ...(await fanOut(ctx, queuing, repo, r + 100, perCallQueued, true)) }),
+        },
       ],
     });
     const fanoutMemory = server.memory();
@@ -224,6 +263,18 @@ export const fanout: Benchmark = {
         },
         { metric: `  one codex_dispatch call (of ${WIDTH} at once)`, unit: "ms", ours: perCall },
         {
+          metric: `${WIDTH} dispatches at once, 2 run and 30 queue`,
+          unit: "ms",
+          ours: series(samples, "ours, queued"),
+          baseline: { name: `${WIDTH} sequential worktree add`, samples: series(samples, "raw") },
+        },
+        { metric: "  one codex_dispatch call (of 32, queued)", unit: "ms", ours: perCallQueued },
+        {
+          metric: "  machine CPU while dispatching (queued)",
+          unit: "s",
+          ours: series(samples, "ours, queued", "machine_cpu_s"),
+        },
+        {
           metric: `  until all ${WIDTH} tasks ended`,
           unit: "ms",
           ours: series(samples, "ours", "all_ended"),
@@ -268,6 +319,7 @@ export const fanout: Benchmark = {
       extra: { fanout_server_memory_after: fanoutMemory },
       notes: [
         `Repository: 20 directories × 100 files (${files} tracked files), one commit; CODEXMCP_MAX_PARALLEL=64, each task's script just says done.`,
+        "2 run and 30 queue: the same 32 dispatches on a second server with CODEXMCP_MAX_PARALLEL=2 (its own state home) whose tasks' agents wait on the model: two agents start, the other 30 tasks return queued and stay queued, so the calls have the two cores nearly to themselves; afterwards (untimed in the first figure) all 32 are cancelled. The first row has 32 agents starting on the same two cores as the dispatches.",
         `Dispatch successes per round: ${succ.join(", ")} of ${WIDTH}; completed tasks per round: ${done.join(", ")}.`,
         `The fan-out server after ${rounds} round(s): VmRSS ${fanoutMemory.rssMiB.toFixed(1)} MiB, VmHWM ${fanoutMemory.hwmMiB.toFixed(1)} MiB.`,
         `raw reads: readdir + ${TRACKED} × (meta, result, meta, runner) + JSON.parse in a fresh node process (after one untimed pass) — the reads observing a finished task makes — awaited one by one (as codexmcp does), with Promise.all over tasks, and with readFileSync.`,
