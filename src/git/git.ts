@@ -72,6 +72,7 @@ async function run(dir: string, argv: readonly string[], env?: Record<string, st
     maxBuffer: MAX_OUTPUT,
   });
   if (r.exitCode === 0 && !r.failed) return r.stdout;
+  if (r.isMaxBuffer) throw new Error(`git printed more than ${MAX_OUTPUT / 1024 / 1024} MiB in ${dir}`);
   if (r.exitCode === undefined)
     throw new Error(
       `git could not run in ${dir}: ${r.cause instanceof Error ? r.cause.message : r.shortMessage}`,
