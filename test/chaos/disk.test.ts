@@ -4,7 +4,7 @@ import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
-import { until } from "../helpers/wait.js";
+import { taskRuns, until } from "../helpers/wait.js";
 import { recordScenario } from "./summary.js";
 
 function tryMount(dir: string, options: string): boolean {
@@ -131,10 +131,7 @@ describe("chaos: a full or unwritable state directory", () => {
         });
         ids.push(String(d.task_id));
       }
-      await until(
-        "both tasks to run their command",
-        async () => execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).split("sleep 4").length > 2,
-      );
+      await until("both tasks to run their command", async () => ids.every((id) => taskRuns(id, "sleep 4")));
       // Fill the disk to the last byte.
       const filler = await fsp.open(path.join(home, "filler"), "w");
       const chunk = Buffer.alloc(64 * 1024, 1);

@@ -1,3 +1,4 @@
+import { readFileSync } from "node:fs";
 import { taggedProcesses } from "../../src/proc/tree.js";
 import type { McpSession } from "./mcp.js";
 
@@ -43,4 +44,18 @@ export async function untilEnded(
 /** Live processes carrying the task's environment tag. */
 export function processesOf(taskId: string): number[] {
   return [...taggedProcesses("CODEXMCP_TASK_ID", taskId)];
+}
+
+/**
+ * Whether one of the task's own processes runs a command line containing `text`. Never `ps` for
+ * the text alone: other test files run the same scripts at the same time.
+ */
+export function taskRuns(taskId: string, text: string): boolean {
+  return processesOf(taskId).some((pid) => {
+    try {
+      return readFileSync(`/proc/${pid}/cmdline`, "utf8").replaceAll("\0", " ").includes(text);
+    } catch {
+      return false; // gone meanwhile
+    }
+  });
 }

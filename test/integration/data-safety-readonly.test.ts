@@ -1,10 +1,9 @@
-import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
-import { until, untilEnded } from "../helpers/wait.js";
+import { taskRuns, until, untilEnded } from "../helpers/wait.js";
 import { snapshotWork, workLost } from "../helpers/work-invariant.js";
 
 interface Audit {
@@ -48,9 +47,7 @@ describe("data safety: the read-only fallback restore never rolls back the user'
       topic: `review-${script}${Math.random().toString(36).slice(2, 6)}-v1`,
       sandbox: "read-only",
     });
-    await until("the review's command to run", async () =>
-      execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes("sleep 4"),
-    );
+    await until("the review's command to run", async () => taskRuns(String(d.task_id), "sleep 4"));
     await meanwhile();
     const end = await untilEnded(mcp, String(d.task_id));
     expect(end.status).toBe("completed");

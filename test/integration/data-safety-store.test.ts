@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { isAlive } from "../../src/proc/liveness.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
-import { until, untilEnded } from "../helpers/wait.js";
+import { taskRuns, until, untilEnded } from "../helpers/wait.js";
 
 /**
  * The task store against what disks and crashes do, and two codexmcp instances on one machine:
@@ -185,8 +185,9 @@ describe("data safety: the task store", () => {
         topic: "review-twin-v1",
         sandbox: "read-only",
       });
+      // This home has no task of that id yet: the tagged processes are the other instance's.
       await until("the other instance's command to run", async () =>
-        execFileSync("ps", ["-eo", "args"], { encoding: "utf8" }).includes("sleep 5"),
+        taskRuns(String(long.task_id), "sleep 5"),
       );
       // The same topic in this home ends (and cleans up its processes) while the other still runs.
       const short = await run("review-twin-v1");
