@@ -13,6 +13,8 @@ export interface ToolOutcome {
 /** The SDK client over stdio against the built server (dist/), as an MCP client runs it. */
 export class McpSession {
   readonly stderr: string[] = [];
+  /** What the client could not take from the server: a line on stdout that is not JSON-RPC, say. */
+  readonly errors: Error[] = [];
 
   private constructor(
     readonly client: Client,
@@ -20,15 +22,25 @@ export class McpSession {
   ) {}
 
   static async start(env: NodeJS.ProcessEnv, args: readonly string[] = []): Promise<McpSession> {
+    return McpSession.launch({ command: process.execPath, args: [SERVER_BIN, ...args] }, env);
+  }
+
+  /** The same, with the server started by another command (`npm start` in the clone, say). */
+  static async launch(
+    how: { command: string; args: readonly string[]; cwd?: string },
+    env: NodeJS.ProcessEnv,
+  ): Promise<McpSession> {
     const transport = new StdioClientTransport({
-      command: process.execPath,
-      args: [SERVER_BIN, ...args],
+      command: how.command,
+      args: [...how.args],
+      cwd: how.cwd,
       env: env as Record<string, string>,
       stderr: "pipe",
     });
     const client = new Client({ name: "codexmcp-tests", version: "1.0.0" });
     const session = new McpSession(client, transport);
     transport.stderr?.on("data", (chunk: Buffer) => session.stderr.push(chunk.toString("utf8")));
+    client.onerror = (error) => session.errors.push(error);
     await client.connect(transport);
     return session;
   }
