@@ -7,8 +7,6 @@ import { newProcessTag } from "../core/task-tag.js";
 import { isTerminal, type TaskMeta } from "../core/types.js";
 import { commitWritableDirs } from "../git/commit-paths.js";
 import { copyUntracked } from "../git/copy-untracked.js";
-import { ensureExcluded } from "../git/exclude.js";
-import type { RepoInfo } from "../git/repo.js";
 import { ensureWorktree, rollbackWorktree, type WorktreeReady } from "../git/worktree.js";
 import { secureWorktreeAdmin } from "../git/worktree-admin.js";
 import { observeTask } from "../lifecycle/observe.js";
@@ -17,11 +15,12 @@ import { errorMessage, hasErrorCode, UserError } from "../util/errors.js";
 import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
-import { mkdirNoFollow, withDirNoFollow } from "../util/no-follow.js";
+import { mkdirNoFollow } from "../util/no-follow.js";
 import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT } from "./locks.js";
 import { type Plan, plan } from "./plan.js";
 import type { DispatchContext, TaskRequest } from "./request.js";
+import { makeTaskLink } from "./task-link.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 export type { DispatchContext, TaskRequest } from "./request.js";
@@ -33,64 +32,94 @@ function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
   return p.driver.readOnly === "sandbox" ? "sandbox" : "deny-tools";
 }
 
-/**
- * `<cwd>/.codex-tasks/<topic>` → the task directory. The repository controls what is at
- * `.codex-tasks`: a link there (or at `<topic>` pointing somewhere else) is never followed.
- */
-async function makeTaskLink(
-  cwd: string,
-  topic: string,
-  taskDir: string,
-  repo: RepoInfo | null,
-): Promise<void> {
-  const linkDir = path.join(cwd, ".codex-tasks");
-  const link = path.join(linkDir, topic);
-  if (repo)
-    await ensureExcluded(cwd, ".codex-tasks/", repo.excludeFile).catch((err: unknown) =>
-      log.warn(`could not add .codex-tasks/ to the repository's info/exclude: ${errorMessage(err)}`),
-    );
-  try {
-    await mkdirNoFollow(cwd, ".codex-tasks");
-    await withDirNoFollow(linkDir, async (dir) => {
-      const at = path.join(dir, topic);
-      const existing = await fsp.lstat(at).catch(() => null);
-      if (existing && !existing.isSymbolicLink())
-        throw new Error("something other than a link is there; left alone");
-      if (existing) await fsp.unlink(at);
-      await fsp.symlink(taskDir, at, "dir");
-    });
-  } catch (err) {
-    log.warn(`could not create ${link}: ${errorMessage(err)}`);
-  }
+/** What a claimed task left to undo if its launch fails. */
+interface Recorded {
+  readonly meta: TaskMeta;
+  readonly worktree: WorktreeReady | undefined;
+  readonly archived: string | undefined;
 }
 
 /**
  * Dispatches a task: validates, claims the task id, prepares the worktree, writes the task's
  * files and starts its runner (or queues it). On any failure everything made so far is undone
  * and an earlier run of the topic is put back.
+ *
+ * A write task holds its directory's lock (for a worktree: the repository's) only until it is
+ * recorded: from then on its meta.json says it owns the directory, which is what every other
+ * dispatch, merge and cleanup checks under that lock. Starting it (the queue pass, the runner)
+ * happens after, so a burst of dispatches into one repository waits on checkouts alone.
  */
 export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): Promise<TaskMeta> {
   const p = await plan(ctx, request);
   await ctx.store.ensureHome();
-  const claim = () => ctx.store.lockTask(p.topic.taskId, () => claimAndLaunch(ctx, p));
-  if (!p.exclusive) return claim();
-  const { lock, dir } = p.exclusive;
-  return withLock(
-    lock,
-    async () => {
-      const [user] = await activeTasksIn(ctx.store, ctx.hosts, dir, p.topic.taskId);
-      if (user) {
-        throw new UserError(
-          `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (the codex_wait tool of this server) or cancel it (codex_cancel), or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1).`,
-        );
-      }
-      return claim();
-    },
-    REPO_LOCK_WAIT,
-  );
+  const claim = () => ctx.store.lockTask(p.topic.taskId, () => claimAndRecord(ctx, p));
+  let recorded: Recorded;
+  if (!p.exclusive) recorded = await claim();
+  else {
+    const { lock, dir } = p.exclusive;
+    recorded = await withLock(
+      lock,
+      async () => {
+        const [user] = await activeTasksIn(ctx.store, ctx.hosts, dir, p.topic.taskId);
+        if (user) {
+          throw new UserError(
+            `${dir} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (the codex_wait tool of this server) or cancel it (codex_cancel), or give this task a topic with another description, which gets a worktree of its own (e.g. ${p.topic.type}-${p.topic.desc}_2-v1).`,
+          );
+        }
+        return claim();
+      },
+      REPO_LOCK_WAIT,
+    );
+  }
+  return launchRecorded(ctx, p, recorded);
 }
 
-async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> {
+async function launchRecorded(ctx: DispatchContext, p: Plan, recorded: Recorded): Promise<TaskMeta> {
+  const { store, settings } = ctx;
+  const { meta } = recorded;
+  try {
+    await store.lockTask(meta.task_id, () => scheduleTask(store, meta, settings.maxParallel, ctx.hosts));
+  } catch (err) {
+    // Undoing the worktree is the repository's business again: under its lock.
+    const undo = () => undoClaim(ctx, p, recorded);
+    await (p.exclusive ? withLock(p.exclusive.lock, undo, REPO_LOCK_WAIT) : undo()).catch(() => undefined);
+    throw dispatchError(ctx, meta.task_id, err);
+  }
+  if (settings.taskLinks)
+    await makeTaskLink(p.cwd, p.topic.topic, store.layout.taskDir(meta.task_id), p.repo);
+  return (await store.readMeta(meta.task_id)) ?? meta;
+}
+
+/** Everything a claim made, taken back: the runner's session, the worktree, the task's files. */
+async function undoClaim(
+  ctx: DispatchContext,
+  p: Plan,
+  made: { meta?: TaskMeta; worktree?: WorktreeReady; archived?: string },
+): Promise<void> {
+  const { store } = ctx;
+  const taskId = p.topic.taskId;
+  if (made.meta)
+    await ctx.hosts
+      .hostOf(made.meta)
+      .close(made.meta)
+      .catch(() => undefined);
+  if (made.worktree && p.repo) await rollbackWorktree(p.repo.toplevel, made.worktree).catch(() => undefined);
+  if (made.archived) await store.restoreRun(taskId, made.archived).catch(() => undefined);
+  else await fsp.rm(store.layout.taskDir(taskId), { recursive: true, force: true }).catch(() => undefined);
+}
+
+/** The sentence a failed dispatch answers with. */
+function dispatchError(ctx: DispatchContext, taskId: string, err: unknown): UserError {
+  if (err instanceof UserError) return err;
+  if (hasErrorCode(err, "ENOSPC", "EACCES", "EROFS", "EDQUOT")) {
+    return new UserError(
+      `Cannot write the task store at ${ctx.store.layout.home} (${errorMessage(err)}); free disk space or fix permissions, then dispatch again.`,
+    );
+  }
+  return new UserError(`Could not start task ${taskId}: ${errorMessage(err)}`);
+}
+
+async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> {
   const { store, settings } = ctx;
   const { taskId } = p.topic;
   const existing = await observeTask(store, taskId, ctx.hosts);
@@ -106,7 +135,6 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
   const archived = existing ? await store.archiveRun(taskId) : undefined;
   const taskDir = store.layout.taskDir(taskId);
   let worktree: WorktreeReady | undefined;
-  let launched = false;
   let built: TaskMeta | undefined;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
@@ -230,26 +258,9 @@ async function claimAndLaunch(ctx: DispatchContext, p: Plan): Promise<TaskMeta> 
       ...(config.env ?? {}),
     });
     await store.writeMeta(meta);
-    await scheduleTask(store, meta, settings.maxParallel, ctx.hosts);
-    launched = true;
-    if (settings.taskLinks) await makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo);
-    return (await store.readMeta(taskId)) ?? meta;
+    return { meta, worktree, archived };
   } catch (err) {
-    if (launched) throw err;
-    if (built)
-      await ctx.hosts
-        .hostOf(built)
-        .close(built)
-        .catch(() => undefined);
-    if (worktree && p.repo) await rollbackWorktree(p.repo.toplevel, worktree).catch(() => undefined);
-    if (archived) await store.restoreRun(taskId, archived).catch(() => undefined);
-    else await fsp.rm(taskDir, { recursive: true, force: true }).catch(() => undefined);
-    if (err instanceof UserError) throw err;
-    if (hasErrorCode(err, "ENOSPC", "EACCES", "EROFS", "EDQUOT")) {
-      throw new UserError(
-        `Cannot write the task store at ${store.layout.home} (${errorMessage(err)}); free disk space or fix permissions, then dispatch again.`,
-      );
-    }
-    throw new UserError(`Could not start task ${taskId}: ${errorMessage(err)}`);
+    await undoClaim(ctx, p, { meta: built, worktree, archived });
+    throw dispatchError(ctx, taskId, err);
   }
 }

@@ -11,9 +11,50 @@ export interface LockOptions {
   readonly what?: string;
 }
 
+/** This process's holders and waiters, per lock path: the tail of each queue. */
+const queues = new Map<string, Promise<void>>();
+
+/**
+ * Waits, in call order, for this process's earlier holders and waiters of `lockPath`, and gives
+ * the function that ends this turn (undefined when `waitMs` passed first; the turn is then passed
+ * on when it comes). Only the head of the queue polls the file lock against other processes, so
+ * a burst of dispatches in one server hands the lock on at once rather than at someone's next
+ * poll, and 30 waiters do not poll the file system 600 times a second.
+ */
+async function inProcessTurn(lockPath: string, waitMs: number): Promise<(() => void) | undefined> {
+  const before = queues.get(lockPath) ?? Promise.resolve();
+  let end: () => void = () => undefined;
+  const mine = new Promise<void>((resolve) => {
+    end = resolve;
+  });
+  const tail = before.then(() => mine);
+  queues.set(lockPath, tail);
+  void tail.then(() => {
+    if (queues.get(lockPath) === tail) queues.delete(lockPath);
+  });
+  let timer: NodeJS.Timeout | undefined;
+  const timedOut = await Promise.race([
+    before.then(() => false),
+    new Promise<boolean>((resolve) => {
+      timer = setTimeout(() => resolve(true), waitMs);
+    }),
+  ]);
+  clearTimeout(timer);
+  if (!timedOut) return end;
+  void before.then(end);
+  return undefined;
+}
+
+function busy(lockPath: string, opts: LockOptions, waitMs: number): UserError {
+  return new UserError(
+    `codexmcp is busy: other work has held ${opts.what ?? path.basename(lockPath)} for over ${Math.round(waitMs / 1000)} s (many dispatches at once?); try again in a moment.`,
+  );
+}
+
 /**
  * Runs `fn` holding an exclusive lock shared by every process on the machine. A holder that
- * dies leaves a lock that goes stale after ~10 s and is taken over.
+ * dies leaves a lock that goes stale after ~10 s and is taken over. Not reentrant: `fn` must not
+ * take the same lock again.
  */
 export async function withLock<T>(
   lockPath: string,
@@ -22,35 +63,38 @@ export async function withLock<T>(
 ): Promise<T> {
   await fsp.mkdir(path.dirname(lockPath), { recursive: true, mode: PRIVATE_DIR_MODE });
   const waitMs = opts.waitMs ?? 60_000;
-  const release = await lockfile
-    .lock(lockPath, {
-      realpath: false,
-      stale: 10_000,
-      update: 2_000,
-      // Short polls: a burst of dispatches into one repository hands the lock on quickly.
-      retries: {
-        retries: Math.ceil(waitMs / 50),
-        factor: 1.2,
-        minTimeout: 10,
-        maxTimeout: 50,
-        randomize: true,
-      },
-      onCompromised: () => {
-        // The lock was taken over as stale while we still held it (the process stalled for
-        // over 10 s). The critical sections are short and idempotent; carry on.
-      },
-    })
-    .catch((err: unknown) => {
-      if (hasErrorCode(err, "ELOCKED")) {
-        throw new UserError(
-          `codexmcp is busy: other work has held ${opts.what ?? path.basename(lockPath)} for over ${Math.round(waitMs / 1000)} s (many dispatches at once?); try again in a moment.`,
-        );
-      }
-      throw err;
-    });
+  const deadline = Date.now() + waitMs;
+  const endTurn = await inProcessTurn(lockPath, waitMs);
+  if (!endTurn) throw busy(lockPath, opts, waitMs);
   try {
-    return await fn();
+    const release = await lockfile
+      .lock(lockPath, {
+        realpath: false,
+        stale: 10_000,
+        update: 2_000,
+        // Short polls: another process's burst hands the lock on quickly.
+        retries: {
+          retries: Math.max(1, Math.ceil((deadline - Date.now()) / 50)),
+          factor: 1.2,
+          minTimeout: 10,
+          maxTimeout: 50,
+          randomize: true,
+        },
+        onCompromised: () => {
+          // The lock was taken over as stale while we still held it (the process stalled for
+          // over 10 s). The critical sections are short and idempotent; carry on.
+        },
+      })
+      .catch((err: unknown) => {
+        if (hasErrorCode(err, "ELOCKED")) throw busy(lockPath, opts, waitMs);
+        throw err;
+      });
+    try {
+      return await fn();
+    } finally {
+      await release().catch(() => undefined);
+    }
   } finally {
-    await release().catch(() => undefined);
+    endTurn();
   }
 }
