@@ -1,4 +1,5 @@
 import { promises as fsp } from "node:fs";
+import net from "node:net";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli } from "../helpers/cli.js";
@@ -119,6 +120,33 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
     }
     expect(new Set(ports).size).toBe(3);
     for (const p of ports) expect(p >= 46100 && p <= 46120).toBe(true);
+  });
+
+  it("a task that cannot start (no free port) is undone: no worktree, no branch, no task directory", async () => {
+    const repo = await sb.newRepo("ports-taken", {
+      ".codexmcp.yaml": "ports:\n  from: 46130\n  to: 46130\n  env: APP_PORT\n",
+    });
+    await trusted(repo);
+    // The range's one port is in use by something else on the machine.
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(46130, "127.0.0.1", resolve));
+    try {
+      const out = await mcp.call("codex_dispatch", {
+        prompt: "[[script:port]]",
+        cwd: repo,
+        topic: "implement-noport-v1",
+        sandbox: "full-access",
+      });
+      expect(out.isError).toBe(true);
+      expect(out.text).toMatch(/no free port in 46130-46130/);
+      const worktree = path.join(sb.root, "ports-taken-agent-implement-noport");
+      expect(await fsp.stat(worktree).catch(() => null)).toBeNull();
+      expect(gitIn(repo, "branch", "--list", "agent/implement-noport")).toBe("");
+      expect(gitIn(repo, "worktree", "list", "--porcelain")).not.toContain("noport");
+      expect(await fsp.stat(sb.taskDir("implement-noport-v1")).catch(() => null)).toBeNull();
+    } finally {
+      await new Promise((resolve) => squatter.close(resolve));
+    }
   });
 
   it("worktree.root, model and timeout come from the repository's config", async () => {
