@@ -1,5 +1,6 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
+import { capture } from "../proc/capture.js";
 import { sleep } from "../util/time.js";
 import { driverOverrides, gitlinkPaths, hardenArgs, needsDriverScan, parseScopedConfig } from "./harden.js";
 
@@ -55,30 +56,19 @@ const MAX_OUTPUT = 256 * 1024 * 1024;
 /**
  * Runs git with `argv` in `dir` and returns its stdout; any non-zero exit is an error whose
  * message is git's stderr then stdout (`show-ref --quiet` and `merge-base --is-ancestor` answer
- * with the exit code alone, and merge-tree puts its answer on stdout). Run through execa rather
- * than simple-git: simple-git holds every command that prints nothing for another 50 ms (its
- * completion plugin), which cost a dispatch's `worktree add` more than the command itself.
+ * with the exit code alone, and merge-tree puts its answer on stdout). Run through a bare spawn
+ * (proc/capture.ts): simple-git held every command that prints nothing for another 50 ms, and
+ * execa's setup costs ~3 ms a run; a dispatch runs three git commands one after another.
  */
 async function run(dir: string, argv: readonly string[], env?: Record<string, string>): Promise<string> {
-  // Loaded on first use: a server starting up does not pay for execa.
-  const { execa } = await import("execa");
-  const r = await execa("git", argv, {
-    cwd: dir,
-    env: gitEnv(env),
-    extendEnv: false,
-    stdin: "ignore",
-    reject: false,
-    stripFinalNewline: false,
-    maxBuffer: MAX_OUTPUT,
-  });
-  if (r.exitCode === 0 && !r.failed) return r.stdout;
-  if (r.isMaxBuffer) throw new Error(`git printed more than ${MAX_OUTPUT / 1024 / 1024} MiB in ${dir}`);
-  if (r.exitCode === undefined)
-    throw new Error(
-      `git could not run in ${dir}: ${r.cause instanceof Error ? r.cause.message : r.shortMessage}`,
-    );
+  const r = await capture("git", argv, { cwd: dir, env: gitEnv(env), maxBuffer: MAX_OUTPUT });
+  if (r.exitCode === 0) return r.stdout;
+  if (r.overflow) throw new Error(`git printed more than ${MAX_OUTPUT / 1024 / 1024} MiB in ${dir}`);
+  if (r.spawnError) throw new Error(`git could not run in ${dir}: ${r.spawnError.message}`);
   const text = `${r.stderr}${r.stdout}`.trim();
-  throw new Error(text || `git exited with code ${r.exitCode}`);
+  throw new Error(
+    text || (r.exitCode === null ? `git was killed (${r.signal})` : `git exited with code ${r.exitCode}`),
+  );
 }
 
 /** Entries of `git config --list` as git reads them in `dir`, scopes included. */

@@ -73,12 +73,16 @@ async function start(
       );
     }
   }
-  const starting =
-    (await store.updateMeta(meta.task_id, (m) => {
-      m.status = "starting";
-      m.starting_at = nowIso();
-      m.port = port;
-    })) ?? meta;
+  // A task its dispatch just recorded as starting, never queued and without a port, is on disk
+  // as it would be rewritten (created_at stands in for starting_at): one durable write less.
+  const fresh = meta.status === "starting" && !meta.queued_at && !meta.starting_at && port === null;
+  const starting = fresh
+    ? meta
+    : ((await store.updateMeta(meta.task_id, (m) => {
+        m.status = "starting";
+        m.starting_at = nowIso();
+        m.port = port;
+      })) ?? meta);
   await resolver.hostOf(starting).launch(store, starting);
 }
 

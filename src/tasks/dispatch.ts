@@ -20,7 +20,7 @@ import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT } from "./locks.js";
 import { type Plan, plan } from "./plan.js";
 import type { DispatchContext, TaskRequest } from "./request.js";
-import { makeTaskLink } from "./task-link.js";
+import { makeTaskLink, removeTaskLink } from "./task-link.js";
 import { activeTasksIn } from "./worktree-users.js";
 
 export type { DispatchContext, TaskRequest } from "./request.js";
@@ -77,16 +77,22 @@ export async function dispatchTask(ctx: DispatchContext, request: TaskRequest): 
 async function launchRecorded(ctx: DispatchContext, p: Plan, recorded: Recorded): Promise<TaskMeta> {
   const { store, settings } = ctx;
   const { meta } = recorded;
+  const taskDir = store.layout.taskDir(meta.task_id);
+  // The .codex-tasks link is made while the task starts (it never fails a dispatch).
+  const linking = settings.taskLinks ? makeTaskLink(p.cwd, p.topic.topic, taskDir, p.repo) : undefined;
   try {
-    await store.lockTask(meta.task_id, () => scheduleTask(store, meta, settings.maxParallel, ctx.hosts));
+    // The scheduler's own lock orders it against every other queue pass; the task is recorded.
+    await scheduleTask(store, meta, settings.maxParallel, ctx.hosts);
   } catch (err) {
+    await linking;
     // Undoing the worktree is the repository's business again: under its lock.
     const undo = () => undoClaim(ctx, p, recorded);
     await (p.exclusive ? withLock(p.exclusive.lock, undo, REPO_LOCK_WAIT) : undo()).catch(() => undefined);
+    // An earlier run put back at taskDir keeps its link; otherwise the link would point at nothing.
+    if (linking && !recorded.archived) await removeTaskLink(p.cwd, p.topic.topic, taskDir);
     throw dispatchError(ctx, meta.task_id, err);
   }
-  if (settings.taskLinks)
-    await makeTaskLink(p.cwd, p.topic.topic, store.layout.taskDir(meta.task_id), p.repo);
+  await linking;
   return (await store.readMeta(meta.task_id)) ?? meta;
 }
 
@@ -246,17 +252,22 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
       finished_at: null,
     };
     built = meta;
-    await fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE });
-    if (p.readonlyFallback) {
-      await fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
-        mode: PRIVATE_FILE_MODE,
-      });
-    }
-    // The server's environment plus the repository's `env`, for the runner to hand to the agent.
-    await writeJsonAtomic(store.layout.file(taskId, "env"), {
-      ...envSnapshot(ctx.env, await codexmcpSecrets(settings.home)),
-      ...(config.env ?? {}),
-    });
+    // The task's inputs, side by side; meta.json last: once it is there, the task exists.
+    await Promise.all([
+      fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE }),
+      p.readonlyFallback
+        ? fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
+            mode: PRIVATE_FILE_MODE,
+          })
+        : undefined,
+      // The server's environment plus the repository's `env`, for the runner to hand to the agent.
+      codexmcpSecrets(settings.home).then((secrets) =>
+        writeJsonAtomic(store.layout.file(taskId, "env"), {
+          ...envSnapshot(ctx.env, secrets),
+          ...(config.env ?? {}),
+        }),
+      ),
+    ]);
     await store.writeMeta(meta);
     return { meta, worktree, archived };
   } catch (err) {

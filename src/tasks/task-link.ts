@@ -36,3 +36,11 @@ export async function makeTaskLink(
     log.warn(`could not create ${link}: ${errorMessage(err)}`);
   }
 }
+
+/** Removes `<cwd>/.codex-tasks/<topic>` if it is the link to `taskDir` (anything else stays). */
+export async function removeTaskLink(cwd: string, topic: string, taskDir: string): Promise<void> {
+  await withDirNoFollow(path.join(cwd, ".codex-tasks"), async (dir) => {
+    const at = path.join(dir, topic);
+    if ((await fsp.readlink(at).catch(() => undefined)) === taskDir) await fsp.unlink(at);
+  }).catch(() => undefined);
+}

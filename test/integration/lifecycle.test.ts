@@ -144,6 +144,10 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
       expect(gitIn(repo, "branch", "--list", "agent/implement-noport")).toBe("");
       expect(gitIn(repo, "worktree", "list", "--porcelain")).not.toContain("noport");
       expect(await fsp.stat(sb.taskDir("implement-noport-v1")).catch(() => null)).toBeNull();
+      // Nor a .codex-tasks link pointing at nothing.
+      expect(
+        await fsp.lstat(path.join(repo, ".codex-tasks", "implement-noport-v1")).catch(() => null),
+      ).toBeNull();
     } finally {
       await new Promise((resolve) => squatter.close(resolve));
     }

@@ -1,9 +1,11 @@
+import { type ChildProcess, spawn } from "node:child_process";
 import { existsSync, promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterEach, beforeEach, describe, expect, it } from "vitest";
 import { UserError } from "../../src/util/errors.js";
 import { withLock } from "../../src/util/lock.js";
 import { testDir } from "../helpers/paths.js";
+import { ROOT } from "../helpers/sandbox.js";
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
@@ -62,5 +64,33 @@ describe("withLock in one process", () => {
     releaseHolder();
     await holder;
     await expect(patient).resolves.toBe("patient ran");
+  });
+
+  /** Another process (a second codexmcp, say) holding the lock for `holdMs`; resolves once it has it. */
+  async function otherProcessHolds(holdMs: number): Promise<ChildProcess> {
+    const script = `
+      const lockfile = require("proper-lockfile");
+      lockfile.lock(${JSON.stringify(lock)}, { realpath: false, stale: 10000, update: 2000 }).then((release) => {
+        process.stdout.write("held\\n");
+        setTimeout(() => release().then(() => process.exit(0)), ${holdMs});
+      });`;
+    const child = spawn(process.execPath, ["-e", script], {
+      cwd: ROOT,
+      stdio: ["ignore", "pipe", "inherit"],
+    });
+    await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
+    return child;
+  }
+
+  it("waits for another process's holder, and says so when it waits too long", async () => {
+    await fsp.mkdir(path.dirname(lock), { recursive: true });
+    const other = await otherProcessHolds(400);
+    const exited = new Promise((resolve) => other.once("exit", resolve));
+    const t0 = Date.now();
+    await expect(
+      withLock(lock, async () => "too soon", { waitMs: 100, what: "the repository" }),
+    ).rejects.toThrow(/codexmcp is busy: other work has held the repository/);
+    await expect(withLock(lock, async () => Date.now() - t0)).resolves.toBeGreaterThanOrEqual(300);
+    await exited;
   });
 });

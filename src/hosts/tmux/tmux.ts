@@ -1,3 +1,4 @@
+import { capture } from "../../proc/capture.js";
 import { sleep } from "../../util/time.js";
 
 /** A tmux client that found the server shutting down (its last session just ended): worth a retry. */
@@ -19,14 +20,8 @@ export class Tmux {
     return this.socket.includes("/") ? ["-S", this.socket] : ["-L", this.socket];
   }
 
-  private async run(args: readonly string[]) {
-    // Loaded on first use: a server starting up does not pay for execa.
-    const { execa } = await import("execa");
-    return execa(this.bin, [...this.socketArgs(), ...args], {
-      stdin: "ignore",
-      reject: false,
-      timeout: 15_000,
-    });
+  private run(args: readonly string[]) {
+    return capture(this.bin, [...this.socketArgs(), ...args], { timeoutMs: 15_000 });
   }
 
   /** Starts a detached session running `command` (argv, no shell) in `cwd`; returns the pane's pid. */
@@ -50,9 +45,9 @@ export class Tmux {
     ];
     for (let attempt = 0; ; attempt++) {
       const r = await this.run(args);
-      const pid = Number(String(r.stdout).trim());
+      const pid = Number(r.stdout.trim());
       if (r.exitCode === 0 && Number.isInteger(pid) && pid > 0) return pid;
-      const why = String(r.stderr || r.stdout).trim();
+      const why = (r.stderr || r.stdout).trim();
       if (attempt < 4 && SERVER_GOING_AWAY.test(why)) {
         await sleep(50 * (attempt + 1));
         continue;
@@ -72,18 +67,18 @@ export class Tmux {
   async listSessions(): Promise<string[]> {
     const r = await this.run(["list-sessions", "-F", "#{session_name}"]);
     if (r.exitCode !== 0) return [];
-    return String(r.stdout).split("\n").filter(Boolean);
+    return r.stdout.split("\n").filter(Boolean);
   }
 
   async capturePane(name: string): Promise<string | undefined> {
     const r = await this.run(["capture-pane", "-p", "-t", `=${name}:`]);
-    return r.exitCode === 0 ? String(r.stdout) : undefined;
+    // Without the newline that ends the last row (as execa gave it).
+    return r.exitCode === 0 ? r.stdout.replace(/\n$/, "") : undefined;
   }
 
   async version(): Promise<string | undefined> {
-    const { execa } = await import("execa");
-    const r = await execa(this.bin, ["-V"], { reject: false, stdin: "ignore" });
-    return r.exitCode === 0 ? String(r.stdout).trim() : undefined;
+    const r = await capture(this.bin, ["-V"]);
+    return r.exitCode === 0 ? r.stdout.trim() : undefined;
   }
 
   /** The path of this server's socket, as tmux computes it (TMUX_TMPDIR, then /tmp). */
