@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { alternate, series } from "../lib/alternate.js";
 import type { BenchContext, Benchmark } from "../lib/bench.js";
+import { quietDisk } from "../lib/disk.js";
 import { git, must, run } from "../lib/exec.js";
 import { McpClient } from "../lib/mcp.js";
 import { makeRepo, trackedFiles } from "../lib/repo.js";
@@ -116,6 +117,7 @@ export const dispatch: Benchmark = {
     );
     ctx.sandbox.defer(() => fullServer.close());
 
+    const quietWait = await quietDisk((line) => ctx.log(line));
     const samples = await alternate({
       n,
       warmup,
@@ -131,6 +133,7 @@ export const dispatch: Benchmark = {
     const memory = server.memory();
     return {
       parameters: {
+        quiet_disk_wait_s: quietWait,
         repetitions: n,
         warmup,
         big_repo_files: bigFiles,
@@ -181,6 +184,7 @@ export const dispatch: Benchmark = {
         },
       ],
       notes: [
+        `Before the timed rounds the benchmark synced and waited ${quietWait.toFixed(0)} s: for a minute after files are deleted (by anyone), ext4 creates files far more slowly (recently_deleted() in its inode allocator), which would slow ours and the baseline's checkouts unevenly.`,
         "ours: the codex_dispatch call on a warm server (CODEXMCP_MAX_PARALLEL=64), untimed afterwards: codex_wait for the task's end. Worktrees are kept until the end (deleting 20k files slows file creation for ~30 s on ext4).",
         "raw: git worktree add -b <branch> <dir> HEAD, then tmux new-session -d -c <dir> -- sleep 5 on the bench's private socket.",
         "After every sample (untimed) `sync` writes back what it left dirty: a dispatch fsyncs its task files, and right after a 20,000-file checkout the first fsync waited for ~80 MB of someone else's writes (+60 to +700 ms in an earlier run, on the 2-file rows only).",

@@ -1,6 +1,7 @@
 import { mkdir } from "node:fs/promises";
 import { alternate, series } from "../lib/alternate.js";
 import type { BenchContext, Benchmark } from "../lib/bench.js";
+import { quietDisk } from "../lib/disk.js";
 import { git } from "../lib/exec.js";
 import { McpClient } from "../lib/mcp.js";
 import { machineBusySeconds } from "../lib/proc.js";
@@ -136,6 +137,7 @@ export const fanout: Benchmark = {
       sandbox.serverEnv(sandbox.path("state-queued"), { CODEXMCP_MAX_PARALLEL: "2" }),
     );
     sandbox.defer(() => queuing.close());
+    const quietWait = await quietDisk((line) => ctx.log(line));
     const perCall: number[] = [];
     const perCallQueued: number[] = [];
     const samples = await alternate({
@@ -195,6 +197,7 @@ export const fanout: Benchmark = {
     });
     return {
       parameters: {
+        quiet_disk_wait_s: quietWait,
         rounds,
         width: WIDTH,
         repo_files: files,
@@ -267,6 +270,7 @@ export const fanout: Benchmark = {
       ],
       extra: { fanout_server_memory_after: fanoutMemory },
       notes: [
+        `Before the timed rounds the benchmark synced and waited ${quietWait.toFixed(0)} s: for a minute after files are deleted (by anyone), ext4 creates files far more slowly (recently_deleted() in its inode allocator), which would slow ours and the baseline's checkouts unevenly.`,
         `Repository: 20 directories × 100 files (${files} tracked files), one commit; CODEXMCP_MAX_PARALLEL=64, each task's script just says done.`,
         "2 run and 30 queue: the same 32 dispatches on a second server with CODEXMCP_MAX_PARALLEL=2 (its own state home) whose tasks' agents wait on the model: two agents start, the other 30 tasks return queued and stay queued, so the calls have the two cores nearly to themselves; afterwards (untimed in the first figure) all 32 are cancelled. The first row has 32 agents starting on the same two cores as the dispatches.",
         `Dispatch successes per round: ${succ.join(", ")} of ${WIDTH}; completed tasks per round: ${done.join(", ")}.`,

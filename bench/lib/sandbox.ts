@@ -1,6 +1,7 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { ScriptedModel } from "../../dist/e2e/scripted-model.js";
+import { noteDeletion } from "./disk.js";
 import { GIT_IDENTITY, run } from "./exec.js";
 import { CODEX_BIN } from "./paths.js";
 
@@ -111,8 +112,10 @@ export class BenchSandbox {
     }
     await killTmuxServer();
     await this.model.stop().catch(() => undefined);
-    if (this.root)
+    if (this.root) {
       await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 }).catch(() => undefined);
+      noteDeletion();
+    }
   }
 }
 

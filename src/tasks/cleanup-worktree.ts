@@ -12,7 +12,7 @@ import { pathExists } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { type CleanupPreviewItem, previewRemoval } from "./cleanup-preview.js";
-import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
+import { REPO_LOCK_WAIT, repoLockPath, worktreeLockPath } from "./locks.js";
 import type { TaskManager } from "./manager.js";
 import { readMergeRecord } from "./merge-record.js";
 import { saveBranchCommits, saveWorktreeWork } from "./save-work.js";
@@ -145,32 +145,38 @@ export async function cleanWorktree(
   const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
   return withLock(
     repoLockPath(manager.store, commonDir),
-    async () => {
-      // Decided here, under the lock: a task dispatched since the listing counts too.
-      const busy = await activeTasksIn(manager.store, manager.hosts, worktree);
-      const tasks = [...new Set([...ids, ...busy.map((o) => o.meta.task_id)])];
-      if (busy.length > 0) {
-        return {
-          worktree_dir: worktree,
-          tasks,
-          reasons: busy.map(
-            (o) =>
-              `task ${o.meta.task_id} is ${o.status} there (never removed, even with force; cancel it first)`,
-          ),
-          force_helps: false,
-        };
-      }
-      return removeWorktree(manager, {
-        listed: listed_,
-        tasks,
-        repo,
-        worktree,
-        branch,
-        base: git_.base_branch,
-        force,
-        dryRun,
-      });
-    },
+    // The worktree's own lock too: a dispatch into it holds only that one.
+    () =>
+      withLock(
+        worktreeLockPath(manager.store, commonDir, worktree),
+        async () => {
+          // Decided here, under the lock: a task dispatched since the listing counts too.
+          const busy = await activeTasksIn(manager.store, manager.hosts, worktree);
+          const tasks = [...new Set([...ids, ...busy.map((o) => o.meta.task_id)])];
+          if (busy.length > 0) {
+            return {
+              worktree_dir: worktree,
+              tasks,
+              reasons: busy.map(
+                (o) =>
+                  `task ${o.meta.task_id} is ${o.status} there (never removed, even with force; cancel it first)`,
+              ),
+              force_helps: false,
+            };
+          }
+          return removeWorktree(manager, {
+            listed: listed_,
+            tasks,
+            repo,
+            worktree,
+            branch,
+            base: git_.base_branch,
+            force,
+            dryRun,
+          });
+        },
+        REPO_LOCK_WAIT,
+      ),
     REPO_LOCK_WAIT,
   );
 }

@@ -1,5 +1,6 @@
 import { randomUUID } from "node:crypto";
 import { promises as fsp } from "node:fs";
+import os from "node:os";
 import path from "node:path";
 import { READONLY_CONSTRAINT } from "../core/readonly-constraint.js";
 import { codexmcpSecrets, envSnapshot } from "../core/task-env.js";
@@ -16,6 +17,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE, writeJsonAtomic } from "../util/fi
 import { withLock } from "../util/lock.js";
 import { log } from "../util/log.js";
 import { mkdirNoFollow } from "../util/no-follow.js";
+import { Slots } from "../util/slots.js";
 import { nowIso } from "../util/time.js";
 import { REPO_LOCK_WAIT } from "./locks.js";
 import { type Plan, plan } from "./plan.js";
@@ -26,6 +28,13 @@ import { activeTasksIn } from "./worktree-users.js";
 export type { DispatchContext, TaskRequest } from "./request.js";
 
 const AGENT_INPUT_FILE = "agent-input.md";
+
+/**
+ * Checkouts into one repository that run at once, per server: as many as the machine has cores
+ * (dispatches into different worktrees no longer wait on one another's checkout, but 32 git
+ * processes at once would make every one of them wait for the whole burst).
+ */
+const CHECKOUTS = new Slots(Math.max(1, os.availableParallelism?.() ?? os.cpus().length));
 
 function readonlyEnforcement(p: Plan): "sandbox" | "deny-tools" | "audit" {
   if (p.readonlyFallback) return "audit";
@@ -151,7 +160,8 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
     let copied: string[] = [];
     let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
-      worktree = await ensureWorktree({ repo: p.repo, dir: p.worktreeDir, branch: p.branch });
+      const request = { repo: p.repo, dir: p.worktreeDir, branch: p.branch };
+      worktree = await CHECKOUTS.run(p.repo.commonDir, () => ensureWorktree(request));
       // Placed by a host's remote dispatch: it made the worktree (and undoes that itself).
       if (r.placed) worktree = { ...worktree, baseCommit: r.placed.base_commit };
       // The agent's own git (Codex runs git status there when it starts) reads these files.

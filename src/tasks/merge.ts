@@ -11,7 +11,7 @@ import { pathExists, writeJsonAtomic } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { shellQuote } from "../util/shell-quote.js";
 import { nowIso } from "../util/time.js";
-import { REPO_LOCK_WAIT, repoLockPath } from "./locks.js";
+import { REPO_LOCK_WAIT, repoLockPath, worktreeLockPath } from "./locks.js";
 import { damagedError, type TaskManager } from "./manager.js";
 import { checkCheckout, checkCollisions, checkWorktree, dirtyPaths, listed } from "./merge-checks.js";
 import { type MergeRecord, type MergeStrategy, mergeRecordPath, readMergeRecord } from "./merge-record.js";
@@ -141,44 +141,52 @@ export async function mergeTask(
   const commonDir = path.resolve(repo, (await git(repo, ["rev-parse", "--git-common-dir"])).trim());
   return withLock(
     repoLockPath(manager.store, commonDir),
-    async () => {
-      const [busy] = await activeTasksIn(manager.store, manager.hosts, worktree);
-      if (busy)
-        throw new UserError(
-          `Task ${busy.meta.task_id} is ${busy.status} in ${worktree}; wait for it before merging ${branch}.`,
-        );
-      await checkCheckout(repo, base);
-      if (!(await branchExists(repo, branch))) {
-        const merged = (
-          await Promise.all((await topicTasks(manager, worktree)).map((id) => readMergeRecord(manager, id)))
-        ).some(Boolean);
-        throw new UserError(
-          merged
-            ? `${branch} was merged and has been cleaned up since; there is nothing left to merge.`
-            : `${branch} no longer exists in ${repo} (deleted by hand?); there is nothing to merge. Its commits, if any were kept, are under refs/codexmcp/kept/ (git -C ${shellQuote(repo)} for-each-ref refs/codexmcp/kept/).`,
-        );
-      }
-      if (await pathExists(worktree)) {
-        await checkWorktree(worktree, branch);
-        const pending = await dirtyPaths(worktree, true);
-        if (pending.length > 0 && !opts.commitUncommitted) {
-          throw new UserError(
-            `The worktree ${worktree} has uncommitted work (${listed(pending)}); only commits are merged. Commit it (or ask the agent to with codex_reply), or pass commit_uncommitted: true to commit it as is. Nothing was changed.`,
-          );
-        }
-        if (pending.length > 0 && !opts.dryRun) {
-          await git(worktree, ["add", "--all"]);
-          await git(worktree, [
-            "commit",
-            "--quiet",
-            "--no-verify",
-            "-m",
-            `codexmcp: uncommitted work of ${meta.task_id}`,
-          ]);
-        }
-      }
-      return mergeChecked(manager, { outcome, meta, repo, worktree, base, branch, ...opts });
-    },
+    // The worktree's own lock too: a dispatch into it holds only that one.
+    () =>
+      withLock(
+        worktreeLockPath(manager.store, commonDir, worktree),
+        async () => {
+          const [busy] = await activeTasksIn(manager.store, manager.hosts, worktree);
+          if (busy)
+            throw new UserError(
+              `Task ${busy.meta.task_id} is ${busy.status} in ${worktree}; wait for it before merging ${branch}.`,
+            );
+          await checkCheckout(repo, base);
+          if (!(await branchExists(repo, branch))) {
+            const merged = (
+              await Promise.all(
+                (await topicTasks(manager, worktree)).map((id) => readMergeRecord(manager, id)),
+              )
+            ).some(Boolean);
+            throw new UserError(
+              merged
+                ? `${branch} was merged and has been cleaned up since; there is nothing left to merge.`
+                : `${branch} no longer exists in ${repo} (deleted by hand?); there is nothing to merge. Its commits, if any were kept, are under refs/codexmcp/kept/ (git -C ${shellQuote(repo)} for-each-ref refs/codexmcp/kept/).`,
+            );
+          }
+          if (await pathExists(worktree)) {
+            await checkWorktree(worktree, branch);
+            const pending = await dirtyPaths(worktree, true);
+            if (pending.length > 0 && !opts.commitUncommitted) {
+              throw new UserError(
+                `The worktree ${worktree} has uncommitted work (${listed(pending)}); only commits are merged. Commit it (or ask the agent to with codex_reply), or pass commit_uncommitted: true to commit it as is. Nothing was changed.`,
+              );
+            }
+            if (pending.length > 0 && !opts.dryRun) {
+              await git(worktree, ["add", "--all"]);
+              await git(worktree, [
+                "commit",
+                "--quiet",
+                "--no-verify",
+                "-m",
+                `codexmcp: uncommitted work of ${meta.task_id}`,
+              ]);
+            }
+          }
+          return mergeChecked(manager, { outcome, meta, repo, worktree, base, branch, ...opts });
+        },
+        REPO_LOCK_WAIT,
+      ),
     REPO_LOCK_WAIT,
   );
 }

@@ -18,7 +18,7 @@ import { insideGitDir, type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath } from "../util/canonical-path.js";
 import { UserError } from "../util/errors.js";
 import { which } from "../util/which.js";
-import { dirLockPath, repoLockPath } from "./locks.js";
+import { dirLockPath, worktreeLockPath } from "./locks.js";
 import type { DispatchContext, TaskRequest } from "./request.js";
 
 /** Where and how a dispatch will run: decided before anything is made. */
@@ -215,7 +215,7 @@ export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<
     ...write,
     worktreeDir,
     branch: `agent/${topic.stem}`,
-    exclusive: { lock: repoLockPath(ctx.store, repo.commonDir), dir: worktreeDir },
+    exclusive: { lock: worktreeLockPath(ctx.store, repo.commonDir, worktreeDir), dir: worktreeDir },
     ranInPlace: false,
     note: null,
   };

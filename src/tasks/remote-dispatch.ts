@@ -19,7 +19,7 @@ import { PRIVATE_DIR_MODE, PRIVATE_FILE_MODE } from "../util/files.js";
 import { withLock } from "../util/lock.js";
 import { nowIso } from "../util/time.js";
 import type { DispatchContext, TaskRequest } from "./dispatch.js";
-import { repoLockPath } from "./locks.js";
+import { repoLockPath, worktreeLockPath } from "./locks.js";
 import { repoDecisions } from "./remote-decisions.js";
 import { originId, remoteRepoId, remoteTopic } from "./remote-names.js";
 import { activeTasksIn } from "./worktree-users.js";
@@ -97,80 +97,82 @@ export async function dispatchRemote(
   const onHost = remoteTopic(topic, repoId);
 
   const placed = await withLock(repoLockPath(store, repo.commonDir), () =>
-    store.lockTask(taskId, async () => {
-      const existing = await observeTask(store, taskId, ctx.hosts);
-      if (existing && !isTerminal(existing.status)) {
-        throw new UserError(
-          `Task ${taskId} is still ${existing.status}; wait for it (the codex_wait tool of this server) or cancel it (codex_cancel) before starting it again, or use the next version (${topic.stem}-v${topic.version + 1}).`,
-        );
-      }
-      const [user] = await activeTasksIn(store, ctx.hosts, localWorktree, taskId);
-      if (user)
-        throw new UserError(
-          `${localWorktree} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (codex_wait) or give this task another description (e.g. ${topic.type}-${topic.desc}_2-v1).`,
-        );
-      const archived = existing ? await store.archiveRun(taskId) : undefined;
-      const snapshot = await snapshotCommit(top, repo.head as string, `codexmcp: snapshot for ${taskId}`);
-      await git(top, ["update-ref", remoteRef(taskId, "snapshot"), snapshot]);
-      const meta: TaskMeta = {
-        schema: 1,
-        task_id: taskId,
-        topic: topic.topic,
-        topic_type: topic.type,
-        topic_stem: topic.stem,
-        sandbox: request.sandbox,
-        agent,
-        agent_mode: request.sandbox,
-        readonly_fallback: false,
-        cwd,
-        run_dir: cwd,
-        host: "ssh",
-        tmux_session: null,
-        tmux_socket: null,
-        remote: {
-          host: host.name,
-          ssh: host.ssh,
-          ssh_options: host.ssh_options ?? [],
-          codexmcp: host.codexmcp ?? "codexmcp",
-          task_id: onHost.taskId,
-          dispatched_at: null,
-          task_dir: null,
-          worktree_dir: null,
-          attach: null,
-          unreachable_since: null,
-          collected_at: null,
-        },
-        git: {
-          repo_root: top,
-          worktree_dir: localWorktree,
-          agent_branch: branch,
-          base_branch: repo.branch,
-          base_commit: snapshot,
-        },
-        ran_in_place: false,
-        note: null,
-        resume_session_id: request.session_id ?? null,
-        model: request.model ?? null,
-        profile: request.profile ?? null,
-        reasoning_effort: request.reasoning_effort ?? null,
-        timeout_seconds: request.timeout_seconds ?? settings.taskTimeoutSeconds,
-        agent_bin: agent,
-        agent_args: [],
-        max_parallel: host.max_parallel ?? settings.maxParallel,
-        process_tag: newProcessTag(taskId, store.layout.home),
-        queued_at: null,
-        starting_at: nowIso(),
-        created_at: nowIso(),
-        status: "starting",
-        started_at: null,
-        finished_at: null,
-      };
-      // The placement record, before the host hears of the task: a restart knows where it is.
-      await fsp.mkdir(store.layout.taskDir(taskId), { recursive: true, mode: PRIVATE_DIR_MODE });
-      await fsp.writeFile(store.layout.file(taskId, "prompt"), request.prompt, { mode: PRIVATE_FILE_MODE });
-      await store.writeMeta(meta);
-      return { meta, archived, snapshot };
-    }),
+    withLock(worktreeLockPath(store, repo.commonDir, localWorktree), () =>
+      store.lockTask(taskId, async () => {
+        const existing = await observeTask(store, taskId, ctx.hosts);
+        if (existing && !isTerminal(existing.status)) {
+          throw new UserError(
+            `Task ${taskId} is still ${existing.status}; wait for it (the codex_wait tool of this server) or cancel it (codex_cancel) before starting it again, or use the next version (${topic.stem}-v${topic.version + 1}).`,
+          );
+        }
+        const [user] = await activeTasksIn(store, ctx.hosts, localWorktree, taskId);
+        if (user)
+          throw new UserError(
+            `${localWorktree} is in use by the running task ${user.meta.task_id}; two tasks never share a worktree. Wait for it (codex_wait) or give this task another description (e.g. ${topic.type}-${topic.desc}_2-v1).`,
+          );
+        const archived = existing ? await store.archiveRun(taskId) : undefined;
+        const snapshot = await snapshotCommit(top, repo.head as string, `codexmcp: snapshot for ${taskId}`);
+        await git(top, ["update-ref", remoteRef(taskId, "snapshot"), snapshot]);
+        const meta: TaskMeta = {
+          schema: 1,
+          task_id: taskId,
+          topic: topic.topic,
+          topic_type: topic.type,
+          topic_stem: topic.stem,
+          sandbox: request.sandbox,
+          agent,
+          agent_mode: request.sandbox,
+          readonly_fallback: false,
+          cwd,
+          run_dir: cwd,
+          host: "ssh",
+          tmux_session: null,
+          tmux_socket: null,
+          remote: {
+            host: host.name,
+            ssh: host.ssh,
+            ssh_options: host.ssh_options ?? [],
+            codexmcp: host.codexmcp ?? "codexmcp",
+            task_id: onHost.taskId,
+            dispatched_at: null,
+            task_dir: null,
+            worktree_dir: null,
+            attach: null,
+            unreachable_since: null,
+            collected_at: null,
+          },
+          git: {
+            repo_root: top,
+            worktree_dir: localWorktree,
+            agent_branch: branch,
+            base_branch: repo.branch,
+            base_commit: snapshot,
+          },
+          ran_in_place: false,
+          note: null,
+          resume_session_id: request.session_id ?? null,
+          model: request.model ?? null,
+          profile: request.profile ?? null,
+          reasoning_effort: request.reasoning_effort ?? null,
+          timeout_seconds: request.timeout_seconds ?? settings.taskTimeoutSeconds,
+          agent_bin: agent,
+          agent_args: [],
+          max_parallel: host.max_parallel ?? settings.maxParallel,
+          process_tag: newProcessTag(taskId, store.layout.home),
+          queued_at: null,
+          starting_at: nowIso(),
+          created_at: nowIso(),
+          status: "starting",
+          started_at: null,
+          finished_at: null,
+        };
+        // The placement record, before the host hears of the task: a restart knows where it is.
+        await fsp.mkdir(store.layout.taskDir(taskId), { recursive: true, mode: PRIVATE_DIR_MODE });
+        await fsp.writeFile(store.layout.file(taskId, "prompt"), request.prompt, { mode: PRIVATE_FILE_MODE });
+        await store.writeMeta(meta);
+        return { meta, archived, snapshot };
+      }),
+    ),
   );
 
   const undo = async () => {
