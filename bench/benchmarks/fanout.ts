@@ -1,4 +1,5 @@
 import { mkdir } from "node:fs/promises";
+import os from "node:os";
 import { alternate, series } from "../lib/alternate.js";
 import type { BenchContext, Benchmark } from "../lib/bench.js";
 import { quietDisk } from "../lib/disk.js";
@@ -12,6 +13,7 @@ import { rawReads, trackedServer } from "../lib/tracked-server.js";
 const SCRIPT = "fanout_done";
 /** The agent waits on the model until cancelled: it costs no CPU once started. */
 const HOLD_SCRIPT = "fanout_hold";
+const CORES = os.cpus().length;
 const WIDTH = 32;
 const TRACKED = 200;
 
@@ -214,6 +216,18 @@ export const fanout: Benchmark = {
           baseline: { name: `${WIDTH} sequential worktree add`, samples: series(samples, "raw") },
         },
         { metric: `  one codex_dispatch call (of ${WIDTH} at once)`, unit: "ms", ours: perCall },
+        {
+          // What bounds the row above when the machine is saturated: every CPU-second the machine
+          // spent while the calls ran (32 agents starting, the checkouts, the server), spread
+          // over all its cores, is as short as that window can be.
+          metric: `  ${WIDTH} at once, vs the cores' floor (machine CPU ÷ cores)`,
+          unit: "ms",
+          ours: series(samples, "ours"),
+          baseline: {
+            name: `CPU-s ÷ ${CORES} cores`,
+            samples: series(samples, "ours", "machine_cpu_s").map((cpu) => (cpu * 1000) / CORES),
+          },
+        },
         {
           metric: `${WIDTH} dispatches at once, 2 run and 30 queue`,
           unit: "ms",
