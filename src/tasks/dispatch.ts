@@ -53,7 +53,7 @@ interface Recorded {
  * files and starts its runner (or queues it). On any failure everything made so far is undone
  * and an earlier run of the topic is put back.
  *
- * A write task holds its directory's lock (for a worktree: the repository's) only until it is
+ * A write task holds its directory's lock (for a worktree: that worktree's) only until it is
  * recorded: from then on its meta.json says it owns the directory, which is what every other
  * dispatch, merge and cleanup checks under that lock. Starting it (the queue pass, the runner)
  * happens after, so a burst of dispatches into one repository waits on checkouts alone.
@@ -94,7 +94,7 @@ async function launchRecorded(ctx: DispatchContext, p: Plan, recorded: Recorded)
     await scheduleTask(store, meta, settings.maxParallel, ctx.hosts);
   } catch (err) {
     await linking;
-    // Undoing the worktree is the repository's business again: under its lock.
+    // The worktree is taken back under its lock again, as it was made.
     const undo = () => undoClaim(ctx, p, recorded);
     await (p.exclusive ? withLock(p.exclusive.lock, undo, REPO_LOCK_WAIT) : undo()).catch(() => undefined);
     // An earlier run put back at taskDir keeps its link; otherwise the link would point at nothing.
@@ -263,7 +263,8 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
     };
     built = meta;
     // The task's inputs, side by side; meta.json last: once it is there, the task exists.
-    await Promise.all([
+    // All settle before a failure is thrown, so the undo never races a write still under way.
+    const inputs = await Promise.allSettled([
       fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE }),
       p.readonlyFallback
         ? fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
@@ -278,6 +279,7 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
         }),
       ),
     ]);
+    for (const input of inputs) if (input.status === "rejected") throw input.reason;
     await store.writeMeta(meta);
     return { meta, worktree, archived };
   } catch (err) {

@@ -23,16 +23,19 @@ const queues = new Map<string, Promise<void>>();
  * poll, and 30 waiters do not poll the file system 600 times a second.
  */
 async function inProcessTurn(lockPath: string, waitMs: number): Promise<(() => void) | undefined> {
-  const before = queues.get(lockPath) ?? Promise.resolve();
+  const queued = queues.get(lockPath);
   let end: () => void = () => undefined;
   const mine = new Promise<void>((resolve) => {
     end = resolve;
   });
-  const tail = before.then(() => mine);
+  const tail = queued ? queued.then(() => mine) : mine;
   queues.set(lockPath, tail);
   void tail.then(() => {
     if (queues.get(lockPath) === tail) queues.delete(lockPath);
   });
+  // Nobody ahead (the usual case): the turn is ours now, with no timer to set.
+  if (!queued) return end;
+  const before = queued;
   let timer: NodeJS.Timeout | undefined;
   const timedOut = await Promise.race([
     before.then(() => false),
