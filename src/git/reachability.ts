@@ -125,7 +125,8 @@ export async function otherWorktreeHeads(repo: string, exclude: string): Promise
     if (line.startsWith("worktree ")) dir = line.slice("worktree ".length);
     else if (line.startsWith("HEAD ") && (await canonicalPath(dir)) !== skip) {
       const sha = line.slice(5).trim();
-      if (SHA.test(sha)) heads.push(sha);
+      // A worktree `git worktree add` is still making has the null id as HEAD for a moment.
+      if (SHA.test(sha) && !ZERO.test(sha)) heads.push(sha);
     }
   }
   return heads;

@@ -21,7 +21,9 @@ export function parseWorktreeList(porcelain: string): WorktreeEntry[] {
     const lines = block.split(nul ? "\0" : "\n").filter(Boolean);
     const dir = lines.find((l) => l.startsWith("worktree "))?.slice("worktree ".length);
     if (!dir) continue;
-    const head = lines.find((l) => l.startsWith("HEAD "))?.slice(5) ?? null;
+    // `git worktree add` writes the null id as the new worktree's HEAD until it checks out.
+    const listedHead = lines.find((l) => l.startsWith("HEAD "))?.slice(5) ?? null;
+    const head = listedHead && /^0+$/.test(listedHead) ? null : listedHead;
     const branch =
       lines
         .find((l) => l.startsWith("branch "))

@@ -251,6 +251,31 @@ describe("data safety: codex_cleanup never loses the agent's work", () => {
     expect(await fsp.readFile(path.join(s.repo, "sub", "more.txt"), "utf8")).toBe("more\n");
   });
 
+  it("1: a worktree another dispatch is still adding (its HEAD still git's null id) does not break a cleanup", async () => {
+    const repo = await sb.newRepo("adding-beside");
+    const a = await mcp.ok("codex", {
+      prompt: "[[script:detach]]",
+      cwd: repo,
+      topic: "implement-beside-v1",
+      sandbox: "full-access",
+    });
+    const s = { repo, taskId: String(a.task_id), worktree: String(a.worktree_dir) };
+    const head = gitIn(s.worktree, "rev-parse", "HEAD");
+    const before = await snapshotWork([repo], [repo, s.worktree]);
+    // What `git worktree add` leaves on disk until it has checked out: the admin dir with the null
+    // id as HEAD (dispatches into other worktrees do not wait for a cleanup).
+    const adding = path.join(path.dirname(repo), "adding-beside-other");
+    gitIn(repo, "worktree", "add", "-q", "--detach", adding);
+    const admin = gitIn(adding, "rev-parse", "--absolute-git-dir");
+    const addedHead = await fsp.readFile(path.join(admin, "HEAD"), "utf8");
+    await fsp.writeFile(path.join(admin, "HEAD"), `${"0".repeat(40)}\n`);
+    await refuse(s, /1 commit\(s\) are reachable only from this worktree \(HEAD\)/);
+    const item = await force(s);
+    await fsp.writeFile(path.join(admin, "HEAD"), addedHead); // the add finishes
+    expect(await workLost(before, reported(item))).toEqual([]);
+    expect((item.saved_refs as string[]).some((r) => gitIn(repo, "rev-parse", r) === head)).toBe(true);
+  });
+
   it("1: a worktree deleted by hand keeps its detached commits, and cleaning it up never prunes another deleted worktree", async () => {
     const repo = await sb.newRepo("deleted-by-hand");
     const [a, b] = await Promise.all(

@@ -26,6 +26,10 @@ describe("git output parsing", () => {
       { dir: "/r-agent-x", head: "bbb", branch: "agent/x", prunable: false },
       { dir: "/gone", head: "ccc", branch: null, prunable: true },
     ]);
+    // A worktree `git worktree add` is still making names the null id as its HEAD.
+    expect(parseWorktreeList(`worktree /new\nHEAD ${"0".repeat(40)}\ndetached\n`)).toEqual([
+      { dir: "/new", head: null, branch: null, prunable: false },
+    ]);
   });
 
   it("recognises git lock contention", () => {
