@@ -142,15 +142,26 @@ export interface KillTreeOptions {
   readonly graceMs?: number;
   /** Pids never to signal (e.g. the caller itself when it is part of the tree). */
   readonly spare?: readonly number[];
+  /**
+   * The caller's event loop serves nothing else meanwhile (a runner whose agent has exited): the
+   * process table is then read synchronously, in about half the time of the batched reads.
+   */
+  readonly mayBlock?: boolean;
 }
 
-/** The whole tree: the process table (ps) and the tag scan, both off the event loop and at once. */
+/** The whole tree: the process table (ps) and the tag scan, off the event loop and at once unless `mayBlock`. */
 async function collect(opts: KillTreeOptions): Promise<Set<number>> {
   const liveRoots = opts.roots.filter(isAlive).map((r) => r.pid);
-  const [procs, tagged] = await Promise.all([
-    liveRoots.length > 0 ? listProcessesAsync() : Promise.resolve([]),
-    opts.tag ? taggedProcessesAsync(opts.tag.name, opts.tag.value) : Promise.resolve(new Set<number>()),
-  ]);
+  const { tag } = opts;
+  const [procs, tagged] = opts.mayBlock
+    ? [
+        liveRoots.length > 0 ? listProcesses() : [],
+        tag ? taggedProcesses(tag.name, tag.value) : new Set<number>(),
+      ]
+    : await Promise.all([
+        liveRoots.length > 0 ? listProcessesAsync() : Promise.resolve([]),
+        tag ? taggedProcessesAsync(tag.name, tag.value) : Promise.resolve(new Set<number>()),
+      ]);
   const set = liveRoots.length > 0 ? descendants(liveRoots, procs) : new Set<number>();
   for (const pid of tagged) set.add(pid);
   for (const pid of opts.spare ?? []) set.delete(pid);

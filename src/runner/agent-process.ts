@@ -144,6 +144,8 @@ export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOut
     tag: processTagFromEnv(req.env, req.taskId),
     spare: [process.pid],
     graceMs: 2000,
+    // The agent has exited and its output is drained: nothing else waits on this loop.
+    mayBlock: true,
   });
   await stopping;
   if (!events.writableEnded) events.end();

@@ -15,13 +15,13 @@ import { codexmcpSecrets, envSnapshot, takeTaskEnv } from "../core/task-env.js";
 import { processTagOf, TASK_TAG_ENV } from "../core/task-tag.js";
 import { TASK_ID_ENV, type TaskMeta, type TaskResult, type TerminalStatus } from "../core/types.js";
 import { placementDiff } from "../git/placement-diff.js";
-import { processIdentity } from "../proc/liveness.js";
 import { killTree } from "../proc/tree.js";
 import { errorMessage } from "../util/errors.js";
-import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
-import { formatDuration, nowIso } from "../util/time.js";
+import { writeJsonAtomic } from "../util/files.js";
+import { formatDuration } from "../util/time.js";
 import { runAgentProcess } from "./agent-process.js";
 import { guardPane } from "./pane.js";
+import { recordStart } from "./start-record.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
 import { Transcript } from "./transcript.js";
 import { Watchdog } from "./watchdog.js";
@@ -94,14 +94,16 @@ export async function runTask(
   const stopper = earlyStopper ?? stopOnSignals(files("cancel"));
   const loaded = await store.readMeta(taskId);
   if (!loaded) throw new Error(`no task at ${taskDir}`);
-  let meta: TaskMeta = loaded;
-  // Independent reads, at once: the time from launch to `started` is time the caller waits.
+  // Everything from here to the agent's launch is time the caller waits: the start is recorded
+  // while the rest loads, and the agent's argv is read while the records are written.
+  const recording = recordStart(store, loaded);
   const [driver, taskHookList, taskEnv] = await Promise.all([
-    loadDriver(meta.agent),
-    taskHooks(meta, taskDir),
+    loadDriver(loaded.agent),
+    taskHooks(loaded, taskDir),
     takeTaskEnv(files("env")),
   ]);
-  const hooks = combineHooks([...taskHookList, extraHooks]);
+  const hookList = [...taskHookList, extraHooks];
+  const hooks = combineHooks(hookList);
 
   if (existsSync(files("cancel"))) stopper.stop("cancel", "a cancel requested before the runner started");
 
@@ -109,30 +111,25 @@ export async function runTask(
     ...(taskEnv ?? envSnapshot(process.env, await codexmcpSecrets(store.layout.home))),
   };
   env[TASK_ID_ENV] = taskId;
-  if (meta.process_tag) env[TASK_TAG_ENV] = meta.process_tag;
+  if (loaded.process_tag) env[TASK_TAG_ENV] = loaded.process_tag;
   env.CODEXMCP_TASK_DIR = taskDir;
-  if (meta.port_range && meta.port) env[meta.port_range.env] = String(meta.port);
+  if (loaded.port_range && loaded.port) env[loaded.port_range.env] = String(loaded.port);
 
-  const self = processIdentity(process.pid);
-  const launched = await readJsonIfExists<{ launched_at?: string }>(files("runner"));
-  const ownRecord = self && {
-    ...self,
-    host: meta.host,
-    launched_at: launched?.launched_at ?? nowIso(),
-    ready_at: nowIso(),
-  };
-  // The runner record and meta.json are separate files: written at once. Observers need either
-  // order (a running meta without a ready runner record reads as starting, and cancel waits).
-  const [, updated] = await Promise.all([
-    ownRecord ? writeJsonAtomic(files("runner"), ownRecord).catch(() => undefined) : undefined,
-    store
-      .updateMeta(taskId, (m) => {
-        m.status = "running";
-        m.started_at = nowIso();
-      })
-      .catch(() => undefined),
-  ]);
-  meta = updated ?? meta;
+  const agentArgs = (): Promise<string[]> =>
+    driver.prepareArgs
+      ? driver.prepareArgs(loaded.agent_args, {
+          runDir: loaded.run_dir,
+          env,
+          profile: loaded.profile ?? undefined,
+          mcpServers: loaded.agent_mcp_servers ?? "none",
+        })
+      : Promise.resolve([...loaded.agent_args]);
+  // Setup commands run before the agent and may change what its argv is read from: then later.
+  const early = hookList.some((h) => h.beforeAgent) ? undefined : agentArgs();
+  early?.catch(() => undefined); // awaited (and its error reported) in the run below
+  const started = await recording;
+  const ownRecord = started.record;
+  const meta: TaskMeta = started.meta;
 
   const transcript = new Transcript(files("log"), process.stdout.isTTY ? process.stdout : undefined);
   guardPane(taskId);
@@ -155,14 +152,7 @@ export async function runTask(
     await hooks.beforeAgent?.(ctx);
     if (stopper.reason) throw new StoppedBeforeAgent();
     const input = meta.agent_input ? path.basename(meta.agent_input) : "prompt.md";
-    const args = driver.prepareArgs
-      ? await driver.prepareArgs(meta.agent_args, {
-          runDir: meta.run_dir,
-          env,
-          profile: meta.profile ?? undefined,
-          mcpServers: meta.agent_mcp_servers ?? "none",
-        })
-      : [...meta.agent_args];
+    const args = await (early ?? agentArgs());
     transcript.line(`$ ${meta.agent_bin} ${args.join(" ")} < ${input}`);
     const watchdog = new Watchdog(
       {

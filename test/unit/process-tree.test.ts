@@ -38,36 +38,43 @@ describe("process identity and tree termination", () => {
     expect([...descendants([10], table)].sort()).toEqual([10, 11, 12, 13]);
   });
 
-  it("kills a whole tree, including a daemon that left it, by the task's tag", async () => {
-    const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-unit-"));
-    const tag = `unit-${process.pid}-${Date.now()}`;
-    const pidFile = path.join(dir, "daemon.pid");
-    const root = spawn(
-      "sh",
-      ["-c", `setsid -f sh -c 'echo $$ > ${pidFile}; exec sleep 300' ; sleep 300 & sleep 300`],
-      {
-        env: { ...process.env, CODEXMCP_TASK_ID: tag },
-        stdio: "ignore",
-      },
-    );
-    await until(async () => (await fsp.readFile(pidFile, "utf8").catch(() => "")).trim() !== "");
-    const daemon = Number((await fsp.readFile(pidFile, "utf8")).trim());
-    await until(() => taggedProcesses("CODEXMCP_TASK_ID", tag).size >= 4);
-    expect(descendants([root.pid ?? -1]).has(daemon)).toBe(false);
-    // The asynchronous scan killTree uses finds the same processes, the daemon among them.
-    const tagged = await taggedProcessesAsync("CODEXMCP_TASK_ID", tag);
-    expect([...tagged].sort()).toEqual([...taggedProcesses("CODEXMCP_TASK_ID", tag)].sort());
-    expect(tagged.has(daemon)).toBe(true);
+  it.each([
+    ["off the event loop", false],
+    ["synchronously (mayBlock)", true],
+  ])(
+    "kills a whole tree, including a daemon that left it, by the task's tag, scanning %s",
+    async (_how, mayBlock) => {
+      const dir = await fsp.mkdtemp(path.join(os.tmpdir(), "codexmcp-unit-"));
+      const tag = `unit-${process.pid}-${Date.now()}`;
+      const pidFile = path.join(dir, "daemon.pid");
+      const root = spawn(
+        "sh",
+        ["-c", `setsid -f sh -c 'echo $$ > ${pidFile}; exec sleep 300' ; sleep 300 & sleep 300`],
+        {
+          env: { ...process.env, CODEXMCP_TASK_ID: tag },
+          stdio: "ignore",
+        },
+      );
+      await until(async () => (await fsp.readFile(pidFile, "utf8").catch(() => "")).trim() !== "");
+      const daemon = Number((await fsp.readFile(pidFile, "utf8")).trim());
+      await until(() => taggedProcesses("CODEXMCP_TASK_ID", tag).size >= 4);
+      expect(descendants([root.pid ?? -1]).has(daemon)).toBe(false);
+      // The asynchronous scan killTree uses finds the same processes, the daemon among them.
+      const tagged = await taggedProcessesAsync("CODEXMCP_TASK_ID", tag);
+      expect([...tagged].sort()).toEqual([...taggedProcesses("CODEXMCP_TASK_ID", tag)].sort());
+      expect(tagged.has(daemon)).toBe(true);
 
-    const rootId = processIdentity(root.pid ?? -1);
-    expect(rootId).not.toBeNull();
-    await killTree({
-      roots: rootId ? [rootId] : [],
-      tag: { name: "CODEXMCP_TASK_ID", value: tag },
-      graceMs: 500,
-    });
-    expect(taggedProcesses("CODEXMCP_TASK_ID", tag).size).toBe(0);
-    expect(processIdentity(daemon)).toBeNull();
-    await fsp.rm(dir, { recursive: true, force: true });
-  });
+      const rootId = processIdentity(root.pid ?? -1);
+      expect(rootId).not.toBeNull();
+      await killTree({
+        roots: rootId ? [rootId] : [],
+        tag: { name: "CODEXMCP_TASK_ID", value: tag },
+        graceMs: 500,
+        mayBlock,
+      });
+      expect(taggedProcesses("CODEXMCP_TASK_ID", tag).size).toBe(0);
+      expect(processIdentity(daemon)).toBeNull();
+      await fsp.rm(dir, { recursive: true, force: true });
+    },
+  );
 });
