@@ -1,4 +1,4 @@
-import { promises as fsp } from "node:fs";
+import { readFileSync, rmSync } from "node:fs";
 import { hasErrorCode } from "../util/errors.js";
 import { readHttpToken } from "./http-token.js";
 import { checkStoreJson } from "./validated.js";
@@ -10,14 +10,16 @@ import { checkStoreJson } from "./validated.js";
  * of a tmux server that may have started long ago.
  */
 export async function takeTaskEnv(file: string): Promise<Record<string, string> | undefined> {
+  // Read and removed synchronously: the runner reads it while its start records are fsynced,
+  // and asynchronous calls would queue behind those in libuv's four threads (11 ms measured).
   let text: string;
   try {
-    text = await fsp.readFile(file, "utf8");
+    text = readFileSync(file, "utf8");
   } catch (err) {
     if (hasErrorCode(err, "ENOENT")) return undefined;
     throw err;
   }
-  await fsp.rm(file, { force: true });
+  rmSync(file, { force: true });
   // A damaged snapshot (the disk filled while it was written) is as good as none: the runner
   // then gives the task its own environment rather than crashing before it records anything.
   const read = await checkStoreJson(text, "env", "light");

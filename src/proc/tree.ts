@@ -73,27 +73,44 @@ export function descendants(roots: readonly number[], procs: readonly Proc[] = l
  * re-parented to init after their parent died).
  */
 export function taggedProcesses(name: string, value: string): Set<number> {
+  return scanTagged(name, value).found;
+}
+
+/** Rounds of looking for processes started during the scan before `settled` is given up. */
+const SETTLE_ROUNDS = 4;
+
+/**
+ * The tagged processes, read synchronously; `settled` when /proc listed no process the scan had
+ * not read by the time it ended. A tagged process can escape a scan only by being started after
+ * /proc was listed (one alive when its environ was read is found), so with nothing found and the
+ * scan settled, no tagged process is alive and none can start: every parent it could have is gone.
+ */
+export function scanTagged(name: string, value: string): { found: Set<number>; settled: boolean } {
   const found = new Set<number>();
-  let entries: string[];
-  try {
-    entries = readdirSync("/proc");
-  } catch {
-    return found;
-  }
   const needle = Buffer.from(`${name}=${value}\0`);
-  for (const entry of entries) {
-    if (!/^\d+$/.test(entry)) continue;
-    const pid = Number(entry);
-    if (pid === process.pid) continue;
+  const inside = Buffer.concat([Buffer.from("\0"), needle]);
+  const seen = new Set<string>();
+  for (let round = 0; round <= SETTLE_ROUNDS; round++) {
+    let entries: string[];
     try {
-      const environ = readFileSync(`/proc/${entry}/environ`);
-      if (environ.indexOf(needle) === 0 || environ.indexOf(Buffer.concat([Buffer.from("\0"), needle])) >= 0)
-        found.add(pid);
+      entries = readdirSync("/proc").filter((e) => /^\d+$/.test(e) && !seen.has(e));
     } catch {
-      // gone, or not ours
+      return { found, settled: false };
+    }
+    if (round > 0 && entries.length === 0) return { found, settled: true };
+    for (const entry of entries) {
+      seen.add(entry);
+      const pid = Number(entry);
+      if (pid === process.pid) continue;
+      try {
+        const environ = readFileSync(`/proc/${entry}/environ`);
+        if (environ.indexOf(needle) === 0 || environ.indexOf(inside) >= 0) found.add(pid);
+      } catch {
+        // gone, or not ours
+      }
     }
   }
-  return found;
+  return { found, settled: false };
 }
 
 /** How many /proc/<pid>/environ reads run at once in the asynchronous scan. */
@@ -149,24 +166,32 @@ export interface KillTreeOptions {
   readonly mayBlock?: boolean;
 }
 
-/** The whole tree: the process table (ps) and the tag scan, off the event loop and at once unless `mayBlock`. */
-async function collect(opts: KillTreeOptions): Promise<Set<number>> {
+/**
+ * The whole tree: the process table (ps) and the tag scan, off the event loop and at once unless
+ * `mayBlock`. `settled` (only synchronously, with no live root) when the scan proves that nothing
+ * it missed can still exist (`scanTagged`).
+ */
+async function collect(opts: KillTreeOptions): Promise<{ pids: Set<number>; settled: boolean }> {
   const liveRoots = opts.roots.filter(isAlive).map((r) => r.pid);
   const { tag } = opts;
-  const [procs, tagged] = opts.mayBlock
-    ? [
-        liveRoots.length > 0 ? listProcesses() : [],
-        tag ? taggedProcesses(tag.name, tag.value) : new Set<number>(),
-      ]
-    : await Promise.all([
-        liveRoots.length > 0 ? listProcessesAsync() : Promise.resolve([]),
-        tag ? taggedProcessesAsync(tag.name, tag.value) : Promise.resolve(new Set<number>()),
-      ]);
-  const set = liveRoots.length > 0 ? descendants(liveRoots, procs) : new Set<number>();
-  for (const pid of tagged) set.add(pid);
-  for (const pid of opts.spare ?? []) set.delete(pid);
-  set.delete(process.pid);
-  return set;
+  let procs: Proc[];
+  let tagged = new Set<number>();
+  let settled = false;
+  if (opts.mayBlock) {
+    procs = liveRoots.length > 0 ? listProcesses() : [];
+    if (tag) ({ found: tagged, settled } = scanTagged(tag.name, tag.value));
+    settled &&= liveRoots.length === 0;
+  } else {
+    [procs, tagged] = await Promise.all([
+      liveRoots.length > 0 ? listProcessesAsync() : Promise.resolve([]),
+      tag ? taggedProcessesAsync(tag.name, tag.value) : Promise.resolve(tagged),
+    ]);
+  }
+  const pids = liveRoots.length > 0 ? descendants(liveRoots, procs) : new Set<number>();
+  for (const pid of tagged) pids.add(pid);
+  for (const pid of opts.spare ?? []) pids.delete(pid);
+  pids.delete(process.pid);
+  return { pids, settled };
 }
 
 /**
@@ -178,21 +203,22 @@ async function collect(opts: KillTreeOptions): Promise<Set<number>> {
  * task keeps answering its other calls. Returns how many processes were found.
  */
 export async function killTree(opts: KillTreeOptions): Promise<number> {
-  const first = await collect(opts);
+  const { pids: first, settled } = await collect(opts);
+  if (first.size === 0 && settled) return 0;
   const identities = [...first].map((pid) => processIdentity(pid)).filter((p) => p !== null);
   signalAll(first, "SIGTERM");
   const deadline = Date.now() + (opts.graceMs ?? 3000);
-  const allGone = async () => identities.every((id) => !isAlive(id)) && (await collect(opts)).size === 0;
-  // Collected again even when the first look found nothing: a child forked by a process that
-  // exited while /proc was being read escapes one look, not the next. Once all is gone the
-  // answer stands (the old loop asked a third time for nothing).
+  const allGone = async () => identities.every((id) => !isAlive(id)) && (await collect(opts)).pids.size === 0;
+  // Collected again even when the first look found nothing (unless it settled): a child forked
+  // by a process that exited while /proc was being read escapes one look, not the next. Once
+  // all is gone the answer stands (the old loop asked a third time for nothing).
   let gone = await allGone();
   while (!gone && Date.now() < deadline) {
     await sleep(50);
     gone = await allGone();
   }
   for (let round = 0; round < 10 && !gone; round++) {
-    const left = await collect(opts);
+    const left = (await collect(opts)).pids;
     for (const id of identities) if (isAlive(id)) left.add(id.pid);
     for (const pid of opts.spare ?? []) left.delete(pid);
     signalAll(left, "SIGKILL");

@@ -1,7 +1,7 @@
 import { type ChildProcess, spawn } from "node:child_process";
 import { once } from "node:events";
-import { createWriteStream } from "node:fs";
-import { appendFile, open } from "node:fs/promises";
+import { closeSync, createWriteStream, openSync } from "node:fs";
+import { appendFile } from "node:fs/promises";
 import { createInterface } from "node:readline";
 import { finished } from "node:stream/promises";
 import type { AgentEvent, AgentStreamReader } from "../core/agent-events.js";
@@ -54,12 +54,14 @@ export async function runAgentProcess(req: AgentRunRequest): Promise<AgentRunOut
 
   // node:child_process rather than execa here: this is every task's start-up path, and execa's
   // import alone costs a few hundred milliseconds. Still argv, never a shell.
-  const prompt = await open(req.promptFile, "r");
+  // Opened synchronously: spawn blocks the loop anyway, and an asynchronous open waits for a
+  // free libuv thread (the runner's start records may still be fsyncing).
+  const prompt = openSync(req.promptFile, "r");
   let child: ChildProcess;
   try {
-    child = spawn(req.bin, [...req.args], { cwd: req.cwd, env: req.env, stdio: [prompt.fd, "pipe", "pipe"] });
+    child = spawn(req.bin, [...req.args], { cwd: req.cwd, env: req.env, stdio: [prompt, "pipe", "pipe"] });
   } finally {
-    await prompt.close();
+    closeSync(prompt);
   }
   let spawnError: string | null = null;
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {

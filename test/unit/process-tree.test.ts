@@ -4,7 +4,13 @@ import os from "node:os";
 import path from "node:path";
 import { describe, expect, it } from "vitest";
 import { isAlive, processIdentity } from "../../src/proc/liveness.js";
-import { descendants, killTree, taggedProcesses, taggedProcessesAsync } from "../../src/proc/tree.js";
+import {
+  descendants,
+  killTree,
+  scanTagged,
+  taggedProcesses,
+  taggedProcessesAsync,
+} from "../../src/proc/tree.js";
 
 async function until(fn: () => boolean | Promise<boolean>, ms = 5000): Promise<void> {
   const end = Date.now() + ms;
@@ -75,6 +81,34 @@ describe("process identity and tree termination", () => {
       expect(taggedProcesses("CODEXMCP_TASK_ID", tag).size).toBe(0);
       expect(processIdentity(daemon)).toBeNull();
       await fsp.rm(dir, { recursive: true, force: true });
+    },
+  );
+
+  it.each([
+    ["off the event loop", false],
+    ["synchronously (mayBlock)", true],
+  ])(
+    "kills a tag whose processes keep starting detached children during the scans, %s",
+    async (_how, mayBlock) => {
+      const tag = `churn-${process.pid}-${Date.now()}-${mayBlock}`;
+      // Each child leaves the tree at once (setsid) and lives a moment: new tagged pids all along.
+      spawn("sh", ["-c", "while :; do setsid sleep 0.3 & sleep 0.01; done"], {
+        env: { ...process.env, CODEXMCP_TASK_ID: tag },
+        stdio: "ignore",
+        detached: true,
+      }).unref();
+      await until(() => taggedProcesses("CODEXMCP_TASK_ID", tag).size >= 5);
+      const found = await killTree({
+        roots: [],
+        tag: { name: "CODEXMCP_TASK_ID", value: tag },
+        graceMs: 300,
+        mayBlock,
+      });
+      expect(found).toBeGreaterThanOrEqual(5);
+      expect(scanTagged("CODEXMCP_TASK_ID", tag).found.size).toBe(0);
+      // Nothing is left to start any: still none a moment later.
+      await new Promise((r) => setTimeout(r, 100));
+      expect(taggedProcesses("CODEXMCP_TASK_ID", tag).size).toBe(0);
     },
   );
 });
