@@ -153,7 +153,6 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
   let built: TaskMeta | undefined;
   try {
     await fsp.mkdir(taskDir, { recursive: true, mode: PRIVATE_DIR_MODE });
-    await store.reserveOutcome(taskId);
     const r = p.request;
     const { config } = p;
     let runDir = p.cwd;
@@ -262,9 +261,11 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
       finished_at: null,
     };
     built = meta;
-    // The task's inputs, side by side; meta.json last: once it is there, the task exists.
-    // All settle before a failure is thrown, so the undo never races a write still under way.
+    // The task's inputs and the space for its outcome, side by side (each is fsynced); meta.json
+    // last: once it is there, the task exists. All settle before a failure is thrown, so the
+    // undo never races a write still under way.
     const inputs = await Promise.allSettled([
+      store.reserveOutcome(taskId),
       fsp.writeFile(store.layout.file(taskId, "prompt"), r.prompt, { mode: PRIVATE_FILE_MODE }),
       p.readonlyFallback
         ? fsp.writeFile(path.join(taskDir, AGENT_INPUT_FILE), READONLY_CONSTRAINT + r.prompt, {
