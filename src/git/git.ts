@@ -107,28 +107,43 @@ export async function hardenedArgv(
   dir: string,
   args: readonly string[],
   env?: Record<string, string>,
+  scanned?: Promise<DriverScan>,
 ): Promise<string[]> {
   if (!needsDriverScan(args)) return hardenArgs(args, []);
-  const overrides = driverOverrides(await scopedConfig(dir, env));
+  const overrides = [...(await (scanned ?? driverScan(dir, env)))];
   if (args[0] === "add") overrides.push(...(await nestedDriverOverrides(dir, env)));
   return hardenArgs(args, overrides);
+}
+
+/** The overrides that disarm the drivers a repository's config defines (as read in `dir`). */
+export type DriverScan = readonly [string, string][];
+
+/**
+ * The repository's drivers, read now: for a caller that starts the scan early, side by side with
+ * other work, and hands it to git() (`scanned`). Never rejects (an unreadable config disarms
+ * nothing, as in git()).
+ */
+export async function driverScan(dir: string, env?: Record<string, string>): Promise<DriverScan> {
+  return driverOverrides(await scopedConfig(dir, env));
 }
 
 /**
  * `git <args>` in `dir` (argv, never a shell string), hardened against repository-configured
  * programs (harden.ts). Retries for a while when another git process holds one of the
  * repository's lock files: concurrent dispatches and the user's own git commands must not make
- * a dispatch fail.
+ * a dispatch fail. `scanned`: the driver scan a caller started moments before (the first attempt
+ * uses it; a retry scans afresh).
  */
 export async function git(
   dir: string,
   args: readonly string[],
   env?: Record<string, string>,
+  scanned?: Promise<DriverScan>,
 ): Promise<string> {
   const deadline = Date.now() + 15_000;
   for (let attempt = 0; ; attempt++) {
     try {
-      return await run(dir, await hardenedArgv(dir, args, env), env);
+      return await run(dir, await hardenedArgv(dir, args, env, attempt === 0 ? scanned : undefined), env);
     } catch (err) {
       if (!isGitLockError(err) || Date.now() > deadline) throw err;
       await sleep(Math.min(1000, 25 * 2 ** attempt) + Math.random() * 50);

@@ -3,7 +3,7 @@ import path from "node:path";
 import { canonicalPath } from "../util/canonical-path.js";
 import { UserError } from "../util/errors.js";
 import { pathExists } from "../util/files.js";
-import { git, gitMaybe } from "./git.js";
+import { type DriverScan, git, gitMaybe } from "./git.js";
 import { branchExists, mergeBase, type RepoInfo, revParse } from "./repo.js";
 
 export interface WorktreeEntry {
@@ -45,6 +45,8 @@ export interface WorktreeRequest {
   readonly repo: RepoInfo;
   readonly dir: string;
   readonly branch: string;
+  /** The repository's drivers, scanned while the dispatch was planned (for a new topic's checkout). */
+  readonly scanned?: Promise<DriverScan>;
 }
 
 export interface WorktreeReady {
@@ -75,7 +77,13 @@ export async function ensureWorktree(req: WorktreeRequest): Promise<WorktreeRead
   // process costs a dispatch a fork of the server); any other case takes the full way below.
   let branchExisted = false;
   if (!(await pathExists(dir)) && !(await mayBeRegistered(repo.commonDir, dir))) {
-    const made = await addOnNewBranch({ toplevel: repo.toplevel, head: repo.head }, dir, branch, []);
+    const made = await addOnNewBranch(
+      { toplevel: repo.toplevel, head: repo.head },
+      dir,
+      branch,
+      [],
+      req.scanned,
+    );
     if (made) return made;
     branchExisted = true;
   }
@@ -134,10 +142,16 @@ async function addOnNewBranch(
   dir: string,
   branch: string,
   kept: string[],
+  scanned?: Promise<DriverScan>,
 ): Promise<WorktreeReady | undefined> {
   await fsp.mkdir(path.dirname(dir), { recursive: true });
   try {
-    await git(repo.toplevel, ["worktree", "add", "--quiet", "-b", branch, dir, repo.head]);
+    await git(
+      repo.toplevel,
+      ["worktree", "add", "--quiet", "-b", branch, dir, repo.head],
+      undefined,
+      scanned,
+    );
     return { dir, branch, baseCommit: repo.head, createdWorktree: true, createdBranch: true, kept };
   } catch (err) {
     if ((await pathExists(dir)) || !(await branchExists(repo.toplevel, branch))) throw err;

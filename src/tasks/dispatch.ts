@@ -159,7 +159,7 @@ async function claimAndRecord(ctx: DispatchContext, p: Plan): Promise<Recorded> 
     let copied: string[] = [];
     let writableDirs: string[] = [];
     if (p.repo && p.worktreeDir && p.branch) {
-      const request = { repo: p.repo, dir: p.worktreeDir, branch: p.branch };
+      const request = { repo: p.repo, dir: p.worktreeDir, branch: p.branch, scanned: p.driverScan };
       worktree = await CHECKOUTS.run(p.repo.commonDir, () => ensureWorktree(request));
       // Placed by a host's remote dispatch: it made the worktree (and undoes that itself).
       if (r.placed) worktree = { ...worktree, baseCommit: r.placed.base_commit };

@@ -14,6 +14,7 @@ import { type TrustState, TrustStore } from "../config/trust.js";
 import { agentBinEnvVar } from "../core/agent-names.js";
 import { WRITE_SANDBOXES } from "../core/sandbox.js";
 import { DEFAULT_TOPIC_TYPES, parseTopic, type Topic } from "../core/topic.js";
+import { type DriverScan, driverScan } from "../git/git.js";
 import { insideGitDir, type RepoInfo, repoInfo } from "../git/repo.js";
 import { canonicalPath } from "../util/canonical-path.js";
 import { UserError } from "../util/errors.js";
@@ -36,6 +37,11 @@ export interface Plan {
   readonly host: "tmux" | "process";
   /** The repository around cwd (null outside git). */
   readonly repo: RepoInfo | null;
+  /**
+   * Write tasks: the repository's drivers, scanned side by side with its facts (a new topic's
+   * checkout needs them; reading them then would add a git process to the dispatch).
+   */
+  readonly driverScan?: Promise<DriverScan>;
   /** Set for worktree tasks. */
   readonly worktreeDir: string | null;
   readonly branch: string | null;
@@ -127,6 +133,7 @@ export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<
   const { settings, env } = ctx;
   const cwd = await checkCwd(request.cwd);
   const hasGit = which("git", env) !== undefined;
+  const scan = hasGit && WRITE_SANDBOXES.includes(request.sandbox) ? driverScan(cwd) : undefined;
   const repo = hasGit ? await repoInfo(cwd) : null;
   // Only asked when cwd is not in a work tree (free for the usual case).
   const gitDirKind = hasGit && !repo ? await insideGitDir(cwd) : null;
@@ -213,6 +220,7 @@ export async function plan(ctx: DispatchContext, request: TaskRequest): Promise<
   }
   return {
     ...write,
+    ...(scan ? { driverScan: scan } : {}),
     worktreeDir,
     branch: `agent/${topic.stem}`,
     exclusive: { lock: worktreeLockPath(ctx.store, repo.commonDir, worktreeDir), dir: worktreeDir },

@@ -6,7 +6,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { prepareGitRestore, restoreGit } from "../../src/audit/restore-git.js";
 import { diffSnapshots, type GitSnapshot, takeSnapshot } from "../../src/audit/snapshot.js";
 import { diffStat } from "../../src/git/diffstat.js";
-import { git } from "../../src/git/git.js";
+import { driverScan, git } from "../../src/git/git.js";
 import { predictMerge, trialRebase } from "../../src/git/merge.js";
 import { worktreePatch } from "../../src/git/patch.js";
 import { repoInfo } from "../../src/git/repo.js";
@@ -162,6 +162,19 @@ describe("git run by codexmcp never runs a program the repository configured", (
       repo: info,
       dir: path.join(root, "repo-agent-fix-y"),
       branch: "agent/fix-y",
+    });
+    expect(ready.createdWorktree).toBe(true);
+    expect(await canaries(canaryDir)).toEqual([]);
+  });
+
+  it("creating a worktree with the driver scan a dispatch starts while it plans", async () => {
+    const info = await repoInfo(repo);
+    if (!info) throw new Error("no repo");
+    const ready = await ensureWorktree({
+      repo: info,
+      dir: path.join(root, "repo-agent-fix-early"),
+      branch: "agent/fix-early",
+      scanned: driverScan(repo),
     });
     expect(ready.createdWorktree).toBe(true);
     expect(await canaries(canaryDir)).toEqual([]);

@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import os from "node:os";
 import path from "node:path";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
+import { driverScan } from "../../src/git/git.js";
 import { repoInfo } from "../../src/git/repo.js";
 import { ensureWorktree, mayBeRegistered } from "../../src/git/worktree.js";
 import { gitIn, makeRepo, sh } from "../helpers/sandbox.js";
@@ -68,6 +69,17 @@ describe("adding a task's worktree", () => {
     expect(made.filter((c) => c.startsWith("worktree list"))).toEqual([]);
     expect(made).toHaveLength(2);
     expect(gitIn(dir, "rev-parse", "--abbrev-ref", "HEAD")).toBe("agent/fix-a");
+  });
+
+  it("a new topic whose dispatch scanned the drivers while it planned: `worktree add -b` alone", async () => {
+    const info = await freshRepo();
+    const scanned = driverScan(repo);
+    await scanned;
+    const logFile = await logGit();
+    const dir = path.join(root, `repo${n}-agent-fix-s`);
+    const ready = await ensureWorktree({ repo: info, dir, branch: "agent/fix-s", scanned });
+    expect(ready).toMatchObject({ dir, createdWorktree: true, createdBranch: true });
+    expect(await calls(logFile)).toEqual([expect.stringMatching(/^worktree add --quiet -b agent\/fix-s /)]);
   });
 
   it("a path registered on another branch and deleted by hand: the worktree and its branch are made by this call", async () => {
