@@ -4,8 +4,8 @@ import { type ProcessIdentity, processIdentity } from "../proc/liveness.js";
 import { readJsonIfExists, writeJsonAtomic } from "../util/files.js";
 import { nowIso } from "../util/time.js";
 
-/** What the runner's record (the task's runner.json) says about the runner. */
-export type RunnerRecord = ProcessIdentity & {
+/** What the runner writes to its task's runner.json as it starts (core/types.ts RunnerRecord). */
+export type StartRecord = ProcessIdentity & {
   readonly host: string;
   readonly launched_at: string;
   readonly ready_at: string;
@@ -20,7 +20,7 @@ export type RunnerRecord = ProcessIdentity & {
 export async function recordStart(
   store: TaskStore,
   meta: TaskMeta,
-): Promise<{ readonly record: RunnerRecord | null; readonly meta: TaskMeta }> {
+): Promise<{ readonly record: StartRecord | null; readonly meta: TaskMeta }> {
   const runnerFile = store.layout.file(meta.task_id, "runner");
   const self = processIdentity(process.pid);
   const launched = await readJsonIfExists<{ launched_at?: string }>(runnerFile).catch(() => undefined);
