@@ -5,7 +5,7 @@ import { pathExists } from "../util/files.js";
 import { git, gitMaybe } from "./git.js";
 import { branchExists, revParse } from "./repo.js";
 import { snapshotCommit } from "./snapshot.js";
-import { listWorktrees } from "./worktree.js";
+import { listWorktrees } from "./worktree-list.js";
 
 /**
  * Puts an agent branch that came back from a host into the user's repository: the branch at the

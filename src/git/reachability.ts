@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { canonicalPath } from "../util/canonical-path.js";
 import { git, gitMaybe } from "./git.js";
+import { listWorktrees } from "./worktree-list.js";
 
 /** A commit something pointed at, and what pointed at it (for reports). */
 export interface Tip {
@@ -115,19 +116,10 @@ export async function commitsAtRisk(
 
 /** The HEAD commits of every work tree of the repository except `exclude` (canonical paths). */
 export async function otherWorktreeHeads(repo: string, exclude: string): Promise<string[]> {
-  const out = await git(repo, ["worktree", "list", "--porcelain", "-z"]).catch(() =>
-    git(repo, ["worktree", "list", "--porcelain"]),
-  );
   const skip = await canonicalPath(exclude);
   const heads: string[] = [];
-  let dir = "";
-  for (const line of out.split(out.includes("\0") ? "\0" : "\n")) {
-    if (line.startsWith("worktree ")) dir = line.slice("worktree ".length);
-    else if (line.startsWith("HEAD ") && (await canonicalPath(dir)) !== skip) {
-      const sha = line.slice(5).trim();
-      // A worktree `git worktree add` is still making has the null id as HEAD for a moment.
-      if (SHA.test(sha) && !ZERO.test(sha)) heads.push(sha);
-    }
+  for (const wt of await listWorktrees(repo)) {
+    if (wt.head && SHA.test(wt.head) && (await canonicalPath(wt.dir)) !== skip) heads.push(wt.head);
   }
   return heads;
 }

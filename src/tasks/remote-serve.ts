@@ -7,7 +7,7 @@ import { isTerminal } from "../core/types.js";
 import { git, gitMaybe } from "../git/git.js";
 import { branchExists, mergeBase, revParse } from "../git/repo.js";
 import { bundleBytes, fetchBundle, snapshotCommit } from "../git/snapshot.js";
-import { listWorktrees } from "../git/worktree.js";
+import { listWorktrees } from "../git/worktree-list.js";
 import { tmuxOf } from "../hosts/local/local-hosts.js";
 import {
   bundleRef,

@@ -1,7 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { parseShortstat } from "../../src/git/diffstat.js";
 import { isGitLockError } from "../../src/git/git.js";
-import { parseWorktreeList } from "../../src/git/worktree.js";
+import { parseWorktreeList } from "../../src/git/worktree-list.js";
 
 describe("git output parsing", () => {
   it("reads --shortstat lines", () => {

@@ -4,7 +4,7 @@ import { postMortemAudit } from "../../audit/post-mortem.js";
 import type { Settings } from "../../config/settings.js";
 import { isTerminal } from "../../core/types.js";
 import { gitMaybe } from "../../git/git.js";
-import { listWorktrees } from "../../git/worktree.js";
+import { listWorktrees } from "../../git/worktree-list.js";
 import { Tmux } from "../../hosts/tmux/tmux.js";
 import { TaskManager } from "../../tasks/manager.js";
 import { errorMessage } from "../../util/errors.js";
