@@ -139,7 +139,9 @@ describe("local HTTP: a token on every host, bounded sessions, bounded bodies", 
   it("--no-auth only on loopback, with a warning; doctor reports it", async () => {
     const open = await serve(sb.env(), ["--port", "0", "--no-auth"]);
     try {
-      expect(open.stderr()).toMatch(/--no-auth: every user and program on this machine/);
+      // The warning comes before the line a script waits for to find the URL.
+      const beforeServing = open.stderr().split("serving MCP over Streamable HTTP")[0];
+      expect(beforeServing).toMatch(/--no-auth: every user and program on this machine/);
       expect((await post(open, {})).status).toBe(200);
       const doctor = await cli(["doctor", "--json"], sb.env(), { cwd: sb.repo });
       const checks = JSON.parse(doctor.stdout).checks as { name: string; status: string; detail: string }[];

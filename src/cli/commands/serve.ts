@@ -126,16 +126,17 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
     : opts.tokenEnv
       ? `bearer token from ${opts.tokenEnv} required`
       : `bearer token required: Authorization: Bearer ${token} (kept in ${httpTokenPath(settings.home)}; codexmcp install <client> --transport http writes it into a client's config)`;
+  // Warned before the "serving" line: whoever waits for that line to find the URL has read the warning.
+  if (!token && !server.socket)
+    log.warn(
+      `--no-auth: every user and program on this machine that can connect to ${server.url} can run code as you. Use it only on a machine nobody else uses.`,
+    );
   log.info(
     `codexmcp ${VERSION} serving MCP over Streamable HTTP at ${where}; ${auth}; state in ${settings.home}`,
   );
   if (loginUrl)
     log.info(
       `web board: ${loginUrl} (a one-time login link, valid 15 minutes; codexmcp ui --login-url makes another)`,
-    );
-  if (!token && !server.socket)
-    log.warn(
-      `--no-auth: every user and program on this machine that can connect to ${server.url} can run code as you. Use it only on a machine nobody else uses.`,
     );
   await new Promise<void>((resolve) => {
     for (const sig of ["SIGINT", "SIGTERM"] as const) process.once(sig, () => resolve());
