@@ -234,20 +234,38 @@ export async function runTask(
       spare: [process.pid],
       graceMs: 2000,
     });
-  const won = await store.finalize(result, { patienceMs: FINALIZE_PATIENCE_MS });
+  // The closing lines are on disk before the outcome: whoever sees the task ended (logs -f, a
+  // remote host's pull, a wait) then reads a complete log.
+  transcript.lines(closingLines(result));
+  await transcript.flush();
+  let won: boolean;
+  try {
+    won = await store.finalize(result, { patienceMs: FINALIZE_PATIENCE_MS });
+  } catch (err) {
+    transcript.line(`the outcome above could not be recorded: ${errorMessage(err)}`);
+    await transcript.close();
+    throw err;
+  }
   const final = won ? result : ((await store.readResult(taskId)) ?? result);
-  transcript.line(
-    `task ${final.status}${final.exit_code !== null ? ` (exit ${final.exit_code})` : ""} after ${formatDuration(final.elapsed_seconds)}${final.usage ? ` · ${describeUsage(final.usage, final.cost_usd)}` : ""}`,
-  );
-  if (final.error) transcript.line(`error: ${final.error}`);
-  if (final.diff_stat !== undefined)
-    transcript.line(`diff: ${final.diff_stat || "no changes"} · ${final.commits_ahead ?? 0} commit(s) ahead`);
+  // Another process recorded the outcome first (a cancel that stopped waiting for this runner).
+  if (!won) transcript.line(`recorded instead, by ${final.finalized_by}: ${closingLines(final).join(" · ")}`);
   await transcript.close();
   await hooks.afterFinalize?.(ctx).catch(() => undefined);
   return final;
 }
 
 class StoppedBeforeAgent extends Error {}
+
+/** The transcript's last lines: how the task ended, its error, its diff. */
+function closingLines(r: TaskResult): string[] {
+  const lines = [
+    `task ${r.status}${r.exit_code !== null ? ` (exit ${r.exit_code})` : ""} after ${formatDuration(r.elapsed_seconds)}${r.usage ? ` · ${describeUsage(r.usage, r.cost_usd)}` : ""}`,
+  ];
+  if (r.error) lines.push(`error: ${r.error}`);
+  if (r.diff_stat !== undefined)
+    lines.push(`diff: ${r.diff_stat || "no changes"} · ${r.commits_ahead ?? 0} commit(s) ahead`);
+  return lines;
+}
 
 /** The unreachable limit of tasks whose meta.json predates the setting (as DEFAULTS says). */
 const DEFAULT_UNREACHABLE_SECONDS = 180;

@@ -37,6 +37,13 @@ export class Transcript implements TranscriptSink {
     this.tty?.write(text);
   }
 
+  /** Resolves once every line written so far has reached the file (or failed to). */
+  flush(): Promise<void> {
+    if (this.file.destroyed || this.file.writableEnded) return Promise.resolve();
+    // Writes complete in order, so the callback of an empty write comes after all earlier ones.
+    return new Promise((resolve) => this.file.write("", () => resolve()));
+  }
+
   async close(): Promise<void> {
     if (this.file.destroyed) return;
     this.file.end();

@@ -1,5 +1,5 @@
 import { execFileSync } from "node:child_process";
-import { promises as fsp } from "node:fs";
+import { existsSync, promises as fsp, readFileSync, watch } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { cli, cliProcess } from "../helpers/cli.js";
@@ -50,6 +50,13 @@ describe("the codexmcp command for people", () => {
       sandbox: "full-access",
     });
     const follow = cliProcess(["logs", "-f", String(d.task_id)], env);
+    // The transcript as it was the instant result.json appeared (inotify: well before any poll).
+    const taskDir = sb.taskDir(String(d.task_id));
+    let atOutcome: string | undefined;
+    const watcher = watch(taskDir, (_event, name) => {
+      if (name === "result.json" && atOutcome === undefined && existsSync(path.join(taskDir, name)))
+        atOutcome = readFileSync(path.join(taskDir, "codex-exec.log"), "utf8");
+    });
 
     const table = await cli(["ls"], env);
     expect(table.exitCode).toBe(0);
@@ -60,14 +67,18 @@ describe("the codexmcp command for people", () => {
     expect(table.stdout).not.toContain(ESC);
 
     const followed = await follow;
+    watcher.close();
+    // Whoever sees the task ended reads its closing lines: they are written before the outcome.
+    expect(atOutcome).toMatch(/task completed[^\n]*\n[^\n]*diff: [^\n]*\n$/);
     expect(followed.exitCode).toBe(0);
     expect(String(followed.stdout)).toContain("tick 6");
     expect(String(followed.stdout)).toContain("task completed");
     // Byte-exact: the transcript's "│" and "·" (multi-byte) must not shift what -f prints.
     const transcript = await fsp.readFile(path.join(sb.taskDir(String(d.task_id)), "codex-exec.log"), "utf8");
     expect(transcript).toContain("│");
-    // (-f stops once the task has ended; the runner may add its last lines after that.)
-    expect(transcript.startsWith(String(followed.stdout))).toBe(true);
+    // -f stops once the task has ended; the runner wrote its last lines before recording that.
+    expect(String(followed.stdout)).toBe(transcript.replace(/\n$/, "")); // execa drops the last newline
+    expect(transcript).toMatch(/task completed[^\n]*\n[^\n]*diff: [^\n]*\n$/);
     const last3 = await cli(["logs", String(d.task_id), "--lines", "3"], env);
     expect(last3.stdout).toBe(transcript.replace(/\n$/, "").split("\n").slice(-3).join("\n"));
 

@@ -126,9 +126,9 @@ describe("tasks outlive the server; dead runners are reported, never left runnin
       const s = await untilEnded(mcp, "codex-review-codexdies-v1");
       expect(s.status).toBe("failed");
       expect(String(s.error)).toContain("SIGKILL");
-      // The transcript's last lines follow the recorded outcome.
-      await until("the transcript to say so", async () =>
-        (await fsp.readFile(String(s.log_file), "utf8")).includes("task failed"),
+      // The transcript's last lines are on disk before the outcome is recorded.
+      expect(await fsp.readFile(String(s.log_file), "utf8")).toMatch(
+        /task failed[^\n]*\n[^\n]*error: [^\n]*SIGKILL/,
       );
     } finally {
       await mcp.close();
