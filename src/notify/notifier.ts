@@ -2,6 +2,7 @@ import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { userConfigPath } from "../config/settings.js";
 import { journalSize, readJournal } from "../core/journal.js";
+import { isTerminal } from "../core/types.js";
 import type { TaskManager } from "../tasks/manager.js";
 import { findStalls, type Stall } from "../tasks/stalls.js";
 import { errorMessage } from "../util/errors.js";
@@ -115,6 +116,10 @@ export function startNotifier(
     let changed = Object.keys(kept).length !== Object.keys(state).length;
     for (const stall of toSend) {
       if (controller.signal.aborted) break;
+      // A task that ended since the stall was found (its ending may just have been sent) is not
+      // stalled: a stall shown after its ending would tell the person to look at a finished task.
+      const now = await manager.observe(stall.obs.meta.task_id).catch(() => undefined);
+      if (!now || isTerminal(now.status) || now.meta.created_at !== stall.obs.meta.created_at) continue;
       const payload = taskStalledPayload(stall, {
         lastActivity: await manager.lastActivity(stall.obs).catch(() => undefined),
         attachCommand: manager.hosts.hostOf(stall.obs.meta).attachCommand(stall.obs.meta),

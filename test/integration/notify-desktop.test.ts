@@ -146,6 +146,14 @@ describe("desktop notifications (notify-send on the session bus)", () => {
         urgency: 1,
       });
     expect(all.indexOf(pause[0] as Shown)).toBeLessThan(all.indexOf(endings[0] as Shown));
+    // No task is shown stalled after its ending.
+    for (const n of stalls) {
+      const task = n.summary.split(" ")[1];
+      const ending = all.findIndex(
+        (e) => !e.summary.endsWith(" stalled") && e.summary.split(" ")[1] === task,
+      );
+      expect(all.indexOf(n), JSON.stringify(all)).toBeLessThan(ending);
+    }
     // What was shown is what was recorded, one for one (each record follows notify-send's return).
     const recorded = await until("a record of each notification", async () => {
       const d = await deliveries();
