@@ -111,7 +111,6 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
     throw err;
   });
   const loginUrl = server.socket ? undefined : ui.loginUrl(server.url, board.auth.mintLogin());
-  if (loginUrl && opts.board?.announce) process.stdout.write(`${loginUrl}\n`);
   const unrecord = await recordHttpServer(settings.home, {
     pid: process.pid,
     url: server.url,
@@ -119,6 +118,8 @@ export async function serve(settings: Settings, opts: ServeOptions): Promise<num
     auth: token ? "token" : "none",
     started_at: nowIso(),
   });
+  // Printed once the server is on record: `codexmcp ui --login-url` finds the board by that record.
+  if (loginUrl && opts.board?.announce) process.stdout.write(`${loginUrl}\n`);
   const housekeeping = startHousekeeping(manager);
   const where = server.socket ? `${server.url} on the Unix socket ${server.socket} (mode 0600)` : server.url;
   const auth = !token
