@@ -47,7 +47,8 @@ export async function trackedServer(
     });
     const dispatch = performance.now() - t4;
     await server.ok("codex_wait", { task_ids: [d.task_id], cursor: d.cursor, timeout_seconds: 60 }, 90_000);
-    await rm(String(d.task_dir), { recursive: true, force: true });
+    // The runner may still be renaming meta.json after the wait wakes on the journal line.
+    await rm(String(d.task_dir), { recursive: true, force: true, maxRetries: 5 });
     return {
       dispatch,
       rss: mem.rssMiB,

@@ -137,10 +137,14 @@ describe("chaos: crashes", () => {
             "turn.started",
           ),
         );
-        const runner = JSON.parse(await fsp.readFile(path.join(dir, "runner.json"), "utf8")) as {
-          pid: number;
-          agent_pid: number;
-        };
+        // The agent's pid is added to runner.json beside the agent's start, not before its events.
+        const runner = await until(`${c.topic}'s agent pid`, async () => {
+          const r = JSON.parse(await fsp.readFile(path.join(dir, "runner.json"), "utf8")) as {
+            pid: number;
+            agent_pid?: number;
+          };
+          return r.agent_pid === undefined ? undefined : { pid: r.pid, agent_pid: r.agent_pid };
+        });
         let victim = runner.pid;
         if (c.kind === "launcher") victim = runner.agent_pid;
         if (c.kind === "native")
