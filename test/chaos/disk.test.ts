@@ -2,6 +2,7 @@ import { execFileSync } from "node:child_process";
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { holdUntil } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
 import { taskRuns, until } from "../helpers/wait.js";
@@ -26,13 +27,17 @@ function unmount(dir: string): void {
 
 describe("chaos: a full or unwritable state directory", () => {
   let sb: Sandbox;
+  /** The file that lets the filling tasks commit, once the disk is full (outside the full disk). */
+  const fillGate = () => path.join(sb.root, "disk-is-full");
   const mounts: string[] = [];
 
   beforeAll(async () => {
     sb = await Sandbox.create();
     sb.model.script("quick", [{ say: "ok" }]);
+    // Held until the disk is full, then a commit (the repository is not on the full disk).
     sb.model.script("slowcommit", [
-      { sh: "sleep 4 && echo x > x.txt && git add x.txt && git commit -qm x" },
+      ...holdUntil(fillGate(), 60),
+      { sh: "echo x > x.txt && git add x.txt && git commit -qm x" },
       { say: "committed on a full disk" },
     ]);
   });
@@ -131,7 +136,7 @@ describe("chaos: a full or unwritable state directory", () => {
         });
         ids.push(String(d.task_id));
       }
-      await until("both tasks to run their command", async () => ids.every((id) => taskRuns(id, "sleep 4")));
+      await until("both tasks to run their command", async () => ids.every((id) => taskRuns(id, fillGate())));
       // Fill the disk to the last byte.
       const filler = await fsp.open(path.join(home, "filler"), "w");
       const chunk = Buffer.alloc(64 * 1024, 1);
@@ -150,6 +155,7 @@ describe("chaos: a full or unwritable state directory", () => {
         }
       }
       await filler.close();
+      await fsp.writeFile(fillGate(), "");
       // While full: status and wait answer, with each task's true outcome.
       for (const id of ids) {
         const end = await until(

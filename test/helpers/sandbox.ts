@@ -131,7 +131,8 @@ export class Sandbox {
   async dispose(): Promise<void> {
     this.tmux("kill-server");
     await this.model.stop();
-    await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 3 });
+    // Runners told to stop by the tmux server's end still write their outcome for a moment.
+    await fsp.rm(this.root, { recursive: true, force: true, maxRetries: 10, retryDelay: 200 });
   }
 }
 

@@ -115,7 +115,7 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
   });
 
   it("the client's own tool timeout ends the call, not the task: codex_wait picks up its result", async () => {
-    sb.model.script("outlast", [{ sh: "sleep 5" }, { say: "outlasted the timeout" }]);
+    sb.model.script("outlast", [{ sh: "sleep 8" }, { say: "outlasted the timeout" }]);
     // The SDK's timeout, as Claude Code and Cursor use it: progress does not extend it.
     const call = mcp.client.callTool(
       {
@@ -128,10 +128,14 @@ describe("stopping tasks: cancel, client abort, wall-clock timeout", () => {
         },
       },
       undefined,
-      { timeout: 2000, onprogress: () => undefined },
+      { timeout: 3000, onprogress: () => undefined },
     );
     await expect(call).rejects.toThrow(/Request timed out/);
-    const running = await mcp.ok("codex_status", { task_id: "codex-review-outlast-v1" });
+    // The server hears of the client's cancel a moment after the client gave up.
+    const running = await until("the ended call on record", async () => {
+      const s = await mcp.ok("codex_status", { task_id: "codex-review-outlast-v1" });
+      return s.call_ended ? s : undefined;
+    });
     expect(running.status).toBe("running");
     expect(String(running.call_ended)).toMatch(
       /^the blocking codex call ended after [\d.]+s at the client's tool-call timeout \(the client said: McpError: MCP error -32001: Request timed out\); the task goes on; the codex_wait tool of this server picks up its result/,

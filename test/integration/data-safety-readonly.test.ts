@@ -1,6 +1,8 @@
 import { promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { ScriptStep } from "../../src/e2e/scripted-model.js";
+import { holdUntil } from "../helpers/hold.js";
 import { McpSession } from "../helpers/mcp.js";
 import { gitIn, Sandbox } from "../helpers/sandbox.js";
 import { taskRuns, until, untilEnded } from "../helpers/wait.js";
@@ -27,9 +29,6 @@ describe("data safety: the read-only fallback restore never rolls back the user'
 
   beforeAll(async () => {
     sb = await Sandbox.create();
-    sb.model.script("reader", [{ sh: "sleep 4; ls; cat README.md" }, { say: "looked around" }]);
-    sb.model.script("writer", [{ sh: "sleep 4; echo 'agent note' > notes.txt" }, { say: "wrote a note" }]);
-    sb.model.script("stasher", [{ sh: "sleep 4; git stash -q" }, { say: "stashed" }]);
     mcp = await McpSession.start(
       sb.env({ CODEXMCP_READONLY_FALLBACK: "1", CODEXMCP_READONLY_FALLBACK_RESTORE: "1" }),
     );
@@ -39,16 +38,30 @@ describe("data safety: the read-only fallback restore never rolls back the user'
     await sb?.dispose();
   });
 
-  /** Starts the review and, once its command runs (the snapshot is taken by then), does `meanwhile`. */
+  /** What each review's agent does once the user is done. */
+  const AGENT_STEPS: Record<string, ScriptStep[]> = {
+    reader: [{ sh: "ls; cat README.md" }, { say: "looked around" }],
+    writer: [{ sh: "echo 'agent note' > notes.txt" }, { say: "wrote a note" }],
+    stasher: [{ sh: "git stash -q" }, { say: "stashed" }],
+  };
+
+  /**
+   * Starts the review and, once its first command runs (the snapshot is taken by then), does
+   * `meanwhile`; the agent's own steps run after that.
+   */
   async function reviewWhile(script: string, repo: string, meanwhile: () => Promise<void>): Promise<Audit> {
+    const name = `${script}${Math.random().toString(36).slice(2, 6)}`;
+    const gate = path.join(sb.root, `${name}.go`);
+    sb.model.script(name, [...holdUntil(gate, 40), ...(AGENT_STEPS[script] ?? [])]);
     const d = await mcp.ok("codex_dispatch", {
-      prompt: `[[script:${script}]]`,
+      prompt: `[[script:${name}]]`,
       cwd: repo,
-      topic: `review-${script}${Math.random().toString(36).slice(2, 6)}-v1`,
+      topic: `review-${name}-v1`,
       sandbox: "read-only",
     });
-    await until("the review's command to run", async () => taskRuns(String(d.task_id), "sleep 4"));
+    await until("the review's command to run", async () => taskRuns(String(d.task_id), gate));
     await meanwhile();
+    await fsp.writeFile(gate, "");
     const end = await untilEnded(mcp, String(d.task_id));
     expect(end.status).toBe("completed");
     return end.readonly_audit as Audit;

@@ -232,7 +232,7 @@ describe("codexmcp doctor", () => {
       JSON.stringify({ pid: 999_999, start: "0", host: "process", launched_at: new Date().toISOString() }),
     );
     // A tmux session and an agent worktree no task knows.
-    execFileSync("tmux", ["-L", sb.socket, "new-session", "-d", "-s", "codex-orphan-x-v1", "sleep", "60"]);
+    execFileSync("tmux", ["-L", sb.socket, "new-session", "-d", "-s", "codex-orphan-x-v1", "sleep", "600"]);
     gitIn(sb.repo, "worktree", "add", "-q", "-b", "agent/stray", path.join(sb.root, "stray-worktree"));
 
     const { checks } = await doctor(sb.env());

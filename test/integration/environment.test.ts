@@ -1,14 +1,27 @@
 import { execFileSync } from "node:child_process";
-import { promises as fsp } from "node:fs";
+import { type Dirent, promises as fsp } from "node:fs";
 import path from "node:path";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { McpSession } from "../helpers/mcp.js";
 import { Sandbox } from "../helpers/sandbox.js";
 import { until, untilEnded } from "../helpers/wait.js";
 
+/** "" for a file that is gone; any other error stands. */
+function gone(err: unknown): "" {
+  if ((err as NodeJS.ErrnoException).code === "ENOENT") return "";
+  throw err;
+}
+
+/** Files under `dir`; a temp file or lock the runner removes meanwhile is passed over. */
 async function filesUnder(dir: string): Promise<string[]> {
   const out: string[] = [];
-  for (const entry of await fsp.readdir(dir, { withFileTypes: true })) {
+  let entries: Dirent[] = [];
+  try {
+    entries = await fsp.readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    gone(err);
+  }
+  for (const entry of entries) {
     const p = path.join(dir, entry.name);
     if (entry.isDirectory()) out.push(...(await filesUnder(p)));
     else if (entry.isFile()) out.push(p);
@@ -75,7 +88,7 @@ describe("the task's environment", () => {
       // The environment snapshot is gone once the runner has read it.
       await expect(fsp.stat(path.join(sb.taskDir("codex-test-env-v1"), "env.json"))).rejects.toThrow();
       for (const file of await filesUnder(sb.home))
-        expect(await fsp.readFile(file, "utf8"), file).not.toContain(secret);
+        expect(await fsp.readFile(file, "utf8").catch(gone), file).not.toContain(secret);
       // The state directory is private.
       expect((await fsp.stat(sb.home)).mode & 0o077).toBe(0);
     } finally {

@@ -123,13 +123,15 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
   });
 
   it("a task that cannot start (no free port) is undone: no worktree, no branch, no task directory", async () => {
+    // The range's one port is in use by something else on the machine (one the kernel picked,
+    // so no other test can hold it).
+    const squatter = net.createServer();
+    await new Promise<void>((resolve) => squatter.listen(0, "127.0.0.1", resolve));
+    const taken = (squatter.address() as net.AddressInfo).port;
     const repo = await sb.newRepo("ports-taken", {
-      ".codexmcp.yaml": "ports:\n  from: 46130\n  to: 46130\n  env: APP_PORT\n",
+      ".codexmcp.yaml": `ports:\n  from: ${taken}\n  to: ${taken}\n  env: APP_PORT\n`,
     });
     await trusted(repo);
-    // The range's one port is in use by something else on the machine.
-    const squatter = net.createServer();
-    await new Promise<void>((resolve) => squatter.listen(46130, "127.0.0.1", resolve));
     try {
       const out = await mcp.call("codex_dispatch", {
         prompt: "[[script:port]]",
@@ -138,7 +140,7 @@ describe("per-repository setup: .codexmcp.yaml, copied files, setup commands, po
         sandbox: "full-access",
       });
       expect(out.isError).toBe(true);
-      expect(out.text).toMatch(/no free port in 46130-46130/);
+      expect(out.text).toMatch(new RegExp(`no free port in ${taken}-${taken}`));
       const worktree = path.join(sb.root, "ports-taken-agent-implement-noport");
       expect(await fsp.stat(worktree).catch(() => null)).toBeNull();
       expect(gitIn(repo, "branch", "--list", "agent/implement-noport")).toBe("");

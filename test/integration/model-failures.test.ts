@@ -91,8 +91,9 @@ describe("runs that cannot reach their model", () => {
       expect(s.status).toBe("failed");
       expect(String(s.error)).toMatch(/^Codex is not logged in or its credentials were refused/);
       expect(String(s.error)).toContain("401 Unauthorized");
-      // It stopped at the first 401: Codex would have retried four more times.
-      expect(model.requests.filter((r) => r.path.endsWith("/responses")).length).toBe(1);
+      // It stopped at the first 401: Codex would have retried four more times. (Its first retry
+      // comes ~200 ms later; on a loaded machine it can leave while the stop is under way.)
+      expect(model.requests.filter((r) => r.path.endsWith("/responses")).length).toBeLessThanOrEqual(2);
     } finally {
       await model.stop();
     }

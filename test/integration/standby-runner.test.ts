@@ -126,8 +126,10 @@ describe("the standby runner", () => {
     await until("a standby runner to be ready", async () => standbys(sb.home).length === 1);
     // The same bytes under a new inode, as an upgrade or a rebuild leaves it.
     const script = path.join(ROOT, "dist/runner/main.js");
-    await fsp.copyFile(script, `${script}.upgrade`);
-    await fsp.rename(`${script}.upgrade`, script);
+    // (Made outside dist/: other test files copy dist/ meanwhile.)
+    const upgrade = path.join(ROOT, `.runner-upgrade-${process.pid}.js`);
+    await fsp.copyFile(script, upgrade);
+    await fsp.rename(upgrade, script);
     const d = await readOnly("review-standby-upgraded-v1", "sleepy");
     const runner = JSON.parse(
       await fsp.readFile(path.join(sb.taskDir(String(d.task_id)), "runner.json"), "utf8"),

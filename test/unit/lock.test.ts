@@ -66,17 +66,17 @@ describe("withLock in one process", () => {
     await expect(patient).resolves.toBe("patient ran");
   });
 
-  /** Another process (a second codexmcp, say) holding the lock for `holdMs`; resolves once it has it. */
-  async function otherProcessHolds(holdMs: number): Promise<ChildProcess> {
+  /** Another process (a second codexmcp, say) holding the lock until told on stdin; resolves once it has it. */
+  async function otherProcessHolds(): Promise<ChildProcess> {
     const script = `
       const lockfile = require("proper-lockfile");
       lockfile.lock(${JSON.stringify(lock)}, { realpath: false, stale: 10000, update: 2000 }).then((release) => {
         process.stdout.write("held\\n");
-        setTimeout(() => release().then(() => process.exit(0)), ${holdMs});
+        process.stdin.once("data", () => release().then(() => process.exit(0)));
       });`;
     const child = spawn(process.execPath, ["-e", script], {
       cwd: ROOT,
-      stdio: ["ignore", "pipe", "inherit"],
+      stdio: ["pipe", "pipe", "inherit"],
     });
     await new Promise<void>((resolve) => child.stdout?.once("data", () => resolve()));
     return child;
@@ -84,13 +84,18 @@ describe("withLock in one process", () => {
 
   it("waits for another process's holder, and says so when it waits too long", async () => {
     await fsp.mkdir(path.dirname(lock), { recursive: true });
-    const other = await otherProcessHolds(400);
+    const other = await otherProcessHolds();
     const exited = new Promise((resolve) => other.once("exit", resolve));
-    const t0 = Date.now();
     await expect(
       withLock(lock, async () => "too soon", { waitMs: 100, what: "the repository" }),
     ).rejects.toThrow(/codexmcp is busy: other work has held the repository/);
-    await expect(withLock(lock, async () => Date.now() - t0)).resolves.toBeGreaterThanOrEqual(300);
+    let released = false;
+    const patient = withLock(lock, async () => released);
+    await sleep(300);
+    released = true;
+    other.stdin?.write("release\n");
+    // It ran only after the other process let go.
+    await expect(patient).resolves.toBe(true);
     await exited;
   });
 });
