@@ -6,7 +6,6 @@ import { loadDriver } from "../agents/registry.js";
 import { postMortemAudit } from "../audit/post-mortem-lazy.js";
 import type { AgentErrorCause } from "../core/agent-events.js";
 import { type CancelRequest, cancelSentence, readCancelRequest } from "../core/cancel-request.js";
-import { describeUsage } from "../core/describe.js";
 import { buildResult } from "../core/result.js";
 import type { AgentRunOutcome, RunnerContext, RunnerHooks } from "../core/runner-hooks.js";
 import { FINALIZE_PATIENCE_MS, TaskStore } from "../core/store.js";
@@ -23,7 +22,7 @@ import { runAgentProcess } from "./agent-process.js";
 import { guardPane } from "./pane.js";
 import { recordStart } from "./start-record.js";
 import { type Stopper, stopOnSignals } from "./stopper.js";
-import { Transcript } from "./transcript.js";
+import { closingLines, Transcript } from "./transcript.js";
 import { Watchdog } from "./watchdog.js";
 
 /**
@@ -62,7 +61,10 @@ function classify(
   if (stopper.reason === "unreachable" || stopper.reason === "stalled")
     return { status: "failed", error: stopper.detail };
   if (stopper.reason === "signal")
-    return { status: "cancelled", error: `the runner was stopped by ${stopper.detail}.` };
+    return {
+      status: "cancelled",
+      error: `the runner was stopped by ${stopper.detail}${stopper.detail === "SIGHUP" ? " (its tmux session or terminal was closed)" : ""}.`,
+    };
   const { summary } = outcome;
   if (outcome.spawnError)
     return { status: "failed", error: `could not start ${driver.label}: ${outcome.spawnError}` };
@@ -255,17 +257,6 @@ export async function runTask(
 }
 
 class StoppedBeforeAgent extends Error {}
-
-/** The transcript's last lines: how the task ended, its error, its diff. */
-function closingLines(r: TaskResult): string[] {
-  const lines = [
-    `task ${r.status}${r.exit_code !== null ? ` (exit ${r.exit_code})` : ""} after ${formatDuration(r.elapsed_seconds)}${r.usage ? ` · ${describeUsage(r.usage, r.cost_usd)}` : ""}`,
-  ];
-  if (r.error) lines.push(`error: ${r.error}`);
-  if (r.diff_stat !== undefined)
-    lines.push(`diff: ${r.diff_stat || "no changes"} · ${r.commits_ahead ?? 0} commit(s) ahead`);
-  return lines;
-}
 
 /** The unreachable limit of tasks whose meta.json predates the setting (as DEFAULTS says). */
 const DEFAULT_UNREACHABLE_SECONDS = 180;

@@ -107,6 +107,11 @@ export class SshHost {
   codexmcpBin = "";
   codexBin = "";
   private pidFile = "";
+  /**
+   * Holds the port while sshd is down, closing every connection at once (ssh fails as with a
+   * host that is down), so no other test's socket takes the port before sshd comes back.
+   */
+  private portHolder: net.Server | undefined;
   private sshdConfig = "";
 
   static async start(opts: SshHostOptions = {}): Promise<SshHost> {
@@ -198,6 +203,7 @@ export class SshHost {
 
   /** Starts (again) the host's sshd, on the same port, and waits until it takes connections. */
   async startSshd(): Promise<void> {
+    await this.releasePort();
     await fsp.mkdir("/run/sshd", { recursive: true, mode: 0o755 });
     const child = spawn(SSHD, ["-D", "-e", "-f", this.sshdConfig], {
       stdio: ["ignore", "ignore", "ignore"],
@@ -236,6 +242,21 @@ export class SshHost {
       await new Promise((r) => setTimeout(r, 50));
     }
     await fsp.rm(this.pidFile, { force: true });
+    const holder = net.createServer((socket) => socket.destroy());
+    await new Promise<void>((resolve) => {
+      // Taken already (sshd's listener not quite gone): then nothing holds it, as before.
+      holder.once("error", () => resolve());
+      holder.listen(this.port, "127.0.0.1", () => {
+        this.portHolder = holder;
+        resolve();
+      });
+    });
+  }
+
+  private async releasePort(): Promise<void> {
+    const holder = this.portHolder;
+    this.portHolder = undefined;
+    if (holder) await new Promise((resolve) => holder.close(resolve));
   }
 
   /**
@@ -319,6 +340,7 @@ export class SshHost {
   /** Stops sshd, every process of the user (by pid), and removes the user and its home. */
   async destroy(): Promise<void> {
     await this.stopSshd().catch(() => undefined);
+    await this.releasePort();
     for (let round = 0; round < 3; round++) {
       const pids = this.userPids();
       if (pids.length === 0) break;

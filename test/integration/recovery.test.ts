@@ -113,6 +113,33 @@ describe("tasks outlive the server; dead runners are reported, never left runnin
     }
   });
 
+  it("a person kills the task's tmux session: its runner still records how the task ended", async () => {
+    const mcp = await McpSession.start(sb.env());
+    try {
+      const d = await mcp.ok("codex_dispatch", {
+        prompt: "[[script:hang]]",
+        cwd: sb.repo,
+        topic: "longrun-panegone-v1",
+        sandbox: "full-access",
+      });
+      await codexPid(sb, "codex-longrun-panegone-v1");
+      // The pane goes with the session: the runner gets SIGHUP and its terminal is gone.
+      sb.tmux("kill-session", "-t", `=${String(d.tmux_session)}`);
+      const s = await untilEnded(mcp, "codex-longrun-panegone-v1");
+      expect(s).toMatchObject({
+        status: "cancelled",
+        error: "the runner was stopped by SIGHUP (its tmux session or terminal was closed).",
+      });
+      expect(processesOf("codex-longrun-panegone-v1")).toEqual([]);
+      await expect(fsp.stat(String(d.worktree_dir))).resolves.toBeTruthy();
+      expect(await fsp.readFile(String(s.log_file), "utf8")).toMatch(
+        /task cancelled[^\n]*\n[^\n]*error: the runner was stopped by SIGHUP/,
+      );
+    } finally {
+      await mcp.close();
+    }
+  });
+
   it("Codex itself killed with SIGKILL: the task ends failed and says so", async () => {
     const mcp = await McpSession.start(sb.env());
     try {
